@@ -1,0 +1,90 @@
+/**
+ * The one error class of nfw-flows. `code` is stable and part of the contract: callers and tests
+ * branch on it, never on the message text.
+ */
+export const NFW_ERROR_CODES = [
+  'NFW_INVALID_ADDRESS',
+  'NFW_AMBIGUOUS_IPV4',
+  'NFW_INVALID_PREFIX',
+  'NFW_INVALID_PORT',
+  'NFW_INVALID_PROTOCOL',
+  'NFW_INVALID_RECORD',
+  'NFW_INVALID_INPUT',
+  'NFW_OPERATION_FAILED',
+  'NFW_OPERATION_IN_PROGRESS',
+  'NFW_WAIT_TIMEOUT',
+  'NFW_PAGINATION_FAILED',
+  'NFW_INVALID_OPTION',
+  'NFW_ABORTED',
+  'NFW_OUTPUT_FAILED',
+] as const;
+
+export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];
+
+/** Context an error may carry; every field is optional and only set where it means something. */
+export interface NfwErrorContext {
+  /** The record field or option name the error is about (e.g. `SourceAddress.AddressDefinition`). */
+  field?: string;
+  /** The raw value that was rejected, as it was given. */
+  value?: unknown;
+  /** Page index (0-based) of the record, for record errors from a source. */
+  page?: number;
+  /** Position of the record within its page (0-based). */
+  index?: number;
+  /** Byte offset into a file input, for `NFW_INVALID_INPUT`. */
+  offset?: number;
+  /** Line number (1-based) in a file input, for `NFW_INVALID_INPUT` on line-oriented files. */
+  line?: number;
+  /** For `NFW_PAGINATION_FAILED`: the NextToken of the last page whose records were all emitted (undefined: start over). */
+  nextToken?: string;
+  /** For `NFW_PAGINATION_FAILED`: records already emitted. */
+  emitted?: number;
+  /** The error underneath (SDK exception, I/O error, parse error). */
+  cause?: unknown;
+}
+
+export class NfwError extends Error {
+  override readonly name = 'NfwError';
+  readonly code: NfwErrorCode;
+  readonly field?: string;
+  readonly value?: unknown;
+  readonly page?: number;
+  readonly index?: number;
+  readonly offset?: number;
+  readonly line?: number;
+  readonly nextToken?: string;
+  readonly emitted?: number;
+
+  constructor(code: NfwErrorCode, message: string, context: NfwErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.code = code;
+    if (context.field !== undefined) this.field = context.field;
+    if ('value' in context) this.value = context.value;
+    if (context.page !== undefined) this.page = context.page;
+    if (context.index !== undefined) this.index = context.index;
+    if (context.offset !== undefined) this.offset = context.offset;
+    if (context.line !== undefined) this.line = context.line;
+    if (context.nextToken !== undefined) this.nextToken = context.nextToken;
+    if (context.emitted !== undefined) this.emitted = context.emitted;
+  }
+}
+
+export function isNfwError(error: unknown, code?: NfwErrorCode): error is NfwError {
+  return error instanceof NfwError && (code === undefined || error.code === code);
+}
+
+/** Quote a raw value for an error message without flooding it (a 100 MB string stays readable). */
+export function describeValue(value: unknown, max = 80): string {
+  let text: string;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (typeof value === 'bigint') text = `${value}n`;
+  else if (value === undefined) text = 'undefined';
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}

@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run on the TypeScript sources: the "@nfw-flows/source" export condition points each
+// workspace package at src/index.ts (no `module` condition: it breaks the AWS SDK).
+export default defineConfig({
+  ssr: { resolve: { conditions: ['@nfw-flows/source', 'node', 'import', 'default'] } },
+  resolve: { conditions: ['@nfw-flows/source', 'node', 'import', 'default'] },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'core', root: root('./packages/core'), include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'fixtures', root: root('./packages/fixtures'), include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli-export', root: root('./packages/cli-export'), include: ['test/**/*.test.ts'] },
+      },
+      { extends: true, test: { name: 'bench', root: root('./bench'), include: ['**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'reliability', root: root('./reliability'), include: ['**/*.test.ts'] },
+      },
+    ],
+  },
+});
