@@ -9,6 +9,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@nfw-flows/source', 'node', 'import', 'default'] } },
   resolve: { conditions: ['@nfw-flows/source', 'node', 'import', 'default'] },
   test: {
+    // .ci/run asks for a JSON report to print a plain "N passed, N failed" line.
+    reporters: process.env.NFW_VITEST_JSON
+      ? ['default', ['json', { outputFile: process.env.NFW_VITEST_JSON }]]
+      : ['default'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
