@@ -69,3 +69,17 @@ export interface RejectedRecord {
 
 /** Operation statuses as the API names them. */
 export type FlowOperationStatus = 'COMPLETED' | 'IN_PROGRESS' | 'FAILED' | 'COMPLETED_WITH_ERRORS';
+
+/** Column types of tabular outputs; each maps to one Arrow/Parquet logical type (see serialize/). */
+export type ColumnType = 'utf8' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float64' | 'timestamp_ms';
+
+/** One column of an aggregated output (group-by, top talkers): its name, type and meaning. */
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+  description?: string;
+}
+
+/** A flat row produced by a transform. `uint64` columns hold bigint (exact sums), `timestamp_ms` a Date. */
+export type Row = Record<string, string | number | bigint | Date | null>;
