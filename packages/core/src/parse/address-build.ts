@@ -1,0 +1,115 @@
+import type { ParsedAddress } from '../types.js';
+
+/**
+ * Building blocks shared by both address parsers (the ipaddr.js reference path and the fast path):
+ * canonical text, masking and the frozen ParsedAddress object.
+ */
+
+/** Dotted quad of the IPv4 address held in bytes 12..15 (the IPv4-mapped position). */
+export function formatIPv4(bytes: Uint8Array): string {
+  return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+}
+
+/**
+ * RFC 5952 text of a 16-byte IPv6 address: lowercase, no leading zeros in a group, the longest run
+ * of two or more zero groups compressed to `::` (the first one on a tie), and the mixed notation of
+ * section 5 for IPv4-mapped addresses (`::ffff:0:0/96` -> `::ffff:10.0.0.9`) only.
+ */
+export function formatIPv6(bytes: Uint8Array): string {
+  const g0 = (bytes[0]! << 8) | bytes[1]!;
+  const g1 = (bytes[2]! << 8) | bytes[3]!;
+  const g2 = (bytes[4]! << 8) | bytes[5]!;
+  const g3 = (bytes[6]! << 8) | bytes[7]!;
+  const g4 = (bytes[8]! << 8) | bytes[9]!;
+  const g5 = (bytes[10]! << 8) | bytes[11]!;
+  if ((g0 | g1 | g2 | g3 | g4) === 0 && g5 === 0xffff) return `::ffff:${formatIPv4(bytes)}`;
+  const groups = [g0, g1, g2, g3, g4, g5, (bytes[12]! << 8) | bytes[13]!, (bytes[14]! << 8) | bytes[15]!];
+  let bestStart = -1;
+  let bestLength = 1; // a single zero group is written as 0, never ::
+  let runStart = -1;
+  for (let i = 0; i <= 8; i++) {
+    if (i < 8 && groups[i] === 0) {
+      if (runStart < 0) runStart = i;
+    } else if (runStart >= 0) {
+      if (i - runStart > bestLength) {
+        bestStart = runStart;
+        bestLength = i - runStart;
+      }
+      runStart = -1;
+    }
+  }
+  if (bestStart < 0) return groups.map(hex).join(':');
+  const head = groups.slice(0, bestStart).map(hex).join(':');
+  const tail = groups
+    .slice(bestStart + bestLength)
+    .map(hex)
+    .join(':');
+  return `${head}::${tail}`;
+}
+
+function hex(group: number): string {
+  return group.toString(16);
+}
+
+/** A copy of `bytes` with every bit after the prefix cleared (IPv4 prefixes count from bit 96). */
+export function maskBytes(bytes: Uint8Array, family: 4 | 6, prefixLength: number): Uint8Array {
+  const masked = new Uint8Array(bytes);
+  const keep = family === 4 ? 96 + prefixLength : prefixLength;
+  const full = keep >>> 3;
+  const rest = keep & 7;
+  if (full < 16) {
+    masked[full]! &= (0xff00 >>> rest) & 0xff;
+    masked.fill(0, full + 1);
+  }
+  return masked;
+}
+
+/** True when bits 0..bits-1 of a and b are equal. */
+export function samePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean {
+  const full = bits >>> 3;
+  for (let i = 0; i < full; i++) if (a[i] !== b[i]) return false;
+  const rest = bits & 7;
+  if (rest === 0) return true;
+  const mask = (0xff00 >>> rest) & 0xff;
+  return ((a[full]! ^ b[full]!) & mask) === 0;
+}
+
+/**
+ * The frozen ParsedAddress for an address whose canonical text and bytes are known. Results are
+ * shared between records (memo), so the object is frozen; `bytes` (a Uint8Array cannot be frozen)
+ * must be treated as read-only.
+ */
+export function makeParsedAddress(
+  family: 4 | 6,
+  address: string,
+  prefixLength: number,
+  bytes: Uint8Array,
+): ParsedAddress {
+  const isHost = prefixLength === (family === 4 ? 32 : 128);
+  let network = address;
+  if (!isHost) {
+    const masked = maskBytes(bytes, family, prefixLength);
+    network = family === 4 ? formatIPv4(masked) : formatIPv6(masked);
+  }
+  return Object.freeze({
+    family,
+    address,
+    prefixLength,
+    isHost,
+    network,
+    text: isHost ? address : `${address}/${prefixLength}`,
+    bytes,
+  });
+}
+
+/** 16 bytes holding an IPv4 address mapped into `::ffff:0:0/96`. */
+export function mappedBytes(a: number, b: number, c: number, d: number): Uint8Array {
+  const bytes = new Uint8Array(16);
+  bytes[10] = 0xff;
+  bytes[11] = 0xff;
+  bytes[12] = a;
+  bytes[13] = b;
+  bytes[14] = c;
+  bytes[15] = d;
+  return bytes;
+}
