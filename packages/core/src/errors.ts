@@ -17,6 +17,10 @@ export const NFW_ERROR_CODES = [
   'NFW_INVALID_OPTION',
   'NFW_ABORTED',
   'NFW_OUTPUT_FAILED',
+  // The API refused the request itself (ResourceNotFoundException): retrying or resuming will not help.
+  'NFW_NOT_FOUND',
+  // The API rejected the request as invalid (InvalidRequestException, InvalidTokenException, ...).
+  'NFW_REQUEST_REJECTED',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];
