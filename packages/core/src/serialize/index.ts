@@ -1,1 +1,27 @@
-export {};
+export {
+  type BatchBuilder,
+  type BatchBuilderOptions,
+  createBatchBuilder,
+  DEFAULT_BATCH_SIZE,
+} from './batch-builder.js';
+export { type CellValue, FLOW_COLUMNS } from './flow-columns.js';
+export { createIpcWriter, type IpcFormat, type IpcWriter } from './ipc-writer.js';
+export {
+  arrowType,
+  buildMetadata,
+  columnsSchema,
+  flowSchema,
+  METADATA_KEYS,
+  type MetadataInput,
+  NFW_FLOWS_VERSION,
+  SCHEMA_VERSION,
+  UNKNOWN_STATUS,
+} from './schema.js';
+export {
+  type ArrowEncoder,
+  type ArrowTransform,
+  createArrowEncoder,
+  encodeArrow,
+  type ToArrowOptions,
+  toArrow,
+} from './to-arrow.js';

@@ -1,0 +1,168 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { RecordBatch, type Schema } from 'apache-arrow';
+import { NfwError } from '../errors.js';
+import type { ColumnSpec, FlowRecord, Row } from '../types.js';
+import { type BatchBuilder, createBatchBuilder } from './batch-builder.js';
+import { createIpcWriter, type IpcFormat, type IpcWriter } from './ipc-writer.js';
+import { buildMetadata, columnsSchema, type MetadataInput, normalizeMetadata } from './schema.js';
+
+export interface ToArrowOptions {
+  /** `file` (default; `.arrow`/`.feather`) or `stream` (`.arrows`). */
+  format?: IpcFormat;
+  /** Rows per RecordBatch (default 65536). */
+  batchSize?: number;
+  /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
+  columns?: ColumnSpec[] | readonly ColumnSpec[];
+  /** Extra schema metadata, or a function called once when the schema is written (first batch, or end). */
+  metadata?: MetadataInput;
+}
+
+/**
+ * The Arrow engine: records in, IPC bytes out, one batch at a time; no I/O. `push` returns the bytes
+ * of a completed batch (with the header before the first), `end` the rest and the closing bytes.
+ */
+export interface ArrowEncoder {
+  readonly columns: readonly ColumnSpec[];
+  /** The schema written in the header, once it is written (null before). */
+  readonly schema: Schema | null;
+  push(item: FlowRecord | Row): Uint8Array | null;
+  end(): Uint8Array;
+  /** See ArrowTransform.setMetadata. */
+  setMetadata(key: string, value: string): boolean;
+}
+
+export function normalizeFormat(value: unknown): IpcFormat {
+  if (value === undefined) return 'file';
+  if (value !== 'file' && value !== 'stream') {
+    throw new NfwError('NFW_INVALID_OPTION', "format must be 'file' or 'stream'", { field: 'format', value });
+  }
+  return value;
+}
+
+export function createArrowEncoder(options: ToArrowOptions = {}): ArrowEncoder {
+  const format = normalizeFormat(options.format);
+  const metadata = normalizeMetadata(options.metadata);
+  const builder: BatchBuilder = createBatchBuilder({
+    columns: options.columns,
+    batchSize: options.batchSize,
+  });
+  const overrides: Record<string, string> = {};
+  let writer: IpcWriter | null = null;
+  let footer: Map<string, string> | null = null;
+
+  const open = (): Uint8Array => {
+    const base = typeof metadata === 'function' ? metadata() : metadata;
+    const map = buildMetadata({ ...base, ...overrides });
+    writer = createIpcWriter(columnsSchema(builder.columns, map), format);
+    footer = new Map(map);
+    return writer.start();
+  };
+
+  const writeBatch = (batch: RecordBatch): Uint8Array => {
+    const head = writer === null ? open() : null;
+    const w = writer as unknown as IpcWriter;
+    const body = w.write(new RecordBatch(w.schema, batch.data));
+    return head === null ? body : concat(head, body);
+  };
+
+  return {
+    columns: builder.columns,
+    get schema() {
+      return writer === null ? null : writer.schema;
+    },
+    push(item) {
+      if (!builder.append(item)) return null;
+      return writeBatch(builder.flush()!);
+    },
+    end() {
+      const batch = builder.flush();
+      const head = batch === null ? (writer === null ? open() : null) : writeBatch(batch);
+      const tail = (writer as unknown as IpcWriter).finish(footer ?? undefined);
+      return head === null ? tail : concat(head, tail);
+    },
+    setMetadata(key, value) {
+      if (typeof key !== 'string' || typeof value !== 'string') {
+        throw new NfwError('NFW_INVALID_OPTION', 'metadata keys and values must be strings', {
+          field: 'metadata',
+          value: { [String(key)]: value },
+        });
+      }
+      if (writer === null) {
+        overrides[key] = value;
+        return true;
+      }
+      footer!.set(key, value);
+      return format === 'file';
+    },
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** toArrow's Transform: objects in, Buffer chunks out (about one batch each). */
+export interface ArrowTransform extends Transform {
+  readonly columns: readonly ColumnSpec[];
+  /**
+   * Sets a schema metadata key. Before the first batch is written (the header): goes into the schema
+   * every reader sees; returns true. Afterwards: goes into the file footer's schema (file format, what
+   * file readers such as pyarrow.ipc.open_file, polars and apache-arrow report; returns true) or is
+   * lost (stream format: the schema was already sent; returns false).
+   */
+  setMetadata(key: string, value: string): boolean;
+}
+
+/**
+ * A Transform from flow records (or rows, with `columns`) to Arrow IPC bytes. Holds at most one batch;
+ * backpressure comes from the Transform itself (no throughNode buffering).
+ */
+export function toArrow(options: ToArrowOptions = {}): ArrowTransform {
+  const encoder = createArrowEncoder(options);
+  const stream = new Transform({
+    writableObjectMode: true,
+    readableObjectMode: false,
+    transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
+      let bytes: Uint8Array | null;
+      try {
+        bytes = encoder.push(item);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (bytes !== null) this.push(asBuffer(bytes));
+      callback();
+    },
+    flush(callback: TransformCallback) {
+      try {
+        this.push(asBuffer(encoder.end()));
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  }) as ArrowTransform;
+  Object.defineProperty(stream, 'columns', { value: encoder.columns, enumerable: true });
+  stream.setMetadata = (key, value) => encoder.setMetadata(key, value);
+  return stream;
+}
+
+/** Sync/iterable form of toArrow: yields the IPC bytes of `items` chunk by chunk. */
+export function* encodeArrow(
+  items: Iterable<FlowRecord | Row>,
+  options: ToArrowOptions = {},
+): Generator<Uint8Array, void, undefined> {
+  const encoder = createArrowEncoder(options);
+  for (const item of items) {
+    const bytes = encoder.push(item);
+    if (bytes !== null) yield bytes;
+  }
+  yield encoder.end();
+}
