@@ -1,1 +1,1 @@
-export {};
+export { createFlowNormalizer, type FlowNormalizer, normalizeFlow } from './normalize-flow.js';

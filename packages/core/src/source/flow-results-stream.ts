@@ -1,0 +1,270 @@
+import { Readable } from 'node:stream';
+import { isNfwError, NfwError } from '../errors.js';
+import { createFlowNormalizer, type FlowNormalizer } from '../normalize/index.js';
+import type { FlowContext, FlowOperationStatus, FlowRecord, RejectedRecord } from '../types.js';
+
+/** Emitted as `'page'` after every record of the page was pushed (or rejected). */
+export interface PageInfo {
+  /** 0-based index of the page within this stream. */
+  index: number;
+  /** Flows of this page handed to the normalizer (emitted + rejected). */
+  flowCount: number;
+  /** The token that resumes right AFTER this page (undefined: nothing follows). Pass it as `startingToken`. */
+  nextToken: string | undefined;
+  status: FlowOperationStatus | null;
+  statusMessage: string | null;
+  context: FlowContext;
+}
+
+/** Emitted as `'summary'` once when the source is exhausted or fails; also `stream.summary()` at any time. */
+export interface FlowResultsSummary {
+  pages: number;
+  /** Flows read from the source: always `emitted + rejected`. */
+  received: number;
+  emitted: number;
+  rejected: number;
+  status: FlowOperationStatus | null;
+  statusMessage: string | null;
+  /** True when the operation is COMPLETED_WITH_ERRORS: the records are not the whole state table. */
+  incomplete: boolean;
+  /** The `nextToken` of the last page event (undefined before the first page, and after the last one). */
+  lastNextToken: string | undefined;
+  /** True when `maxItems` stopped the stream before the results ended. */
+  truncated: boolean;
+  /** When truncated: the `startingToken` that yields exactly the rest (AWS CLI token format if mid-page). */
+  resumeToken: string | undefined;
+  /** File sources: metadata keys that followed `Flows` in a page (the last page with any). */
+  trailingMetadata?: Record<string, unknown>;
+}
+
+/** A non-fatal condition worth telling the user (e.g. COMPLETED_WITH_ERRORS). */
+export interface FlowResultsWarning {
+  code: 'NFW_OPERATION_INCOMPLETE' | 'NFW_METADATA_CHANGED';
+  message: string;
+  page: number;
+}
+
+/** What a source producer yields to the stream: batches of raw flows, page ends, warnings. */
+export type SourceItem =
+  | { type: 'flows'; flows: unknown[]; context: FlowContext; page: number; offset: number }
+  | { type: 'page'; info: PageInfo }
+  | { type: 'warning'; warning: FlowResultsWarning }
+  | { type: 'summary'; patch: Partial<FlowResultsSummary> };
+
+export type OnInvalid = 'reject' | 'fail';
+
+export interface StreamOptions {
+  onInvalid: OnInvalid;
+  highWaterMark: number;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * A Readable (object mode, async-iterable) of FlowRecord. Records are pulled from the source only when
+ * the consumer reads (`_read`): with a slow consumer the buffer holds at most `highWaterMark` records plus
+ * what the source prefetches. Events: `'page'` (PageInfo), `'reject'` (RejectedRecord), `'warning'`
+ * (FlowResultsWarning), `'summary'` (FlowResultsSummary), then `'end'` or `'error'` (NfwError).
+ */
+export class FlowResultsStream extends Readable {
+  readonly #summary: FlowResultsSummary = {
+    pages: 0,
+    received: 0,
+    emitted: 0,
+    rejected: 0,
+    status: null,
+    statusMessage: null,
+    incomplete: false,
+    lastNextToken: undefined,
+    truncated: false,
+    resumeToken: undefined,
+  };
+  readonly #abort = new AbortController();
+  readonly #normalize: FlowNormalizer = createFlowNormalizer();
+  readonly #failOnInvalid: boolean;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => this.#aborted();
+  #items: AsyncIterator<SourceItem> | undefined;
+  #produce: ((stream: SourceState) => AsyncIterator<SourceItem>) | undefined;
+  #batch: { flows: unknown[]; context: FlowContext; page: number; offset: number; pos: number } | null = null;
+  #pumping = false;
+  #summarized = false;
+
+  /** @internal Sources construct it; users get it from flowResults / flowResultsFromFile. */
+  constructor(produce: (state: SourceState) => AsyncIterator<SourceItem>, options: StreamOptions) {
+    super({ objectMode: true, highWaterMark: options.highWaterMark });
+    this.#produce = produce;
+    this.#failOnInvalid = options.onInvalid === 'fail';
+    this.#signal = options.signal;
+    if (this.#signal) {
+      if (this.#signal.aborted) process.nextTick(this.#onAbort);
+      else this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  // Typed event overloads for the source's own events.
+  override on(event: 'page', listener: (info: PageInfo) => void): this;
+  override on(event: 'reject', listener: (record: RejectedRecord) => void): this;
+  override on(event: 'warning', listener: (warning: FlowResultsWarning) => void): this;
+  override on(event: 'summary', listener: (summary: FlowResultsSummary) => void): this;
+  override on(event: 'data', listener: (record: FlowRecord) => void): this;
+  override on(event: string | symbol, listener: (...args: never[]) => void): this;
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once(event: 'page', listener: (info: PageInfo) => void): this;
+  override once(event: 'reject', listener: (record: RejectedRecord) => void): this;
+  override once(event: 'warning', listener: (warning: FlowResultsWarning) => void): this;
+  override once(event: 'summary', listener: (summary: FlowResultsSummary) => void): this;
+  override once(event: string | symbol, listener: (...args: never[]) => void): this;
+  override once(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** A copy of the counters so far (final after `'summary'`). */
+  summary(): FlowResultsSummary {
+    return { ...this.#summary };
+  }
+
+  override _read(): void {
+    if (!this.#pumping) void this.#pump();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#abort.abort(error ?? new Error('stream destroyed'));
+    const items = this.#items;
+    this.#items = undefined;
+    // Let the producer release its resources (file handles, paginator); its own errors are moot now.
+    items?.return?.().catch(() => {});
+    callback(error);
+  }
+
+  #aborted(): void {
+    if (this.destroyed) return;
+    const reason = this.#signal?.reason;
+    this.destroy(
+      new NfwError('NFW_ABORTED', 'aborted by the caller', {
+        cause: reason,
+        emitted: this.#summary.emitted,
+      }),
+    );
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      if (this.#produce) {
+        this.#items = this.#produce({ summary: this.#summary, signal: this.#abort.signal });
+        this.#produce = undefined;
+      }
+      for (;;) {
+        if (this.#batch !== null && !this.#drain()) return;
+        const items = this.#items;
+        if (items === undefined || this.destroyed) return;
+        const next = await items.next();
+        if (this.destroyed) return;
+        if (next.done) {
+          this.#emitSummary();
+          this.push(null);
+          return;
+        }
+        this.#handle(next.value);
+      }
+    } catch (error) {
+      if (this.destroyed) return;
+      this.#emitSummary();
+      this.destroy(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #handle(item: SourceItem): void {
+    const s = this.#summary;
+    switch (item.type) {
+      case 'flows':
+        this.#batch = { ...item, pos: 0 };
+        return;
+      case 'page': {
+        const info = item.info;
+        s.pages++;
+        s.lastNextToken = info.nextToken;
+        s.status = info.status;
+        s.statusMessage = info.statusMessage;
+        if (info.status === 'COMPLETED_WITH_ERRORS') s.incomplete = true;
+        this.emit('page', info);
+        return;
+      }
+      case 'warning':
+        this.emit('warning', item.warning);
+        return;
+      case 'summary':
+        Object.assign(s, item.patch);
+        return;
+    }
+  }
+
+  /** Push the current batch; false when the consumer is saturated (resume on the next `_read`). */
+  #drain(): boolean {
+    const batch = this.#batch!;
+    const { flows, context } = batch;
+    const s = this.#summary;
+    const normalize = this.#normalize;
+    while (batch.pos < flows.length) {
+      const raw = flows[batch.pos++];
+      s.received++;
+      let record: FlowRecord;
+      try {
+        record = normalize(raw, context);
+      } catch (error) {
+        this.#reject(error, raw, batch.page, batch.offset + batch.pos - 1);
+        continue;
+      }
+      s.emitted++;
+      if (!this.push(record)) {
+        if (batch.pos === flows.length) this.#batch = null;
+        return false;
+      }
+    }
+    this.#batch = null;
+    return true;
+  }
+
+  #reject(error: unknown, raw: unknown, page: number, index: number): void {
+    if (!isNfwError(error)) throw error;
+    this.#summary.rejected++;
+    if (this.#failOnInvalid) {
+      throw new NfwError(error.code, `${error.message} (page ${page}, flow ${index})`, {
+        ...(error.field === undefined ? {} : { field: error.field }),
+        value: error.value,
+        page,
+        index,
+        emitted: this.#summary.emitted,
+        cause: error,
+      });
+    }
+    const rejected: RejectedRecord = {
+      code: error.code,
+      field: error.field,
+      value: error.value,
+      message: error.message,
+      raw,
+      page,
+      index,
+    };
+    this.emit('reject', rejected);
+  }
+
+  #emitSummary(): void {
+    if (this.#summarized) return;
+    this.#summarized = true;
+    this.emit('summary', this.summary());
+  }
+}
+
+/** What a producer sees of the stream: the live counters and a signal aborted when the stream is destroyed. */
+export interface SourceState {
+  readonly summary: Readonly<FlowResultsSummary>;
+  readonly signal: AbortSignal;
+}

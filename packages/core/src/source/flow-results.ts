@@ -1,0 +1,400 @@
+import {
+  DescribeFlowOperationCommand,
+  type ListFlowOperationResultsCommandInput,
+  type ListFlowOperationResultsCommandOutput,
+  type NetworkFirewallClient,
+  paginateListFlowOperationResults,
+} from '@aws-sdk/client-network-firewall';
+import { describeValue, NfwError } from '../errors.js';
+import type { FlowContext, FlowOperationStatus } from '../types.js';
+import {
+  FlowResultsStream,
+  type OnInvalid,
+  type PageInfo,
+  type SourceItem,
+  type SourceState,
+} from './flow-results-stream.js';
+import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
+import { sdkError } from './sdk-errors.js';
+
+/** The ListFlowOperationResults input, as the API names it (NextToken/MaxResults come from the options). */
+export interface FlowResultsInput {
+  FirewallArn: string;
+  FlowOperationId: string;
+  AvailabilityZone?: string;
+  VpcEndpointId?: string;
+  VpcEndpointAssociationArn?: string;
+}
+
+export interface FlowResultsOptions {
+  /** MaxResults per request, 1..100 (default: the API's default, 100). */
+  pageSize?: number;
+  /** Stop after this many flows were read (emitted + rejected); see `summary.resumeToken`. */
+  maxItems?: number;
+  /** An API NextToken, or an AWS CLI `--max-items` token, or a `nextToken`/`resumeToken` we reported. */
+  startingToken?: string;
+  /** Aborts paging and the request in flight; the stream errors with NFW_ABORTED. */
+  signal?: AbortSignal;
+  /** Pages requested ahead while the consumer works on the current one, 0..10 (default 1). */
+  prefetch?: number;
+  /** While the operation is IN_PROGRESS, poll DescribeFlowOperation until it ends (default true). */
+  wait?: boolean;
+  /** Give up waiting after this many ms with NFW_WAIT_TIMEOUT (default 600000). */
+  waitTimeout?: number;
+  /** First poll delay in ms, growing 1.5x per poll up to 15 s (default 1000). */
+  pollInterval?: number;
+  /** Invalid records: `'reject'` (default) emits `'reject'` and goes on; `'fail'` errors the stream. */
+  onInvalid?: OnInvalid;
+}
+
+interface ApiOptions {
+  pageSize: number | undefined;
+  maxItems: number;
+  startingToken: string | undefined;
+  signal: AbortSignal | undefined;
+  prefetch: number;
+  wait: boolean;
+  waitTimeout: number;
+  pollInterval: number;
+  onInvalid: OnInvalid;
+}
+
+const MAX_POLL_INTERVAL = 15_000;
+
+/**
+ * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged with the SDK's
+ * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, retries are
+ * theirs). See FlowResultsStream for the events.
+ */
+export function flowResults(
+  client: NetworkFirewallClient,
+  input: FlowResultsInput,
+  options: FlowResultsOptions = {},
+): FlowResultsStream {
+  const request = normalizeInput(input);
+  const opts = normalizeApiOptions(options);
+  return new FlowResultsStream((state) => apiItems(client, request, opts, state), {
+    onInvalid: opts.onInvalid,
+    highWaterMark: opts.pageSize ?? 100,
+    signal: opts.signal,
+  });
+}
+
+function normalizeInput(input: FlowResultsInput): FlowResultsInput {
+  if (typeof input !== 'object' || input === null) {
+    throw new NfwError('NFW_INVALID_OPTION', 'input must be an object with FirewallArn and FlowOperationId', {
+      field: 'input',
+      value: input,
+    });
+  }
+  const out: FlowResultsInput = {
+    FirewallArn: requiredString(input.FirewallArn, 'FirewallArn'),
+    FlowOperationId: requiredString(input.FlowOperationId, 'FlowOperationId'),
+  };
+  for (const key of ['AvailabilityZone', 'VpcEndpointId', 'VpcEndpointAssociationArn'] as const) {
+    const value = input[key];
+    if (value === undefined) continue;
+    out[key] = requiredString(value, key);
+  }
+  return out;
+}
+
+function requiredString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new NfwError(
+      'NFW_INVALID_OPTION',
+      `${field} must be a non-empty string, got ${describeValue(value)}`,
+      {
+        field,
+        value,
+      },
+    );
+  }
+  return value;
+}
+
+function integerOption(
+  options: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = options[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new NfwError(
+      'NFW_INVALID_OPTION',
+      `${field} must be an integer ${min}..${max}, got ${describeValue(value)}`,
+      { field, value },
+    );
+  }
+  return value;
+}
+
+export function normalizeOnInvalid(value: unknown): OnInvalid {
+  if (value === undefined) return 'reject';
+  if (value === 'reject' || value === 'fail') return value;
+  throw new NfwError(
+    'NFW_INVALID_OPTION',
+    `onInvalid must be 'reject' or 'fail', got ${describeValue(value)}`,
+    {
+      field: 'onInvalid',
+      value,
+    },
+  );
+}
+
+export function normalizeSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw new NfwError('NFW_INVALID_OPTION', 'signal must be an AbortSignal', { field: 'signal', value });
+}
+
+function normalizeApiOptions(options: FlowResultsOptions): ApiOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new NfwError('NFW_INVALID_OPTION', 'options must be an object', {
+      field: 'options',
+      value: options,
+    });
+  }
+  const o = options as Record<string, unknown>;
+  const token = o.startingToken;
+  if (token !== undefined && (typeof token !== 'string' || token === '')) {
+    throw new NfwError('NFW_INVALID_OPTION', 'startingToken must be a non-empty string', {
+      field: 'startingToken',
+      value: token,
+    });
+  }
+  if (o.wait !== undefined && typeof o.wait !== 'boolean') {
+    throw new NfwError('NFW_INVALID_OPTION', 'wait must be a boolean', { field: 'wait', value: o.wait });
+  }
+  return {
+    pageSize: integerOption(o, 'pageSize', 1, 100),
+    maxItems: integerOption(o, 'maxItems', 1, Number.MAX_SAFE_INTEGER) ?? Number.POSITIVE_INFINITY,
+    startingToken: token as string | undefined,
+    signal: normalizeSignal(o.signal),
+    prefetch: integerOption(o, 'prefetch', 0, 10) ?? 1,
+    wait: (o.wait as boolean | undefined) ?? true,
+    waitTimeout: integerOption(o, 'waitTimeout', 0, 2 ** 31 - 1) ?? 600_000,
+    pollInterval: integerOption(o, 'pollInterval', 1, 2 ** 31 - 1) ?? 1000,
+    onInvalid: normalizeOnInvalid(o.onInvalid),
+  };
+}
+
+function contextOf(page: ListFlowOperationResultsCommandOutput, input: FlowResultsInput): FlowContext {
+  return {
+    firewallArn: page.FirewallArn ?? input.FirewallArn,
+    availabilityZone: page.AvailabilityZone ?? input.AvailabilityZone ?? null,
+    vpcEndpointId: page.VpcEndpointId ?? input.VpcEndpointId ?? null,
+    vpcEndpointAssociationArn: page.VpcEndpointAssociationArn ?? input.VpcEndpointAssociationArn ?? null,
+    flowOperationId: page.FlowOperationId ?? input.FlowOperationId,
+    flowRequestTimestamp: page.FlowRequestTimestamp ?? null,
+  };
+}
+
+/**
+ * Keeps `depth` next() calls of an async iterator in flight, so page k+1 is requested while page k is
+ * processed. Rejections are marked handled here and surface when the consumer reaches them, in order.
+ */
+function prefetching<T>(iterator: AsyncIterator<T>, depth: number): AsyncIterator<T> {
+  const queue: Promise<IteratorResult<T>>[] = [];
+  const request = () => {
+    const p = iterator.next();
+    p.catch(() => {});
+    queue.push(p);
+  };
+  return {
+    next() {
+      if (queue.length === 0) request();
+      const head = queue.shift()!;
+      // Ask for the following pages only once this one arrived and was not the last.
+      return head.then((result) => {
+        if (!result.done) while (queue.length < depth) request();
+        return result;
+      });
+    },
+    async return() {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+async function* apiItems(
+  client: NetworkFirewallClient,
+  input: FlowResultsInput,
+  opts: ApiOptions,
+  state: SourceState,
+): AsyncGenerator<SourceItem> {
+  const start = decodeStartingToken(opts.startingToken);
+  /** Token that requests the next page to read; `skip` flows of that page were already read. */
+  let requestToken = start.nextToken;
+  let skip = start.skip;
+  /** What resumes exactly after everything emitted so far. */
+  let resume = opts.startingToken;
+  let remaining = opts.maxItems;
+  let pageIndex = 0;
+  let warned = false;
+  const deadline = Date.now() + opts.waitTimeout;
+  let pollDelay = opts.pollInterval;
+
+  for (;;) {
+    // `paginate` mutates its input object: give it a fresh copy per run.
+    const request: ListFlowOperationResultsCommandInput = { ...input };
+    if (opts.pageSize !== undefined) request.MaxResults = opts.pageSize;
+    const paginator = paginateListFlowOperationResults(
+      {
+        client,
+        ...(opts.pageSize === undefined ? {} : { pageSize: opts.pageSize }),
+        startingToken: requestToken,
+      },
+      request,
+      { abortSignal: state.signal },
+    );
+    const pages = prefetching(paginator[Symbol.asyncIterator](), opts.prefetch);
+    let restart = false;
+    try {
+      for (;;) {
+        let next: IteratorResult<ListFlowOperationResultsCommandOutput>;
+        try {
+          next = await pages.next();
+        } catch (error) {
+          if (state.signal.aborted) throw error;
+          throw sdkError(error, 'ListFlowOperationResults', {
+            nextToken: resume,
+            emitted: state.summary.emitted,
+          });
+        }
+        if (next.done) return;
+        const page = next.value;
+        const status = (page.FlowOperationStatus ?? null) as FlowOperationStatus | null;
+        const statusMessage = page.StatusMessage ?? null;
+        if (status === 'FAILED') {
+          throw new NfwError(
+            'NFW_OPERATION_FAILED',
+            `flow operation ${input.FlowOperationId} FAILED: ${statusMessage ?? '(no status message)'}`,
+            { value: statusMessage, emitted: state.summary.emitted },
+          );
+        }
+        if (status === 'IN_PROGRESS') {
+          if (!opts.wait) {
+            throw new NfwError(
+              'NFW_OPERATION_IN_PROGRESS',
+              `flow operation ${input.FlowOperationId} is still IN_PROGRESS (wait is off)`,
+              { value: status },
+            );
+          }
+          await waitForOperation(client, input, state, deadline, pollDelay);
+          pollDelay = Math.min(pollDelay * 1.5, MAX_POLL_INTERVAL);
+          restart = true; // re-read this page now that the operation is done
+          break;
+        }
+        if (status === 'COMPLETED_WITH_ERRORS' && !warned) {
+          warned = true;
+          yield {
+            type: 'warning',
+            warning: {
+              code: 'NFW_OPERATION_INCOMPLETE',
+              message: `flow operation ${input.FlowOperationId} COMPLETED_WITH_ERRORS: ${statusMessage ?? ''}`,
+              page: pageIndex,
+            },
+          };
+        }
+        const context = contextOf(page, input);
+        const all = page.Flows ?? [];
+        let flows: unknown[] = skip > 0 ? all.slice(skip) : all;
+        let after = page.NextToken;
+        let cut = false;
+        if (flows.length >= remaining) {
+          // maxItems: keep the first `remaining` flows of this page; the rest stay for the resume token.
+          if (flows.length > remaining) {
+            cut = true;
+            after = encodeResumeToken(requestToken, skip + remaining);
+            flows = flows.slice(0, remaining);
+          }
+        }
+        remaining -= flows.length;
+        if (flows.length > 0) yield { type: 'flows', flows, context, page: pageIndex, offset: 0 };
+        const info: PageInfo = {
+          index: pageIndex,
+          flowCount: flows.length,
+          nextToken: after,
+          status,
+          statusMessage,
+          context,
+        };
+        yield { type: 'page', info };
+        pageIndex++;
+        resume = after;
+        requestToken = page.NextToken;
+        skip = 0;
+        if (remaining === 0 && (cut || after !== undefined)) {
+          yield { type: 'summary', patch: { truncated: true, resumeToken: after } };
+          return;
+        }
+      }
+    } finally {
+      await pages.return?.();
+    }
+    if (!restart) return;
+  }
+}
+
+async function waitForOperation(
+  client: NetworkFirewallClient,
+  input: FlowResultsInput,
+  state: SourceState,
+  deadline: number,
+  firstDelay: number,
+): Promise<void> {
+  let delay = firstDelay;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new NfwError(
+        'NFW_WAIT_TIMEOUT',
+        `flow operation ${input.FlowOperationId} was still IN_PROGRESS when waitTimeout ran out`,
+        { field: 'waitTimeout' },
+      );
+    }
+    await sleep(Math.min(delay, left), state.signal);
+    delay = Math.min(delay * 1.5, MAX_POLL_INTERVAL);
+    let status: string | undefined;
+    let message: string | undefined;
+    try {
+      const out = await client.send(new DescribeFlowOperationCommand({ ...input }), {
+        abortSignal: state.signal,
+      });
+      status = out.FlowOperationStatus;
+      message = out.StatusMessage;
+    } catch (error) {
+      if (state.signal.aborted) throw error;
+      throw sdkError(error, 'DescribeFlowOperation', {
+        nextToken: undefined,
+        emitted: state.summary.emitted,
+      });
+    }
+    if (status === 'FAILED') {
+      throw new NfwError(
+        'NFW_OPERATION_FAILED',
+        `flow operation ${input.FlowOperationId} FAILED: ${message ?? '(no status message)'}`,
+        { value: message ?? null, emitted: state.summary.emitted },
+      );
+    }
+    if (status !== 'IN_PROGRESS') return;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
