@@ -25,3 +25,11 @@ export {
   type ToArrowOptions,
   toArrow,
 } from './to-arrow.js';
+export { csvLineFormatter, encodeCsv, type ToCsvOptions, toCsv } from './to-csv.js';
+export { encodeNdjson, ndjsonLineFormatter, type ToNdjsonOptions, toNdjson } from './to-ndjson.js';
+export {
+  type ParquetCompression,
+  type ParquetTransform,
+  type ToParquetOptions,
+  toParquet,
+} from './to-parquet.js';

@@ -1,0 +1,82 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ColumnSpec, FlowRecord, Row } from '../types.js';
+import { TEXT_CHUNK_CHARS, textColumns } from './text-format.js';
+
+export interface ToNdjsonOptions {
+  /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
+  columns?: ColumnSpec[] | readonly ColumnSpec[];
+}
+
+/** Compiles the line formatter: one JSON object per record, keys as in the Arrow schema, LF-terminated. */
+export function ndjsonLineFormatter(options: ToNdjsonOptions = {}): {
+  columns: readonly ColumnSpec[];
+  format(item: FlowRecord | Row): string;
+} {
+  const { columns, getters, formatters } = textColumns(options.columns);
+  const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`);
+  const width = columns.length;
+  return {
+    columns,
+    format(item) {
+      let line = '';
+      for (let c = 0; c < width; c++) {
+        const cell = formatters[c](getters[c](item));
+        line += keys[c] + (cell === null ? 'null' : cell.quoted ? JSON.stringify(cell.text) : cell.text);
+      }
+      return `${line}}\n`;
+    },
+  };
+}
+
+/** Sync/iterable form of toNdjson: yields text chunks of about 64K characters. */
+export function* encodeNdjson(
+  items: Iterable<FlowRecord | Row>,
+  options: ToNdjsonOptions = {},
+): Generator<string, void, undefined> {
+  const { format } = ndjsonLineFormatter(options);
+  let chunk = '';
+  for (const item of items) {
+    chunk += format(item);
+    if (chunk.length >= TEXT_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * A Transform from flow records (or rows, with `columns`) to NDJSON: one object per line, uint64 as
+ * exact JSON integers, timestamps as ISO 8601 UTC strings, absent values as null.
+ */
+export function toNdjson(
+  options: ToNdjsonOptions = {},
+): Transform & { readonly columns: readonly ColumnSpec[] } {
+  const { columns, format } = ndjsonLineFormatter(options);
+  let chunk = '';
+  const stream = new Transform({
+    writableObjectMode: true,
+    readableObjectMode: false,
+    transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
+      try {
+        chunk += format(item);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (chunk.length >= TEXT_CHUNK_CHARS) {
+        this.push(chunk, 'utf8');
+        chunk = '';
+      }
+      callback();
+    },
+    flush(callback: TransformCallback) {
+      if (chunk.length > 0) this.push(chunk, 'utf8');
+      chunk = '';
+      callback();
+    },
+  });
+  return Object.defineProperty(stream, 'columns', { value: columns, enumerable: true }) as Transform & {
+    readonly columns: readonly ColumnSpec[];
+  };
+}

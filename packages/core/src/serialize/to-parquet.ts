@@ -1,0 +1,245 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ReadableStreamDefaultController } from 'node:stream/web';
+import { ReadableStream } from 'node:stream/web';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
+import { NfwError } from '../errors.js';
+import type { ColumnSpec, FlowRecord, Row } from '../types.js';
+import { createBatchBuilder, DEFAULT_BATCH_SIZE } from './batch-builder.js';
+import { createIpcWriter } from './ipc-writer.js';
+import {
+  buildMetadata,
+  columnsSchema,
+  type MetadataInput,
+  NFW_FLOWS_VERSION,
+  normalizeMetadata,
+  normalizePositiveInt,
+} from './schema.js';
+
+export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'brotli' | 'lz4' | 'none';
+
+export interface ToParquetOptions {
+  /** Column codec (default zstd). `lz4` writes LZ4_RAW, the non-deprecated LZ4 codec. */
+  compression?: ParquetCompression;
+  /** Rows per row group; also the batch size, so memory holds about one row group (default 65536). */
+  rowGroupSize?: number;
+  /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
+  columns?: ColumnSpec[] | readonly ColumnSpec[];
+  /** Extra key-value metadata, or a function called once when the first row group is written. */
+  metadata?: MetadataInput;
+}
+
+const CODECS: Record<ParquetCompression, parquet.Compression> = {
+  zstd: parquet.Compression.ZSTD,
+  snappy: parquet.Compression.SNAPPY,
+  gzip: parquet.Compression.GZIP,
+  brotli: parquet.Compression.BROTLI,
+  lz4: parquet.Compression.LZ4_RAW,
+  none: parquet.Compression.UNCOMPRESSED,
+};
+
+function normalizeCompression(value: unknown): parquet.Compression {
+  if (value === undefined) return CODECS.zstd;
+  if (typeof value !== 'string' || !Object.hasOwn(CODECS, value)) {
+    throw new NfwError('NFW_INVALID_OPTION', `compression must be one of ${Object.keys(CODECS).join(', ')}`, {
+      field: 'compression',
+      value,
+    });
+  }
+  return CODECS[value as ParquetCompression];
+}
+
+/** parquet-wasm takes Arrow IPC *stream* bytes: one small stream per batch. */
+function ipcStream(schema: Schema, batches: RecordBatch[]): Uint8Array {
+  const writer = createIpcWriter(schema, 'stream');
+  return Buffer.concat([writer.start(), ...batches.map((b) => writer.write(b)), writer.finish()]);
+}
+
+function wasmBatch(schema: Schema, batch: RecordBatch): parquet.RecordBatch {
+  const table = parquet.Table.fromIPCStream(ipcStream(schema, [batch]));
+  try {
+    return table.recordBatch(0)!;
+  } finally {
+    table.free();
+  }
+}
+
+function outputFailed(error: unknown): NfwError {
+  if (error instanceof NfwError) return error;
+  return new NfwError('NFW_OUTPUT_FAILED', `Parquet writer failed: ${String(error)}`, { cause: error });
+}
+
+export interface ParquetTransform extends Transform {
+  readonly columns: readonly ColumnSpec[];
+  /**
+   * Sets a key-value metadata entry. Parquet writer properties are fixed when the first row group is
+   * written, so this only takes effect before then (returns true), and returns false afterwards.
+   */
+  setMetadata(key: string, value: string): boolean;
+}
+
+/**
+ * A Transform from flow records (or rows, with `columns`) to a Parquet file, through parquet-wasm's
+ * streaming writer: each batch of `rowGroupSize` rows becomes one row group, written out before the
+ * next batch is taken, so memory stays at about one row group whatever the row count.
+ */
+export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
+  const codec = normalizeCompression(options.compression);
+  const rowGroupSize = normalizePositiveInt(options.rowGroupSize, 'rowGroupSize', DEFAULT_BATCH_SIZE);
+  const metadata = normalizeMetadata(options.metadata);
+  const builder = createBatchBuilder({ columns: options.columns, batchSize: rowGroupSize });
+  const overrides: Record<string, string> = {};
+
+  let schema: Schema | null = null;
+  let controller: ReadableStreamDefaultController<parquet.RecordBatch> | null = null;
+  let pump: Promise<void> | null = null;
+  // The wasm writer pulls batches one at a time (highWaterMark 0): we hand over the next batch only
+  // when it asks, and wait for the reader of our output before reading more bytes from it.
+  let demand: (() => void) | null = null;
+  let demandWaiter: (() => void) | null = null;
+  let readWaiter: (() => void) | null = null;
+  let failed: NfwError | null = null;
+
+  const properties = (map: Map<string, string>) =>
+    new parquet.WriterPropertiesBuilder()
+      .setCompression(codec)
+      .setMaxRowGroupSize(rowGroupSize)
+      .setKeyValueMetadata(map)
+      .setCreatedBy(`nfw-flows ${NFW_FLOWS_VERSION} (parquet-wasm)`)
+      .build();
+
+  const currentMetadata = () => {
+    const base = typeof metadata === 'function' ? metadata() : metadata;
+    return buildMetadata({ ...base, ...overrides });
+  };
+
+  const start = (stream: Transform) => {
+    const map = currentMetadata();
+    schema = columnsSchema(builder.columns, map);
+    const input = new ReadableStream<parquet.RecordBatch>(
+      {
+        start(c) {
+          controller = c;
+        },
+        pull() {
+          return new Promise<void>((resolve) => {
+            demand = resolve;
+            const waiter = demandWaiter;
+            demandWaiter = null;
+            waiter?.();
+          });
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const output = parquet.transformParquetStream(
+      input as unknown as globalThis.ReadableStream,
+      properties(map),
+    );
+    pump = (async () => {
+      const reader = (await output).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const bytes = value as Uint8Array;
+        if (!stream.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) {
+          await new Promise<void>((resolve) => {
+            readWaiter = resolve;
+          });
+        }
+      }
+    })();
+    pump.catch((error) => {
+      failed = outputFailed(error);
+      stream.destroy(failed);
+    });
+  };
+
+  const give = async (batch: RecordBatch) => {
+    const wasm = wasmBatch(schema!, batch);
+    if (demand === null) {
+      await new Promise<void>((resolve) => {
+        demandWaiter = resolve;
+      });
+    }
+    if (failed !== null) throw failed;
+    const resolve = demand!;
+    demand = null;
+    controller!.enqueue(wasm);
+    resolve();
+  };
+
+  const stream = new Transform({
+    writableObjectMode: true,
+    readableObjectMode: false,
+    transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
+      try {
+        if (!builder.append(item)) {
+          callback();
+          return;
+        }
+        if (schema === null) start(this);
+        give(builder.flush()!).then(() => callback(), callback);
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    flush(callback: TransformCallback) {
+      try {
+        const last = builder.flush();
+        if (schema === null && last === null) {
+          // No rows: a valid file with the schema and no row groups, written in one piece.
+          const map = currentMetadata();
+          const table = parquet.Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
+          const bytes = parquet.writeParquet(table, properties(map));
+          this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          callback();
+          return;
+        }
+        if (schema === null) start(this);
+        const finish = async () => {
+          if (last !== null) await give(last);
+          controller!.close();
+          await pump;
+        };
+        finish().then(
+          () => callback(),
+          (error) => callback(outputFailed(error)),
+        );
+      } catch (error) {
+        callback(outputFailed(error));
+      }
+    },
+    destroy(error, callback) {
+      if (controller !== null && pump !== null) {
+        try {
+          controller.error(error ?? new NfwError('NFW_ABORTED', 'Parquet output destroyed'));
+        } catch {
+          // already closed or errored
+        }
+      }
+      callback(error);
+    },
+  }) as ParquetTransform;
+
+  const read = stream._read.bind(stream);
+  stream._read = (size: number) => {
+    const waiter = readWaiter;
+    readWaiter = null;
+    waiter?.();
+    read(size);
+  };
+  Object.defineProperty(stream, 'columns', { value: builder.columns, enumerable: true });
+  stream.setMetadata = (key, value) => {
+    if (typeof key !== 'string' || typeof value !== 'string') {
+      throw new NfwError('NFW_INVALID_OPTION', 'metadata keys and values must be strings', {
+        field: 'metadata',
+        value: { [String(key)]: value },
+      });
+    }
+    if (schema !== null) return false;
+    overrides[key] = value;
+    return true;
+  };
+  return stream;
+}
