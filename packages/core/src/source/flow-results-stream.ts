@@ -33,7 +33,7 @@ export interface FlowResultsSummary {
   truncated: boolean;
   /** When truncated: the `startingToken` that yields exactly the rest (AWS CLI token format if mid-page). */
   resumeToken: string | undefined;
-  /** File sources: metadata keys that followed `Flows` in a page (the last page with any). */
+  /** File sources: the keys that followed `Flows` in the last response read (undefined: none did). */
   trailingMetadata?: Record<string, unknown>;
 }
 

@@ -1,7 +1,9 @@
 export { type FlowResultsInput, type FlowResultsOptions, flowResults } from './flow-results.js';
+export { type FlowResultsFromFileOptions, flowResultsFromFile } from './flow-results-from-file.js';
 export {
   FlowResultsStream,
   type FlowResultsSummary,
   type FlowResultsWarning,
   type PageInfo,
 } from './flow-results-stream.js';
+export { FlowsScanner, type ScanEvents, type ScanLimits } from './flows-scanner.js';

@@ -1,0 +1,478 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { describeValue, NfwError } from '../errors.js';
+import type { FlowContext, FlowOperationStatus } from '../types.js';
+import { normalizeOnInvalid, normalizeSignal } from './flow-results.js';
+import {
+  FlowResultsStream,
+  type OnInvalid,
+  type SourceItem,
+  type SourceState,
+} from './flow-results-stream.js';
+import { FlowsScanner, type ScanEvents } from './flows-scanner.js';
+
+export interface FlowResultsFromFileOptions {
+  /** Invalid records: `'reject'` (default) emits `'reject'` and goes on; `'fail'` errors the stream. */
+  onInvalid?: OnInvalid;
+  /** Stops reading; the stream errors with NFW_ABORTED. */
+  signal?: AbortSignal;
+}
+
+const READ_CHUNK = 1 << 20;
+/** Stream inputs keep their first bytes until the first record, in case they must be spooled to a file. */
+const RETAIN_LIMIT = 16 << 20;
+const PROVENANCE = ['FirewallArn', 'FlowOperationId'] as const;
+
+/**
+ * Flow records from saved ListFlowOperationResults output: a path, `'-'` (stdin) or a Readable of bytes.
+ * Accepts one response (API or AWS CLI merged output), a JSON array of responses, or responses one per
+ * line (JSON Lines), each optionally gzip-compressed (detected by magic bytes). See ARCHITECTURE.md for
+ * how metadata that follows `Flows` is handled.
+ */
+export function flowResultsFromFile(
+  source: string | NodeJS.ReadableStream,
+  options: FlowResultsFromFileOptions = {},
+): FlowResultsStream {
+  if (
+    typeof source !== 'string' &&
+    !(source && typeof (source as Readable)[Symbol.asyncIterator] === 'function')
+  ) {
+    throw new NfwError('NFW_INVALID_OPTION', 'source must be a path, "-" or a readable stream', {
+      field: 'source',
+      value: source,
+    });
+  }
+  if (source === '')
+    throw new NfwError('NFW_INVALID_OPTION', 'source path is empty', { field: 'source', value: '' });
+  if (typeof options !== 'object' || options === null) {
+    throw new NfwError('NFW_INVALID_OPTION', 'options must be an object', {
+      field: 'options',
+      value: options,
+    });
+  }
+  const onInvalid = normalizeOnInvalid(options.onInvalid);
+  const signal = normalizeSignal(options.signal);
+  return new FlowResultsStream((state) => fileItems(source, state), {
+    onInvalid,
+    highWaterMark: 1024,
+    signal,
+  });
+}
+
+/** Thrown by the collector when a response's provenance follows its Flows and was not read ahead. */
+class NeedPrepass extends Error {
+  constructor(readonly page: number) {
+    super('metadata follows Flows');
+  }
+}
+
+interface Shared {
+  warned: boolean;
+}
+
+/** Turns scanner events into source items: page metadata -> FlowContext, status checks, page events. */
+class PageCollector implements ScanEvents {
+  items: SourceItem[] = [];
+  #meta: Record<string, unknown> = {};
+  #trailing: Record<string, unknown> | null = null;
+  #context: FlowContext | null = null;
+  #flowCount = 0;
+  #flowsSeen = false;
+  readonly #premeta: Record<string, unknown>[] | undefined;
+  readonly #skipPages: number;
+  readonly #shared: Shared;
+
+  constructor(premeta: Record<string, unknown>[] | undefined, skipPages: number, shared: Shared) {
+    this.#premeta = premeta;
+    this.#skipPages = skipPages;
+    this.#shared = shared;
+  }
+
+  pageStart(): void {
+    this.#meta = {};
+    this.#trailing = null;
+    this.#context = null;
+    this.#flowCount = 0;
+    this.#flowsSeen = false;
+  }
+
+  meta(page: number, key: string, value: unknown, afterFlows: boolean): void {
+    this.#meta[key] = value;
+    if (!afterFlows) return;
+    if (this.#trailing === null) this.#trailing = {};
+    this.#trailing[key] = value;
+    const pre = this.#premeta?.[page];
+    if (pre && key in pre && JSON.stringify(pre[key]) !== JSON.stringify(value)) {
+      throw new NfwError(
+        'NFW_INVALID_INPUT',
+        `the file changed while it was read (${key} of response ${page})`,
+        {
+          field: key,
+          value,
+          page,
+        },
+      );
+    }
+  }
+
+  flowsStart(page: number): void {
+    this.#flowsSeen = true;
+    let meta = this.#meta;
+    if (!PROVENANCE.every((k) => k in meta)) {
+      const pre = this.#premeta?.[page];
+      if (pre === undefined) throw new NeedPrepass(page);
+      meta = { ...pre, ...meta };
+    }
+    this.#context = this.#begin(page, meta);
+  }
+
+  flows(page: number, flows: unknown[]): void {
+    if (page >= this.#skipPages) {
+      this.items.push({ type: 'flows', flows, context: this.#context!, page, offset: this.#flowCount });
+    }
+    this.#flowCount += flows.length;
+  }
+
+  pageEnd(page: number): void {
+    const meta = this.#meta;
+    if (!this.#flowsSeen && !PROVENANCE.some((k) => k in meta) && !('FlowOperationStatus' in meta)) {
+      throw new NfwError(
+        'NFW_INVALID_INPUT',
+        `response ${page} has neither Flows nor FirewallArn/FlowOperationId: not ListFlowOperationResults output`,
+        { page, value: Object.keys(meta) },
+      );
+    }
+    // Status that was only known after the flows (or a response without Flows) is checked now.
+    const context = this.#flowsSeen
+      ? contextOf(page, { ...this.#premeta?.[page], ...meta })
+      : this.#begin(page, meta);
+    if (page < this.#skipPages) return;
+    const status = (meta.FlowOperationStatus ?? null) as FlowOperationStatus | null;
+    this.#checkStatus(page, status, meta.StatusMessage);
+    this.items.push({ type: 'summary', patch: { trailingMetadata: this.#trailing ?? undefined } });
+    const nextToken = meta.NextToken;
+    this.items.push({
+      type: 'page',
+      info: {
+        index: page,
+        flowCount: this.#flowCount,
+        nextToken: typeof nextToken === 'string' && nextToken !== '' ? nextToken : undefined,
+        status,
+        statusMessage: typeof meta.StatusMessage === 'string' ? meta.StatusMessage : null,
+        context,
+      },
+    });
+  }
+
+  #begin(page: number, meta: Record<string, unknown>): FlowContext {
+    const context = contextOf(page, meta);
+    if (page >= this.#skipPages) {
+      this.#checkStatus(
+        page,
+        (meta.FlowOperationStatus ?? null) as FlowOperationStatus | null,
+        meta.StatusMessage,
+      );
+    }
+    return context;
+  }
+
+  #checkStatus(page: number, status: unknown, message: unknown): void {
+    if (status === null || status === undefined || status === 'COMPLETED') return;
+    const text = typeof message === 'string' ? message : '(no status message)';
+    if (status === 'FAILED') {
+      throw new NfwError('NFW_OPERATION_FAILED', `the saved flow operation FAILED: ${text}`, {
+        value: message,
+        page,
+      });
+    }
+    if (status === 'IN_PROGRESS') {
+      throw new NfwError(
+        'NFW_OPERATION_IN_PROGRESS',
+        `response ${page} was saved while the flow operation was IN_PROGRESS: its results are not complete`,
+        { value: status, page },
+      );
+    }
+    if (status === 'COMPLETED_WITH_ERRORS') {
+      if (this.#shared.warned) return;
+      this.#shared.warned = true;
+      this.items.push({
+        type: 'warning',
+        warning: {
+          code: 'NFW_OPERATION_INCOMPLETE',
+          message: `flow operation COMPLETED_WITH_ERRORS: ${text}`,
+          page,
+        },
+      });
+      return;
+    }
+    throw new NfwError('NFW_INVALID_INPUT', `unknown FlowOperationStatus ${describeValue(status)}`, {
+      field: 'FlowOperationStatus',
+      value: status,
+      page,
+    });
+  }
+}
+
+function metaString(
+  meta: Record<string, unknown>,
+  key: string,
+  page: number,
+  required: boolean,
+): string | null {
+  const value = meta[key];
+  if (typeof value === 'string' && value !== '') return value;
+  if (value === undefined || value === null) {
+    if (!required) return null;
+    throw new NfwError('NFW_INVALID_INPUT', `response ${page} has no ${key}`, { field: key, page });
+  }
+  throw new NfwError(
+    'NFW_INVALID_INPUT',
+    `${key} of response ${page} must be a string, got ${describeValue(value)}`,
+    {
+      field: key,
+      value,
+      page,
+    },
+  );
+}
+
+/** FlowRequestTimestamp: epoch seconds (API) or ISO 8601 text (AWS CLI), as the SDK reads epoch seconds. */
+function timestamp(value: unknown, page: number): Date | null {
+  if (value === undefined || value === null) return null;
+  const ms =
+    typeof value === 'number'
+      ? Math.round(value * 1000)
+      : typeof value === 'string'
+        ? Date.parse(value)
+        : Number.NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+    throw new NfwError('NFW_INVALID_INPUT', `FlowRequestTimestamp ${describeValue(value)} is not a time`, {
+      field: 'FlowRequestTimestamp',
+      value,
+      page,
+    });
+  }
+  return new Date(ms);
+}
+
+function contextOf(page: number, meta: Record<string, unknown>): FlowContext {
+  return {
+    firewallArn: metaString(meta, 'FirewallArn', page, true)!,
+    availabilityZone: metaString(meta, 'AvailabilityZone', page, false),
+    vpcEndpointId: metaString(meta, 'VpcEndpointId', page, false),
+    vpcEndpointAssociationArn: metaString(meta, 'VpcEndpointAssociationArn', page, false),
+    flowOperationId: metaString(meta, 'FlowOperationId', page, true)!,
+    flowRequestTimestamp: timestamp(meta.FlowRequestTimestamp, page),
+  };
+}
+
+/** Metadata of every response, read without decoding flows (the cheap first pass). */
+class MetaCollector implements ScanEvents {
+  pages: Record<string, unknown>[] = [];
+  pageStart(page: number): void {
+    this.pages[page] = {};
+  }
+  meta(page: number, key: string, value: unknown): void {
+    this.pages[page][key] = value;
+  }
+  flowsStart(): void {}
+  flows(): void {}
+  pageEnd(): void {}
+}
+
+type Chunks = AsyncIterator<Buffer>;
+
+function toBuffer(chunk: unknown): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+}
+
+/** Decompress when the bytes start with the gzip magic 1f 8b. */
+async function* decoded(raw: Chunks): AsyncGenerator<Buffer> {
+  let head: Buffer = Buffer.alloc(0);
+  let done = false;
+  while (head.length < 2) {
+    const r = await raw.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head = head.length === 0 ? toBuffer(r.value) : Buffer.concat([head, toBuffer(r.value)]);
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    while (!done) {
+      const r = await raw.next();
+      if (r.done) return;
+      yield toBuffer(r.value);
+    }
+  }
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 256 << 10 });
+  const out = pipeline(Readable.from(rest()), gunzip, () => {});
+  try {
+    for await (const chunk of out) yield chunk as Buffer;
+  } catch (error) {
+    if (error instanceof NfwError) throw error;
+    throw new NfwError(
+      'NFW_INVALID_INPUT',
+      `the gzip data is corrupt or truncated: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** One pass over the bytes; yields the items produced by each chunk. */
+async function* pass(
+  raw: Chunks,
+  events: PageCollector | MetaCollector,
+  skipFlows: boolean,
+  state: SourceState,
+) {
+  const scanner = new FlowsScanner(events, { skipFlows });
+  for await (const chunk of decoded(raw)) {
+    if (state.signal.aborted) throw state.signal.reason;
+    try {
+      scanner.write(chunk);
+    } finally {
+      if (events instanceof PageCollector && events.items.length > 0) {
+        const items = events.items;
+        events.items = [];
+        yield items;
+      }
+    }
+  }
+  scanner.end();
+}
+
+function openPath(path: string, state: SourceState): { chunks: Chunks; close: () => void } {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK, signal: state.signal });
+  const it = stream[Symbol.asyncIterator]() as Chunks;
+  return { chunks: wrapIoErrors(it, path), close: () => stream.destroy() };
+}
+
+function wrapIoErrors(it: Chunks, what: string): Chunks {
+  return {
+    next: () =>
+      it.next().catch((error: unknown) => {
+        if ((error as Error)?.name === 'AbortError') throw error;
+        throw new NfwError('NFW_INVALID_INPUT', `cannot read ${what}: ${(error as Error).message}`, {
+          field: 'source',
+          value: what,
+          cause: error,
+        });
+      }),
+  };
+}
+
+async function* pathItems(path: string, state: SourceState, shared: Shared): AsyncGenerator<SourceItem> {
+  let premeta: Record<string, unknown>[] | undefined;
+  let skipPages = 0;
+  for (;;) {
+    const { chunks, close } = openPath(path, state);
+    const collector = new PageCollector(premeta, skipPages, shared);
+    try {
+      for await (const items of pass(chunks, collector, false, state)) yield* items;
+      return;
+    } catch (error) {
+      if (!(error instanceof NeedPrepass) || premeta !== undefined) throw error;
+      skipPages = error.page; // responses before it were emitted in full
+    } finally {
+      close();
+    }
+    // Metadata follows Flows: read every response's metadata first (no flow decoding), then read again.
+    const first = openPath(path, state);
+    const metas = new MetaCollector();
+    try {
+      for await (const _ of pass(first.chunks, metas as never, true, state)) {
+        // MetaCollector yields nothing
+      }
+    } finally {
+      first.close();
+    }
+    premeta = metas.pages;
+  }
+}
+
+async function* fileItems(
+  source: string | NodeJS.ReadableStream,
+  state: SourceState,
+): AsyncGenerator<SourceItem> {
+  const shared: Shared = { warned: false };
+  if (typeof source === 'string' && source !== '-') {
+    yield* pathItems(source, state, shared);
+    return;
+  }
+  const input = (source === '-' ? process.stdin : source) as Readable;
+  const it = input[Symbol.asyncIterator]() as Chunks;
+  let retained: Buffer[] | null = [];
+  let retainedBytes = 0;
+  const tapped: Chunks = wrapIoErrors(
+    {
+      next: async () => {
+        const r = await it.next();
+        if (!r.done && retained !== null) {
+          const chunk = toBuffer(r.value);
+          retained.push(chunk);
+          retainedBytes += chunk.length;
+          if (retainedBytes > RETAIN_LIMIT) retained = null;
+          return { done: false, value: chunk };
+        }
+        return r;
+      },
+    },
+    source === '-' ? 'stdin' : 'the input stream',
+  );
+  const collector = new PageCollector(undefined, 0, shared);
+  try {
+    for await (const items of pass(tapped, collector, false, state)) {
+      retained = null; // records went out: the input can no longer be replayed
+      yield* items;
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof NeedPrepass)) throw error;
+    if (retained === null) {
+      throw new NfwError(
+        'NFW_INVALID_INPUT',
+        `response ${error.page} of this stream gives FirewallArn/FlowOperationId after its Flows; ` +
+          'save the input to a file and pass its path',
+        { page: error.page },
+      );
+    }
+  } finally {
+    if (retained === null) await it.return?.();
+  }
+  // Metadata follows Flows (the AWS CLI's merged output): spool the stream to a temporary file and read
+  // that twice, so memory stays bounded.
+  const dir = await mkdtemp(join(tmpdir(), 'nfw-flows-'));
+  try {
+    const path = join(dir, 'input');
+    const out = createWriteStream(path);
+    for (const chunk of retained) if (!out.write(chunk)) await onceDrain(out);
+    retained = null;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      if (!out.write(toBuffer(r.value))) await onceDrain(out);
+    }
+    out.end();
+    await finished(out);
+    yield* pathItems(path, state, shared);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function onceDrain(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.once('drain', () => resolve()));
+}

@@ -1,0 +1,492 @@
+import { isUtf8 } from 'node:buffer';
+import { NfwError } from '../errors.js';
+
+/**
+ * Incremental scanner for saved ListFlowOperationResults output, with no I/O: feed it byte chunks split
+ * anywhere. It walks the document's outer structure itself (a response object, an array of responses, or
+ * responses one after another as in JSON Lines) and finds the byte span of every element of each `Flows`
+ * array by tracking strings, escapes and bracket depth across chunk boundaries. The complete elements of a
+ * chunk are decoded with one `JSON.parse` (as `[` + span + `]`), so JSON.parse validates them; metadata
+ * values are parsed one by one. Memory is bounded by the chunk size plus `maxFlowBytes` / `maxValueBytes`.
+ */
+export interface ScanEvents {
+  pageStart(page: number): void;
+  /** A key of the response other than `Flows`, with its parsed value; `afterFlows` when it followed `Flows`. */
+  meta(page: number, key: string, value: unknown, afterFlows: boolean): void;
+  flowsStart(page: number): void;
+  /** Parsed elements of `Flows`, in order (not called in `skipFlows` mode). */
+  flows(page: number, flows: unknown[]): void;
+  pageEnd(page: number): void;
+}
+
+export interface ScanLimits {
+  /** Largest single Flows element in bytes (default 1 MiB). */
+  maxFlowBytes?: number;
+  /** Largest metadata key or value in bytes (default 1 MiB). */
+  maxValueBytes?: number;
+  /** Deepest nesting inside a value (default 64). */
+  maxDepth?: number;
+  /** Only find the structure and the metadata: do not decode flows (the metadata pre-pass). */
+  skipFlows?: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const WS = new Uint8Array(256);
+WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
+
+enum S {
+  Top, // between top-level values
+  PagesFirst, // after `[` of an array of responses
+  PagesNext, // after a response in that array
+  PagesItem, // after `,` in that array
+  KeyFirst, // after `{` of a response
+  Key, // after `,` in a response
+  KeyString,
+  Colon,
+  Value,
+  Capture, // a metadata value
+  AfterValue,
+  Flows,
+}
+
+enum K {
+  Container,
+  String,
+  Scalar,
+}
+
+enum F {
+  First, // after `[`
+  InElement,
+  AfterElement,
+  Next, // after `,`
+}
+
+export class FlowsScanner {
+  readonly #events: ScanEvents;
+  readonly #maxFlowBytes: number;
+  readonly #maxValueBytes: number;
+  readonly #maxDepth: number;
+  readonly #skipFlows: boolean;
+  #buf: Buffer = EMPTY;
+  /** Absolute offset of #buf[0]. */
+  #base = 0;
+  #state = S.Top;
+  #inPages = false;
+  #values = 0;
+  #page = -1;
+  #key = '';
+  #flowsSeen = false;
+  /** Start (relative) of the token being read across chunks, or -1. */
+  #tokStart = -1;
+  /** Where the scan of that token continues (relative). */
+  #scan = 0;
+  #sub = F.First;
+  // value skipper state
+  #kind = K.Container;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+
+  constructor(events: ScanEvents, limits: ScanLimits = {}) {
+    this.#events = events;
+    this.#maxFlowBytes = limits.maxFlowBytes ?? 1 << 20;
+    this.#maxValueBytes = limits.maxValueBytes ?? 1 << 20;
+    this.#maxDepth = limits.maxDepth ?? 64;
+    this.#skipFlows = limits.skipFlows ?? false;
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.#base + this.#scan;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.#buf = this.#buf.length === 0 ? c : Buffer.concat([this.#buf, c]);
+    this.#run();
+    // Keep only the unfinished token.
+    const keep = this.#tokStart >= 0 ? this.#tokStart : this.#buf.length;
+    if (keep > 0) {
+      this.#buf = keep === this.#buf.length ? EMPTY : this.#buf.subarray(keep);
+      this.#base += keep;
+      this.#scan -= keep;
+      if (this.#tokStart >= 0) this.#tokStart -= keep;
+    }
+  }
+
+  end(): void {
+    const at = this.#base + this.#buf.length;
+    if (this.#state !== S.Top) {
+      const where = this.#state === S.Flows ? ` inside Flows of response ${this.#page}` : '';
+      throw this.#error(at, `unexpected end of input${where}: the file is truncated`);
+    }
+    if (this.#values === 0) throw this.#error(at, 'no JSON response found: the input is empty');
+  }
+
+  #error(offset: number, message: string, cause?: unknown): NfwError {
+    return new NfwError('NFW_INVALID_INPUT', `${message} (byte offset ${offset})`, {
+      offset,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  #unexpected(i: number, expected: string): NfwError {
+    const c = this.#buf[i];
+    const shown = c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16)}`;
+    return this.#error(this.#base + i, `expected ${expected}, found ${shown}`);
+  }
+
+  #startPage(): void {
+    this.#values++;
+    this.#page++;
+    this.#flowsSeen = false;
+    this.#state = S.KeyFirst;
+    this.#events.pageStart(this.#page);
+  }
+
+  #endPage(): void {
+    this.#events.pageEnd(this.#page);
+    this.#state = this.#inPages ? S.PagesNext : S.Top;
+  }
+
+  /** Begin skipping a value whose first byte is `c` at relative index i. */
+  #startValue(c: number, i: number): void {
+    this.#tokStart = i;
+    this.#scan = i + 1;
+    this.#inString = false;
+    this.#escaped = false;
+    this.#depth = 0;
+    if (c === LBRACE || c === LBRACKET) {
+      this.#kind = K.Container;
+      this.#depth = 1;
+    } else if (c === QUOTE) {
+      this.#kind = K.String;
+      this.#inString = true;
+    } else {
+      this.#kind = K.Scalar;
+    }
+  }
+
+  /** Continue the value from #scan; its end (exclusive, relative) or -1 when the buffer ends first. */
+  #scanValue(buf: Buffer, n: number): number {
+    let i = this.#scan;
+    if (this.#kind === K.Scalar) {
+      for (; i < n; i++) {
+        const c = buf[i];
+        if (c === COMMA || c === RBRACE || c === RBRACKET || WS[c] === 1) return i;
+      }
+      this.#scan = n;
+      return -1;
+    }
+    let depth = this.#depth;
+    let inString = this.#inString;
+    let escaped = this.#escaped;
+    const maxDepth = this.#maxDepth;
+    for (; i < n; i++) {
+      const c = buf[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) {
+          inString = false;
+          if (depth === 0) return i + 1;
+        }
+      } else if (c === QUOTE) inString = true;
+      else if (c === LBRACE || c === LBRACKET) {
+        if (++depth > maxDepth) {
+          throw this.#error(this.#base + i, `JSON nested deeper than ${maxDepth} levels`);
+        }
+      } else if (c === RBRACE || c === RBRACKET) {
+        if (--depth === 0) return i + 1;
+      }
+    }
+    this.#depth = depth;
+    this.#inString = inString;
+    this.#escaped = escaped;
+    this.#scan = n;
+    return -1;
+  }
+
+  #parse(start: number, end: number, what: string): unknown {
+    const slice = this.#buf.subarray(start, end);
+    if (!isUtf8(slice)) throw this.#error(this.#base + start, `${what} is not valid UTF-8`);
+    try {
+      return JSON.parse(slice.toString('utf8'));
+    } catch (error) {
+      throw this.#error(this.#base + start + syntaxPosition(error), `${what} is not valid JSON`, error);
+    }
+  }
+
+  #run(): void {
+    const buf = this.#buf;
+    const n = buf.length;
+    let i = this.#scan;
+    while (i < n) {
+      switch (this.#state) {
+        case S.Top: {
+          const c = buf[i];
+          if (WS[c] === 1) i++;
+          else if (c === LBRACE) {
+            this.#inPages = false;
+            i++;
+            this.#startPage();
+          } else if (c === LBRACKET) {
+            this.#values++;
+            this.#inPages = true;
+            this.#state = S.PagesFirst;
+            i++;
+          } else if (this.#values === 0 && c === 0xef && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+            i += 3; // UTF-8 byte order mark
+          } else
+            throw this.#unexpected(
+              i,
+              'a ListFlowOperationResults response (a JSON object) or an array of them',
+            );
+          break;
+        }
+        case S.PagesFirst:
+        case S.PagesItem: {
+          const c = buf[i];
+          if (WS[c] === 1) i++;
+          else if (c === LBRACE) {
+            i++;
+            this.#startPage();
+          } else if (c === RBRACKET && this.#state === S.PagesFirst) {
+            i++;
+            this.#state = S.Top;
+          } else throw this.#unexpected(i, 'a response object in the array');
+          break;
+        }
+        case S.PagesNext: {
+          const c = buf[i];
+          if (WS[c] === 1) i++;
+          else if (c === COMMA) {
+            i++;
+            this.#state = S.PagesItem;
+          } else if (c === RBRACKET) {
+            i++;
+            this.#state = S.Top;
+          } else throw this.#unexpected(i, "',' or ']' after a response in the array");
+          break;
+        }
+        case S.KeyFirst:
+        case S.Key: {
+          const c = buf[i];
+          if (WS[c] === 1) i++;
+          else if (c === QUOTE) {
+            this.#startValue(c, i);
+            this.#state = S.KeyString;
+            i++;
+          } else if (c === RBRACE && this.#state === S.KeyFirst) {
+            i++;
+            this.#endPage();
+          } else throw this.#unexpected(i, 'a key in the response object');
+          break;
+        }
+        case S.KeyString: {
+          this.#scan = i;
+          const end = this.#scanValue(buf, n);
+          if (end < 0) {
+            this.#checkSize(n, this.#maxValueBytes, 'a key');
+            i = n;
+            break;
+          }
+          this.#key = this.#parse(this.#tokStart, end, 'a key') as string;
+          this.#tokStart = -1;
+          this.#state = S.Colon;
+          i = end;
+          break;
+        }
+        case S.Colon: {
+          const c = buf[i];
+          if (WS[c] === 1) i++;
+          else if (c === COLON) {
+            i++;
+            this.#state = S.Value;
+          } else throw this.#unexpected(i, "':' after a key");
+          break;
+        }
+        case S.Value: {
+          const c = buf[i];
+          if (WS[c] === 1) {
+            i++;
+            break;
+          }
+          if (this.#key === 'Flows') {
+            if (c !== LBRACKET) throw this.#unexpected(i, "'[': Flows must be an array");
+            if (this.#flowsSeen)
+              throw this.#error(this.#base + i, `response ${this.#page} has two Flows keys`);
+            this.#flowsSeen = true;
+            this.#events.flowsStart(this.#page);
+            this.#state = S.Flows;
+            this.#sub = F.First;
+            i++;
+            break;
+          }
+          if (c === COMMA || c === RBRACE || c === RBRACKET || c === COLON)
+            throw this.#unexpected(i, 'a value');
+          this.#startValue(c, i);
+          this.#state = S.Capture;
+          i++;
+          break;
+        }
+        case S.Capture: {
+          this.#scan = i;
+          const end = this.#scanValue(buf, n);
+          if (end < 0) {
+            this.#checkSize(n, this.#maxValueBytes, `the value of ${this.#key}`);
+            i = n;
+            break;
+          }
+          const value = this.#parse(this.#tokStart, end, `the value of ${this.#key}`);
+          this.#tokStart = -1;
+          this.#events.meta(this.#page, this.#key, value, this.#flowsSeen);
+          this.#state = S.AfterValue;
+          i = end;
+          break;
+        }
+        case S.AfterValue: {
+          const c = buf[i];
+          if (WS[c] === 1) i++;
+          else if (c === COMMA) {
+            i++;
+            this.#state = S.Key;
+          } else if (c === RBRACE) {
+            i++;
+            this.#endPage();
+          } else throw this.#unexpected(i, "',' or '}' in the response object");
+          break;
+        }
+        case S.Flows:
+          i = this.#flows(buf, n, i);
+          break;
+      }
+    }
+    this.#scan = i;
+  }
+
+  #checkSize(n: number, max: number, what: string): void {
+    if (n - this.#tokStart > max) {
+      throw this.#error(this.#base + this.#tokStart, `${what} is larger than ${max} bytes`);
+    }
+  }
+
+  /** The elements of a Flows array: complete ones of this buffer are decoded as one batch. */
+  #flows(buf: Buffer, n: number, i: number): number {
+    let batchStart = -1;
+    let batchEnd = -1;
+    let sub = this.#sub;
+    for (;;) {
+      if (sub === F.InElement) {
+        this.#scan = i;
+        const end = this.#scanValue(buf, n);
+        if (end < 0) {
+          this.#checkSize(n, this.#maxFlowBytes, `Flows element of response ${this.#page}`);
+          i = n;
+          break;
+        }
+        if (batchStart < 0) batchStart = this.#tokStart;
+        batchEnd = end;
+        this.#tokStart = -1;
+        sub = F.AfterElement;
+        i = end;
+        continue;
+      }
+      while (i < n && WS[buf[i]] === 1) i++;
+      if (i >= n) break;
+      const c = buf[i];
+      if (sub === F.AfterElement) {
+        if (c === COMMA) {
+          sub = F.Next;
+          i++;
+          continue;
+        }
+        if (c !== RBRACKET) {
+          this.#sub = sub;
+          this.#batch(batchStart, batchEnd);
+          throw this.#unexpected(i, "',' or ']' between flows");
+        }
+      } else if (c === COMMA || (c === RBRACKET && sub === F.Next) || c === RBRACE || c === COLON) {
+        this.#batch(batchStart, batchEnd);
+        throw this.#unexpected(i, 'a flow');
+      }
+      if (c === RBRACKET) {
+        this.#batch(batchStart, batchEnd);
+        this.#sub = F.First;
+        this.#state = S.AfterValue;
+        return i + 1;
+      }
+      this.#startValue(c, i);
+      sub = F.InElement;
+      i++;
+    }
+    this.#sub = sub;
+    this.#batch(batchStart, batchEnd);
+    return i;
+  }
+
+  #batch(start: number, end: number): void {
+    if (start < 0 || this.#skipFlows) return;
+    const slice = this.#buf.subarray(start, end);
+    if (isUtf8(slice)) {
+      let flows: unknown[] | undefined;
+      try {
+        flows = JSON.parse(`[${slice.toString('utf8')}]`) as unknown[];
+      } catch {
+        flows = undefined; // find the bad element below
+      }
+      if (flows !== undefined) {
+        this.#events.flows(this.#page, flows);
+        return;
+      }
+    }
+    // Slow path: decode the elements one by one, deliver the good ones, and fail at the bad one.
+    const saved = {
+      kind: this.#kind,
+      depth: this.#depth,
+      s: this.#inString,
+      e: this.#escaped,
+      scan: this.#scan,
+      tok: this.#tokStart,
+    };
+    const good: unknown[] = [];
+    let i = start;
+    try {
+      while (i < end) {
+        const c = this.#buf[i];
+        if (WS[c] === 1 || c === COMMA) {
+          i++;
+          continue;
+        }
+        this.#startValue(c, i);
+        const stop = this.#scanValue(this.#buf, end);
+        const elementEnd = stop < 0 ? end : stop;
+        good.push(this.#parse(i, elementEnd, `flow ${good.length} of this part of Flows`));
+        i = elementEnd;
+      }
+    } finally {
+      if (good.length > 0) this.#events.flows(this.#page, good);
+      this.#kind = saved.kind;
+      this.#depth = saved.depth;
+      this.#inString = saved.s;
+      this.#escaped = saved.e;
+      this.#scan = saved.scan;
+      this.#tokStart = saved.tok;
+    }
+  }
+}
+
+function syntaxPosition(error: unknown): number {
+  const match = error instanceof Error ? /position (\d+)/.exec(error.message) : null;
+  return match ? Number(match[1]) : 0;
+}
