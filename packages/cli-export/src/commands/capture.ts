@@ -1,0 +1,67 @@
+/**
+ * `nfw-flows capture`: StartFlowCapture with filters from the flags, then export its results (waiting
+ * while it is IN_PROGRESS). With --resume, the capture recorded in the interrupted export's checkpoint
+ * is continued instead of starting a new one.
+ */
+import { existsSync } from 'node:fs';
+import {
+  type NetworkFirewallClient,
+  StartFlowCaptureCommand,
+  type StartFlowCaptureRequest,
+} from '@aws-sdk/client-network-firewall';
+import { createClient } from '../client.js';
+import { scopeRequest } from '../export/jobs.js';
+import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
+import { captureFilters, exportPlan } from '../plans.js';
+import { UsageError } from '../usage-error.js';
+import { type RunContext, runExport } from './export.js';
+
+export async function runCapture(
+  flags: Record<string, unknown>,
+  ctx: RunContext,
+  client?: NetworkFirewallClient,
+): Promise<number> {
+  const plan = exportPlan('capture', flags);
+  const { filters, minimumFlowAge } = captureFilters(flags);
+  if (plan.source.kind !== 'api')
+    throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
+  const source = plan.source;
+  if (source.firewallArns.length !== 1)
+    throw new UsageError('--firewall-arn', source.firewallArns.join(','), 'capture takes one firewall');
+  if (source.scopes.length !== 1)
+    throw new UsageError(
+      '--availability-zone',
+      undefined,
+      'capture takes one scope',
+      'one --availability-zone or one --vpc-endpoint-association-arn',
+    );
+  const scope = source.scopes[0]!;
+  const firewallArn = source.firewallArns[0]!;
+  const c = client ?? createClient(plan.clientFlags);
+
+  let flowOperationId: string | undefined;
+  if (plan.resume && plan.out !== '-' && existsSync(partialDirectory(plan.out))) {
+    const checkpoint = readCheckpoint(partialDirectory(plan.out));
+    const job = checkpoint?.identity.command === 'capture' ? checkpoint.identity.jobs[0] : undefined;
+    if (job && job.firewallArn === firewallArn) flowOperationId = job.flowOperationId;
+  }
+  if (flowOperationId === undefined) {
+    const request: StartFlowCaptureRequest = {
+      FirewallArn: firewallArn,
+      ...scopeRequest(scope),
+      MinimumFlowAgeInSeconds: minimumFlowAge,
+      FlowFilters: filters,
+    };
+    const started = await c.send(new StartFlowCaptureCommand(request), { abortSignal: ctx.signal });
+    if (!started.FlowOperationId) throw new Error('StartFlowCapture returned no FlowOperationId');
+    flowOperationId = started.FlowOperationId;
+    if (!plan.quiet)
+      ctx.stderr.write(
+        `nfw-flows: started flow capture ${flowOperationId} (${started.FlowOperationStatus ?? 'IN_PROGRESS'})\n`,
+      );
+  } else if (!plan.quiet) {
+    ctx.stderr.write(`nfw-flows: resuming the export of flow capture ${flowOperationId}\n`);
+  }
+  source.jobs = [{ firewallArn, flowOperationId, ...scope }];
+  return runExport(plan, ctx, c);
+}

@@ -1,0 +1,448 @@
+/**
+ * `nfw-flows export` (and the export half of `capture`): API or file -> records -> optional aggregate ->
+ * serializer -> atomic file, partition directory or stdout. API exports to files go through the
+ * resumable spool (see output/spool.ts and output/checkpoint.ts).
+ */
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { isNfwError } from '@nfw-flows/core';
+import { type ClientFlags, createClient } from '../client.js';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
+import type { Aggregate } from '../export/aggregate.js';
+import { describeAggregate } from '../export/aggregate.js';
+import { allOperationJobs, describeJob, type Scope } from '../export/jobs.js';
+import {
+  apiRecords,
+  fileRecords,
+  type LiveHooks,
+  metadataOf,
+  newTotals,
+  overallStatus,
+  type Totals,
+} from '../export/live-records.js';
+import { type ApiReadOptions, rejectLine, runJob } from '../export/run-job.js';
+import type { ParquetCompression } from '../export/serializer.js';
+import {
+  concatenateFiles,
+  partitionPath,
+  writeFileOutput,
+  writePlainFile,
+  writeStreamOutput,
+} from '../export/write-output.js';
+import type { OutputFormat } from '../options.js';
+import { AtomicDirectory, AtomicFile } from '../output/atomic-file.js';
+import {
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  createPartialDirectory,
+  type ExportIdentity,
+  emptyProgress,
+  type JobIdentity,
+  type JobProgress,
+  partialDirectory,
+  readCheckpoint,
+  removePartialDirectory,
+  sameIdentity,
+  writeCheckpoint,
+} from '../output/checkpoint.js';
+import { readableFromBatches, readSpool } from '../output/spool.js';
+import { createProgress, formatBytes, formatCount, formatDuration, type Progress } from '../progress.js';
+import { UsageError } from '../usage-error.js';
+
+export interface ApiSource {
+  kind: 'api';
+  /** Explicit jobs, or null for --all-operations (listed from the API). */
+  jobs: JobIdentity[] | null;
+  firewallArns: string[];
+  scopes: Scope[];
+  read: ApiReadOptions;
+}
+
+export interface FileSource {
+  kind: 'file';
+  input: string;
+  strict: boolean;
+}
+
+export interface ExportPlan {
+  command: 'export' | 'capture';
+  clientFlags: ClientFlags;
+  source: ApiSource | FileSource;
+  out: string;
+  format: OutputFormat;
+  force: boolean;
+  rejects: string | undefined;
+  resume: boolean;
+  quiet: boolean;
+  partitioned: boolean;
+  concurrency: number;
+  aggregate: Aggregate | null;
+  compression: ParquetCompression | undefined;
+}
+
+export interface RunContext {
+  signal: AbortSignal;
+  stdout: Writable;
+  stderr: NodeJS.WriteStream;
+}
+
+const RESUMABLE = new Set(['NFW_PAGINATION_FAILED', 'NFW_ABORTED', 'NFW_WAIT_TIMEOUT']);
+
+export async function runExport(
+  plan: ExportPlan,
+  ctx: RunContext,
+  client?: NetworkFirewallClient,
+): Promise<number> {
+  const started = Date.now();
+  const progress = createProgress({
+    quiet: plan.quiet,
+    label: `nfw-flows ${plan.command}`,
+    stream: ctx.stderr,
+  });
+  const totals: Totals = newTotals();
+  const update = () =>
+    progress.update({
+      pages: totals.pages,
+      flows: totals.flows,
+      rejected: totals.rejected,
+      jobs: totals.jobs,
+      jobsDone: totals.jobsDone,
+    });
+  let bytes: number | null = null;
+  try {
+    const c = plan.source.kind === 'api' ? (client ?? createClient(plan.clientFlags)) : null;
+    if (plan.source.kind === 'api' && plan.out !== '-')
+      bytes = await exportApiToFile(plan, plan.source, c!, ctx, totals, update, progress);
+    else bytes = await exportDirect(plan, c, ctx, totals, update, progress);
+  } finally {
+    progress.stop();
+  }
+  const { status, message } = overallStatus(totals);
+  if (!plan.quiet) {
+    const target = plan.out === '-' ? 'stdout' : path.relative(process.cwd(), plan.out) || plan.out;
+    const parts = [
+      `${formatCount(totals.flows)} flows`,
+      ...(plan.aggregate ? [`aggregated (${plan.aggregate.kind === 'group' ? 'group-by' : 'top'})`] : []),
+      `${formatCount(totals.rejected)} rejected`,
+      `${formatCount(totals.pages)} pages`,
+      ...(totals.jobs > 1 ? [`${totals.jobs} operations`] : []),
+      `status ${status}`,
+      formatDuration(Date.now() - started),
+      ...(bytes !== null ? [formatBytes(bytes)] : []),
+    ];
+    ctx.stderr.write(`nfw-flows: wrote ${target}: ${parts.join(', ')}\n`);
+  }
+  if (status === 'COMPLETED_WITH_ERRORS') {
+    ctx.stderr.write(
+      `nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? '; the file says so in its nfw_flows.status metadata' : ''}\n`,
+    );
+  }
+  if (totals.rejected > 0) {
+    ctx.stderr.write(
+      `nfw-flows: warning: ${formatCount(totals.rejected)} records were rejected${plan.rejects ? ` (see ${plan.rejects})` : ' (pass --rejects FILE to keep them, or --strict to fail)'}\n`,
+    );
+  }
+  return status === 'COMPLETED_WITH_ERRORS' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+async function resolveJobs(
+  source: ApiSource,
+  client: NetworkFirewallClient,
+  signal: AbortSignal,
+  fromCheckpoint: Checkpoint | null,
+): Promise<JobIdentity[]> {
+  if (source.jobs !== null) return source.jobs;
+  if (fromCheckpoint) return fromCheckpoint.identity.jobs;
+  return allOperationJobs(client, source.firewallArns, source.scopes, signal);
+}
+
+/**
+ * Without the spool: a saved file (any output), or the API to stdout (jobs one after another, straight
+ * into the serializer; --resume needs a file).
+ */
+async function exportDirect(
+  plan: ExportPlan,
+  client: NetworkFirewallClient | null,
+  ctx: RunContext,
+  totals: Totals,
+  update: () => void,
+  progress: Progress,
+): Promise<number | null> {
+  const rejects = plan.rejects ? new AtomicFile(plan.rejects, { force: plan.force }) : null;
+  const rejectsOut = rejects?.stream();
+  const hooks: LiveHooks = {
+    update,
+    reject: (r, job) => rejectsOut?.write(`${rejectLine(r, job, 0)}\n`),
+    warn: (line) => progress.log(`nfw-flows: warning: ${line}`),
+  };
+  try {
+    const source = plan.source;
+    const records =
+      source.kind === 'file'
+        ? fileRecords(source.input, source.strict, ctx.signal, totals, hooks)
+        : apiRecords(
+            client!,
+            await resolveJobs(source, client!, ctx.signal, null),
+            source.read,
+            ctx.signal,
+            totals,
+            hooks,
+          );
+    const options = {
+      format: plan.format,
+      aggregate: plan.aggregate,
+      metadata: () => metadataOf(totals),
+      signal: ctx.signal,
+      ...(plan.compression ? { compression: plan.compression } : {}),
+    };
+    let bytes: number | null = null;
+    if (plan.out === '-') await writeStreamOutput(records, ctx.stdout, options);
+    else bytes = await writeFileOutput(records, plan.out, plan.force, options);
+    if (rejects && rejectsOut) {
+      await new Promise<void>((resolve, reject) =>
+        rejectsOut.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+      rejects.commit();
+    }
+    return bytes;
+  } catch (error) {
+    rejects?.discard();
+    throw error;
+  }
+}
+
+/** Run `fn` over items with at most `limit` at once; the first failure aborts the others. */
+async function pool<T>(
+  items: T[],
+  limit: number,
+  parent: AbortSignal,
+  fn: (item: T, index: number, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (failure === null && next < items.length && !controller.signal.aborted) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i, controller.signal);
+      } catch (error) {
+        if (failure === null) failure = { error };
+        controller.abort(error);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  } finally {
+    parent.removeEventListener('abort', onAbort);
+  }
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (parent.aborted) throw parent.reason;
+}
+
+/** API -> file or partition directory, through the resumable spool. */
+async function exportApiToFile(
+  plan: ExportPlan,
+  source: ApiSource,
+  client: NetworkFirewallClient,
+  ctx: RunContext,
+  totals: Totals,
+  update: () => void,
+  progress: Progress,
+): Promise<number> {
+  const partial = partialDirectory(plan.out);
+  let checkpoint: Checkpoint | null = null;
+  if (existsSync(partial)) {
+    if (plan.resume) {
+      checkpoint = readCheckpoint(partial);
+      if (checkpoint === null)
+        throw new UsageError(
+          '--resume',
+          partial,
+          'has no usable checkpoint',
+          'pass --force instead of --resume to start over',
+        );
+    } else if (plan.force) {
+      removePartialDirectory(partial);
+    } else {
+      throw new UsageError(
+        '--out',
+        plan.out,
+        `an interrupted export of it is kept in ${partial}`,
+        'pass --resume to continue it, or --force to discard it',
+      );
+    }
+  } else if (plan.resume) {
+    progress.log(`nfw-flows: nothing to resume for ${plan.out}; starting from the beginning`);
+  }
+
+  const jobs = await resolveJobs(source, client, ctx.signal, checkpoint);
+  const identity: ExportIdentity = {
+    command: plan.command,
+    out: plan.out,
+    format: plan.format,
+    partitioned: plan.partitioned,
+    aggregate: describeAggregate(plan.aggregate),
+    maxItems: source.read.maxItems ?? null,
+    jobs,
+  };
+  if (checkpoint !== null && !sameIdentity(checkpoint.identity, identity)) {
+    throw new UsageError(
+      '--resume',
+      partial,
+      'belongs to a different export (operations, format or options differ)',
+      'run the same command as the interrupted one, or pass --force to discard it',
+    );
+  }
+  if (checkpoint === null) {
+    createPartialDirectory(partial);
+    checkpoint = {
+      version: CHECKPOINT_VERSION,
+      identity,
+      jobs: jobs.map(() => emptyProgress()),
+      updatedAt: new Date().toISOString(),
+    };
+    writeCheckpoint(partial, checkpoint);
+  } else {
+    const done = checkpoint.jobs.reduce((n, j) => n + j.records, 0);
+    progress.log(`nfw-flows: resuming ${plan.out}: ${formatCount(done)} flows already saved`);
+  }
+  const cp = checkpoint;
+  totals.jobs = jobs.length;
+  if (jobs.length === 0)
+    progress.log('nfw-flows: warning: no completed flow captures found; writing an empty output');
+  for (const [i, job] of jobs.entries()) {
+    const p = cp.jobs[i]!;
+    totals.pages += p.pages;
+    totals.flows += p.records;
+    totals.rejected += p.rejected;
+    if (p.done) totals.jobsDone++;
+    if (p.status !== null)
+      totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
+  }
+  update();
+  const files = (i: number) => ({
+    spool: path.join(partial, `job-${i}.spool`),
+    rejects: path.join(partial, `job-${i}.rejects`),
+  });
+
+  try {
+    await pool(jobs, plan.concurrency, ctx.signal, async (job, i, signal) => {
+      const final: JobProgress = await runJob(
+        client,
+        job,
+        files(i),
+        cp.jobs[i]!,
+        source.read,
+        {
+          commit(p) {
+            cp.jobs[i] = p;
+            cp.updatedAt = new Date().toISOString();
+            if (p.status !== null)
+              totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
+            writeCheckpoint(partial, cp);
+          },
+          tick(d) {
+            totals.pages += d.pages;
+            totals.flows += d.flows;
+            totals.rejected += d.rejected;
+            update();
+          },
+          warn(line) {
+            progress.log(`nfw-flows: warning: ${describeJob(job)}: ${line}`);
+          },
+        },
+        signal,
+      );
+      if (!cp.jobs[i]!.done) cp.jobs[i] = final;
+      totals.jobsDone++;
+      update();
+    });
+  } catch (error) {
+    if (isNfwError(error) && !RESUMABLE.has(error.code)) {
+      // The same command would fail the same way (operation FAILED, not found, rejected, invalid record).
+      removePartialDirectory(partial);
+    } else {
+      const saved = cp.jobs.reduce((n, j) => n + j.records, 0);
+      const pages = cp.jobs.reduce((n, j) => n + j.pages, 0);
+      progress.log(
+        `nfw-flows: kept ${formatCount(saved)} flows (${formatCount(pages)} pages) in ${partial}; run the same command with --resume to continue`,
+      );
+    }
+    throw error;
+  }
+  // Exact counts from the checkpoint (live ticks may include records of uncommitted pages on resume).
+  totals.pages = cp.jobs.reduce((n, j) => n + j.pages, 0);
+  totals.flows = cp.jobs.reduce((n, j) => n + j.records, 0);
+  totals.rejected = cp.jobs.reduce((n, j) => n + j.rejected, 0);
+  for (const [i, job] of jobs.entries()) {
+    const p = cp.jobs[i]!;
+    totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
+  }
+
+  const options = {
+    format: plan.format,
+    aggregate: plan.aggregate,
+    metadata: metadataOf(totals),
+    signal: ctx.signal,
+    ...(plan.compression ? { compression: plan.compression } : {}),
+  };
+  let bytes = 0;
+  if (plan.partitioned) {
+    const temp = path.join(partial, 'out');
+    rmSync(temp, { recursive: true, force: true });
+    const dir = new AtomicDirectory(plan.out, temp, { force: plan.force });
+    try {
+      const seen = new Map<string, number>();
+      for (const [i, job] of jobs.entries()) {
+        const key = `${job.firewallArn}|${job.availabilityZone ?? ''}|${job.flowOperationId}`;
+        const part = seen.get(key) ?? 0;
+        seen.set(key, part + 1);
+        const p = cp.jobs[i]!;
+        const jobTotals: Totals = {
+          ...totals,
+          statuses: new Map([[job.flowOperationId, { status: p.status, message: p.statusMessage }]]),
+        };
+        bytes += await writePlainFile(
+          readableFromBatches(readSpool(files(i).spool)),
+          partitionPath(
+            temp,
+            {
+              firewallArn: job.firewallArn,
+              availabilityZone: job.availabilityZone ?? null,
+              flowOperationId: job.flowOperationId,
+            },
+            plan.format,
+            part,
+          ),
+          { ...options, metadata: metadataOf(jobTotals) },
+        );
+      }
+      dir.commit();
+    } catch (error) {
+      dir.discard();
+      throw error;
+    }
+  } else {
+    const spools = jobs.map((_, i) => files(i).spool);
+    async function* all() {
+      for (const s of spools) yield* readSpool(s);
+    }
+    bytes = await writeFileOutput(readableFromBatches(all()), plan.out, plan.force, options);
+  }
+  if (plan.rejects) {
+    await concatenateFiles(
+      jobs.map((_, i) => files(i).rejects),
+      plan.rejects,
+      plan.force,
+      ctx.signal,
+    );
+  }
+  removePartialDirectory(partial);
+  return bytes;
+}

@@ -1,0 +1,195 @@
+/**
+ * One job of an export (one flow operation in one scope) read from the API into its spool, with a
+ * checkpoint after each page whose records are all durably in the spool. Resuming continues from the
+ * last committed page: the spool is truncated to its committed length and paging restarts at the
+ * NextToken recorded with it, so each flow ends up in the spool exactly once.
+ */
+import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import {
+  type FlowRecord,
+  type FlowResultsInput,
+  type FlowResultsStream,
+  type FlowResultsSummary,
+  flowResults,
+  type PageInfo,
+  type RejectedRecord,
+} from '@nfw-flows/core';
+import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
+import { AppendLog, SpoolWriter } from '../output/spool.js';
+
+export interface ApiReadOptions {
+  pageSize?: number;
+  maxItems?: number;
+  startingToken?: string;
+  wait: boolean;
+  waitTimeoutMs?: number;
+  pollIntervalMs?: number;
+  strict: boolean;
+}
+
+export interface JobHooks {
+  /** Called with the job's progress after each committed page (the caller persists the checkpoint). */
+  commit(progress: JobProgress, final: boolean): void;
+  /** Live counters for the progress display. */
+  tick(delta: { pages: number; flows: number; rejected: number }): void;
+  warn(line: string): void;
+}
+
+/** Request input of a job. */
+export function jobInput(job: JobIdentity): FlowResultsInput {
+  const input: FlowResultsInput = { FirewallArn: job.firewallArn, FlowOperationId: job.flowOperationId };
+  if (job.availabilityZone !== undefined) input.AvailabilityZone = job.availabilityZone;
+  if (job.vpcEndpointId !== undefined) input.VpcEndpointId = job.vpcEndpointId;
+  if (job.vpcEndpointAssociationArn !== undefined)
+    input.VpcEndpointAssociationArn = job.vpcEndpointAssociationArn;
+  return input;
+}
+
+/** A rejected record as one NDJSON line of the --rejects file: the reason, where it was, and the flow as received. */
+export function rejectLine(
+  r: RejectedRecord,
+  job: { firewallArn: string; flowOperationId: string; availabilityZone?: string | null | undefined } | null,
+  pageOffset: number,
+): string {
+  return JSON.stringify(
+    {
+      code: r.code,
+      field: r.field ?? null,
+      value: r.value === undefined ? null : r.value,
+      message: r.message,
+      firewallArn: job?.firewallArn ?? null,
+      flowOperationId: job?.flowOperationId ?? null,
+      availabilityZone: job?.availabilityZone ?? null,
+      page: r.page + pageOffset,
+      index: r.index,
+      raw: r.raw,
+    },
+    (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+  );
+}
+
+/** Minimum time between two checkpoints (the last page of a job is always checkpointed). */
+const CHECKPOINT_INTERVAL_MS = Number(process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS ?? 200);
+
+export interface SpoolFiles {
+  spool: string;
+  rejects: string;
+}
+
+/**
+ * Read one job into its spool. `progress` is where a previous run stopped (emptyProgress() for a fresh
+ * start); the returned progress is final (done: true).
+ */
+export async function runJob(
+  client: NetworkFirewallClient,
+  job: JobIdentity,
+  files: SpoolFiles,
+  start: JobProgress,
+  read: ApiReadOptions,
+  hooks: JobHooks,
+  signal: AbortSignal,
+): Promise<JobProgress> {
+  const progress: JobProgress = { ...start };
+  const resuming = start.pages > 0 || start.records > 0;
+  const spool = new SpoolWriter(files.spool, resuming ? start.spoolBytes : undefined);
+  const rejects = new AppendLog(files.rejects, resuming ? start.rejectsBytes : undefined);
+  try {
+    if (progress.done) return progress;
+    const readSoFar = progress.records + progress.rejected;
+    const remaining = read.maxItems === undefined ? undefined : read.maxItems - readSoFar;
+    if (remaining !== undefined && remaining <= 0) {
+      progress.done = true;
+      delete progress.nextToken;
+      hooks.commit(progress, true);
+      return progress;
+    }
+    const startingToken = resuming ? progress.nextToken : read.startingToken;
+    const stream: FlowResultsStream = flowResults(client, jobInput(job), {
+      ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
+      ...(remaining === undefined ? {} : { maxItems: remaining }),
+      ...(startingToken === undefined ? {} : { startingToken }),
+      signal,
+      wait: read.wait,
+      ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
+      ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
+      onInvalid: read.strict ? 'fail' : 'reject',
+    });
+
+    const pageOffset = progress.pages;
+    // Page ends seen by the source, not yet reached by the consumer.
+    const marks: Array<{ info: PageInfo; through: number; rejected: number; rejectsLength: number }> = [];
+    let consumed = 0;
+    let rejectedHere = 0;
+    let lastCheckpoint = 0;
+    const base = { ...progress };
+
+    const commitMark = (mark: (typeof marks)[number], force: boolean) => {
+      progress.pages = base.pages + mark.info.index + 1;
+      progress.records = base.records + mark.through;
+      progress.rejected = base.rejected + mark.rejected;
+      if (mark.info.nextToken === undefined) delete progress.nextToken;
+      else progress.nextToken = mark.info.nextToken;
+      progress.status = mark.info.status;
+      progress.statusMessage = mark.info.statusMessage;
+      const now = Date.now();
+      if (!force && now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
+      lastCheckpoint = now;
+      progress.spoolBytes = spool.commit();
+      progress.rejectsBytes = rejects.commitUpTo(mark.rejectsLength);
+      hooks.commit({ ...progress }, false);
+    };
+    const reach = () => {
+      while (marks.length > 0 && marks[0]!.through <= consumed) commitMark(marks.shift()!, false);
+    };
+
+    stream.on('reject', (r: RejectedRecord) => {
+      rejectedHere++;
+      rejects.append(rejectLine(r, { ...job, availabilityZone: job.availabilityZone ?? null }, pageOffset));
+      hooks.tick({ pages: 0, flows: 0, rejected: 1 });
+    });
+    stream.on('page', (info: PageInfo) => {
+      marks.push({
+        info,
+        through: stream.summary().emitted,
+        rejected: rejectedHere,
+        rejectsLength: rejects.length,
+      });
+      hooks.tick({ pages: 1, flows: 0, rejected: 0 });
+      reach();
+    });
+    stream.on('warning', (w: { message: string }) => hooks.warn(w.message));
+
+    let pending = 0;
+    for await (const record of stream as AsyncIterable<FlowRecord>) {
+      spool.write(record);
+      consumed++;
+      if (++pending === 100) {
+        hooks.tick({ pages: 0, flows: pending, rejected: 0 });
+        pending = 0;
+      }
+      if (marks.length > 0 && marks[0]!.through <= consumed) reach();
+    }
+    hooks.tick({ pages: 0, flows: pending, rejected: 0 });
+    reach();
+    const summary: FlowResultsSummary = stream.summary();
+    progress.records = base.records + summary.emitted;
+    progress.rejected = base.rejected + summary.rejected;
+    progress.pages = base.pages + summary.pages;
+    progress.status = summary.status ?? progress.status;
+    progress.statusMessage = summary.statusMessage ?? progress.statusMessage;
+    progress.done = true;
+    delete progress.nextToken;
+    if (summary.truncated && summary.resumeToken !== undefined) {
+      hooks.warn(
+        `--max-items reached for ${job.flowOperationId}; continue with --starting-token ${summary.resumeToken}`,
+      );
+    }
+    progress.spoolBytes = spool.commit();
+    progress.rejectsBytes = rejects.commit();
+    hooks.commit({ ...progress }, true);
+    return progress;
+  } finally {
+    spool.close();
+    rejects.close();
+  }
+}

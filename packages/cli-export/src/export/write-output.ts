@@ -1,0 +1,133 @@
+/**
+ * Final outputs: records (from the spool or a live source) through the optional aggregate and the
+ * serializer into an atomic file, a Hive-style partition directory, or stdout.
+ */
+import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
+import { AtomicFile } from '../output/atomic-file.js';
+import { type Aggregate, aggregateTransform } from './aggregate.js';
+import { type ParquetCompression, serializer } from './serializer.js';
+
+export interface WriteOptions {
+  format: OutputFormat;
+  aggregate: Aggregate | null;
+  metadata: Record<string, string> | (() => Record<string, string>);
+  compression?: ParquetCompression;
+  signal: AbortSignal;
+}
+
+function stages(options: WriteOptions): Transform[] {
+  const list: Transform[] = [];
+  let columns: import('@nfw-flows/core').ColumnSpec[] | undefined;
+  if (options.aggregate !== null) {
+    const agg = aggregateTransform(options.aggregate);
+    columns = agg.columns;
+    list.push(agg);
+  }
+  list.push(
+    serializer(options.format, {
+      ...(columns === undefined ? {} : { columns }),
+      metadata: options.metadata,
+      ...(options.compression ? { compression: options.compression } : {}),
+    }),
+  );
+  return list;
+}
+
+/** Write records into `target` atomically; returns the file size. */
+export async function writeFileOutput(
+  records: Readable,
+  target: string,
+  force: boolean,
+  options: WriteOptions,
+): Promise<number> {
+  const file = new AtomicFile(target, { force });
+  try {
+    await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
+    file.commit();
+  } catch (error) {
+    file.discard();
+    throw error;
+  }
+  return statSync(target).size;
+}
+
+/** Write records into a plain file (inside a directory that is itself published atomically). */
+export async function writePlainFile(
+  records: Readable,
+  target: string,
+  options: WriteOptions,
+): Promise<number> {
+  mkdirSync(path.dirname(target), { recursive: true });
+  await pipeline([records, ...stages(options), createWriteStream(target, { flags: 'wx' })], {
+    signal: options.signal,
+  });
+  return statSync(target).size;
+}
+
+/** Write records to stdout (or another stream that must not be closed by us). */
+export async function writeStreamOutput(
+  records: Readable,
+  out: Writable,
+  options: WriteOptions,
+): Promise<void> {
+  await pipeline([records, ...stages(options), out], { signal: options.signal, end: false });
+}
+
+/** Concatenate line files into one atomic file (the --rejects output). */
+export async function concatenateFiles(
+  parts: string[],
+  target: string,
+  force: boolean,
+  signal: AbortSignal,
+): Promise<number> {
+  const file = new AtomicFile(target, { force });
+  try {
+    const out = file.stream();
+    for (const part of parts) await pipeline(createReadStream(part), out, { end: false, signal });
+    await new Promise<void>((resolve, reject) =>
+      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    file.commit();
+  } catch (error) {
+    file.discard();
+    throw error;
+  }
+  return statSync(target).size;
+}
+
+/**
+ * Hive partition value escaping, as Hive's FileUtils.escapePathName: `%XX` (uppercase hex) for control
+ * characters, DEL and the characters listed in HIVE_ESCAPED, so ARNs stay one path segment.
+ */
+const HIVE_ESCAPED = '"#%\'*/:=?\\{[]^';
+
+export function escapePartitionValue(value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '__HIVE_DEFAULT_PARTITION__';
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f || HIVE_ESCAPED.includes(ch)) {
+      out += `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    } else out += ch;
+  }
+  return out;
+}
+
+export function partitionPath(
+  root: string,
+  p: { firewallArn: string; availabilityZone?: string | null; flowOperationId: string },
+  format: OutputFormat,
+  part = 0,
+): string {
+  return path.join(
+    root,
+    `firewall=${escapePartitionValue(p.firewallArn)}`,
+    `availability_zone=${escapePartitionValue(p.availabilityZone)}`,
+    `flow_operation_id=${escapePartitionValue(p.flowOperationId)}`,
+    `part-${part}${FORMAT_EXTENSION[format]}`,
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * The checkpoint of an export in progress: `<out>.nfw-partial/checkpoint.json`, rewritten atomically
+ * (temp + rename, mode 0600) after pages whose records are durably in the spool. It holds what is
+ * needed to continue (per job: the NextToken after the last committed page and the committed spool
+ * lengths) and the identity of the export, so a resume never mixes two different exports. Never
+ * credentials.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import type { FlowOperationStatus } from '@nfw-flows/core';
+
+export const CHECKPOINT_VERSION = 1;
+
+export interface JobIdentity {
+  firewallArn: string;
+  flowOperationId: string;
+  availabilityZone?: string;
+  vpcEndpointId?: string;
+  vpcEndpointAssociationArn?: string;
+}
+
+export interface ExportIdentity {
+  command: string;
+  out: string;
+  format: string;
+  partitioned: boolean;
+  aggregate: string | null;
+  maxItems: number | null;
+  jobs: JobIdentity[];
+}
+
+export interface JobProgress {
+  /** True once the job's last page is in the spool. */
+  done: boolean;
+  /** NextToken after the last committed page (undefined: start from the beginning / nothing left). */
+  nextToken?: string;
+  pages: number;
+  records: number;
+  rejected: number;
+  spoolBytes: number;
+  rejectsBytes: number;
+  status: FlowOperationStatus | null;
+  statusMessage: string | null;
+}
+
+export interface Checkpoint {
+  version: number;
+  identity: ExportIdentity;
+  jobs: JobProgress[];
+  updatedAt: string;
+}
+
+export function emptyProgress(): JobProgress {
+  return {
+    done: false,
+    pages: 0,
+    records: 0,
+    rejected: 0,
+    spoolBytes: 0,
+    rejectsBytes: 0,
+    status: null,
+    statusMessage: null,
+  };
+}
+
+export function partialDirectory(out: string): string {
+  return `${out}.nfw-partial`;
+}
+
+export function checkpointPath(dir: string): string {
+  return path.join(dir, 'checkpoint.json');
+}
+
+export function createPartialDirectory(dir: string): void {
+  mkdirSync(dir, { mode: 0o700 });
+}
+
+export function removePartialDirectory(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
+  const file = checkpointPath(dir);
+  const temp = `${file}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    const buf = Buffer.from(`${JSON.stringify(checkpoint, null, 1)}\n`);
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+export function readCheckpoint(dir: string): Checkpoint | null {
+  const file = checkpointPath(dir);
+  if (!existsSync(file)) return null;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
+  if (parsed.version !== CHECKPOINT_VERSION) return null;
+  return parsed;
+}
+
+/** Stable comparison of identities (key order independent of how they were built). */
+export function sameIdentity(a: ExportIdentity, b: ExportIdentity): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,456 @@
+/**
+ * Raw commander flags -> typed plans, validated once up front (before any request or file is created).
+ */
+import { readFileSync } from 'node:fs';
+import type { FlowFilter } from '@aws-sdk/client-network-firewall';
+import {
+  isNfwError,
+  parseAddress,
+  parsePortRange,
+  parseProtocol,
+  type TopTalkersOptions,
+} from '@nfw-flows/core';
+import type { ClientFlags } from './client.js';
+import type { ApiSource, ExportPlan, FileSource } from './commands/export.js';
+import { type Aggregate, groupAggregate, type Metric, parseMask, topAggregate } from './export/aggregate.js';
+import type { Scope } from './export/jobs.js';
+import type { ApiReadOptions } from './export/run-job.js';
+import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
+import * as o from './options.js';
+import type { JobIdentity } from './output/checkpoint.js';
+import { UsageError } from './usage-error.js';
+
+type Flags = Record<string, unknown>;
+
+const str = (flags: Flags, key: string): string | undefined => {
+  const v = flags[key];
+  return typeof v === 'string' ? v : undefined;
+};
+const list = (flags: Flags, key: string): string[] => {
+  const v = flags[key];
+  return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
+};
+const bool = (flags: Flags, key: string): boolean => flags[key] === true;
+
+export function clientFlags(flags: Flags): ClientFlags {
+  const c: ClientFlags = {};
+  const region = o.region(str(flags, 'region'));
+  if (region !== undefined) c.region = region;
+  const profile = str(flags, 'profile');
+  if (profile !== undefined) {
+    if (profile === '')
+      throw new UsageError('--profile', profile, 'is empty', 'a profile name from ~/.aws/config');
+    c.profile = profile;
+  }
+  const endpoint = o.endpointUrl(str(flags, 'endpointUrl'));
+  if (endpoint !== undefined) c.endpointUrl = endpoint;
+  return c;
+}
+
+export function scopes(flags: Flags): Scope[] {
+  const azs = list(flags, 'availabilityZone').map(o.availabilityZone);
+  const assocs = list(flags, 'vpcEndpointAssociationArn').map(o.associationArn);
+  const vpces = list(flags, 'vpcEndpointId').map(o.vpcEndpointId);
+  const out: Scope[] = azs.map((availabilityZone) => ({ availabilityZone }));
+  if (assocs.length > 0) {
+    if (vpces.length !== 0 && vpces.length !== assocs.length) {
+      throw new UsageError(
+        '--vpc-endpoint-id',
+        vpces.join(','),
+        `${vpces.length} given for ${assocs.length} --vpc-endpoint-association-arn`,
+        'give one per association, in the same order, or none',
+      );
+    }
+    assocs.forEach((vpcEndpointAssociationArn, i) => {
+      out.push({ vpcEndpointAssociationArn, ...(vpces[i] === undefined ? {} : { vpcEndpointId: vpces[i] }) });
+    });
+  } else {
+    for (const vpcEndpointId of vpces) out.push({ vpcEndpointId });
+  }
+  return out.length > 0 ? out : [{}];
+}
+
+export function readOptions(flags: Flags): ApiReadOptions {
+  const r: ApiReadOptions = { wait: flags.wait !== false, strict: bool(flags, 'strict') };
+  const pageSize = o.integer(
+    '--page-size',
+    str(flags, 'pageSize'),
+    1,
+    100,
+    'ListFlowOperationResults returns at most 100 flows per page',
+  );
+  if (pageSize !== undefined) r.pageSize = pageSize;
+  const maxItems = o.integer('--max-items', str(flags, 'maxItems'), 1, Number.MAX_SAFE_INTEGER);
+  if (maxItems !== undefined) r.maxItems = maxItems;
+  const token = str(flags, 'startingToken');
+  if (token !== undefined) {
+    if (token === '')
+      throw new UsageError('--starting-token', token, 'is empty', 'the NextToken printed by a previous run');
+    r.startingToken = token;
+  }
+  const waitTimeout = o.durationMs('--wait-timeout', str(flags, 'waitTimeout'));
+  if (waitTimeout !== undefined) r.waitTimeoutMs = waitTimeout;
+  const poll = o.durationMs('--poll-interval', str(flags, 'pollInterval'));
+  if (poll !== undefined) r.pollIntervalMs = poll;
+  return r;
+}
+
+function aggregate(flags: Flags): Aggregate | null {
+  const groupKeys = o.splitList(list(flags, 'groupBy'));
+  const top = str(flags, 'top');
+  const mask = parseMask(str(flags, 'mask'));
+  if (groupKeys.length > 0 && top !== undefined)
+    throw new UsageError(
+      '--top',
+      top,
+      'cannot be combined with --group-by',
+      'export one aggregate at a time',
+    );
+  if (groupKeys.length > 0) return groupAggregate(groupKeys, mask);
+  if (top !== undefined) {
+    const n = o.integer('--top', top, 0, 1_000_000, 'number of rows, 0 = all')!;
+    return topAggregate({
+      n,
+      by: metric(str(flags, 'by')),
+      key: str(flags, 'key') ?? 'source',
+      ...(mask === undefined ? {} : { mask }),
+    });
+  }
+  if (mask !== undefined)
+    throw new UsageError('--mask', str(flags, 'mask'), 'applies to --group-by or --top only');
+  return null;
+}
+
+export function metric(value: string | undefined): Metric {
+  const v = value ?? 'bytes';
+  if (v !== 'bytes' && v !== 'packets' && v !== 'flows')
+    throw new UsageError('--by', value, 'is not a metric', 'one of bytes, packets, flows');
+  return v;
+}
+
+function compression(flags: Flags, format: o.OutputFormat): ParquetCompression | undefined {
+  const c = str(flags, 'compression');
+  if (c === undefined) return undefined;
+  if (format !== 'parquet') throw new UsageError('--compression', c, 'applies to parquet output only');
+  if (!(PARQUET_COMPRESSIONS as readonly string[]).includes(c)) {
+    throw new UsageError(
+      '--compression',
+      c,
+      'is not a Parquet codec',
+      `one of ${PARQUET_COMPRESSIONS.join(', ')}`,
+    );
+  }
+  return c as ParquetCompression;
+}
+
+/** The jobs named on the command line (explicit ids), or null for --all-operations. */
+function explicitJobs(flags: Flags, firewallArns: string[], scopeList: Scope[]): JobIdentity[] | null {
+  const ids = list(flags, 'flowOperationId').map((id) => o.operationId(id));
+  const all = bool(flags, 'allOperations');
+  if (all && ids.length > 0)
+    throw new UsageError(
+      '--all-operations',
+      undefined,
+      'cannot be combined with --flow-operation-id',
+      'use one or the other',
+    );
+  if (all) return null;
+  if (ids.length === 0)
+    throw new UsageError(
+      '--flow-operation-id',
+      undefined,
+      'is required',
+      'pass an id from `nfw-flows operations`, or --all-operations, or --input FILE',
+    );
+  if (firewallArns.length > 1)
+    throw new UsageError(
+      '--firewall-arn',
+      firewallArns.join(','),
+      'several firewalls need --all-operations',
+      'give one --firewall-arn with --flow-operation-id',
+    );
+  const seen = new Set<string>();
+  const jobs: JobIdentity[] = [];
+  for (const flowOperationId of ids) {
+    for (const scope of scopeList) {
+      const job: JobIdentity = { firewallArn: firewallArns[0]!, flowOperationId, ...scope };
+      const key = JSON.stringify(job);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      jobs.push(job);
+    }
+  }
+  return jobs;
+}
+
+export function firewallArns(flags: Flags): string[] {
+  const arns = list(flags, 'firewallArn');
+  if (arns.length === 0) return [o.firewallArn(undefined)];
+  return arns.map((a) => o.firewallArn(a));
+}
+
+/** export / capture plan (capture fills `source.jobs` after StartFlowCapture). */
+export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportPlan {
+  const input = str(flags, 'input');
+  const partitioned = bool(flags, 'partitioned');
+  const force = bool(flags, 'force');
+  const resume = bool(flags, 'resume');
+  const outRaw = str(flags, 'out');
+  const format = o.format(str(flags, 'format'), outRaw, partitioned);
+  const out = o.outputPath(outRaw, force || resume);
+  const agg = aggregate(flags);
+  let source: ApiSource | FileSource;
+  if (input !== undefined) {
+    for (const flag of [
+      'firewallArn',
+      'flowOperationId',
+      'allOperations',
+      'startingToken',
+      'pageSize',
+      'maxItems',
+    ]) {
+      if (flags[flag] !== undefined) {
+        throw new UsageError(
+          '--input',
+          input,
+          `cannot be combined with --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+          'read either a saved response or the API',
+        );
+      }
+    }
+    if (resume)
+      throw new UsageError(
+        '--resume',
+        undefined,
+        'applies to API exports',
+        'just run the --input export again',
+      );
+    if (partitioned) throw new UsageError('--partitioned', undefined, 'applies to API exports');
+    source = { kind: 'file', input: o.inputPath(input), strict: bool(flags, 'strict') };
+  } else {
+    const arns = firewallArns(flags);
+    const scopeList = scopes(flags);
+    const read = readOptions(flags);
+    const jobs = command === 'capture' ? [] : explicitJobs(flags, arns, scopeList);
+    if (read.startingToken !== undefined && (jobs === null || jobs.length > 1)) {
+      throw new UsageError(
+        '--starting-token',
+        read.startingToken,
+        'applies to one operation in one scope',
+        'export the operations separately',
+      );
+    }
+    source = { kind: 'api', jobs, firewallArns: arns, scopes: scopeList, read };
+  }
+  if (out === '-') {
+    if (resume)
+      throw new UsageError('--resume', undefined, 'needs an --out file', 'stdout cannot be resumed');
+    if (partitioned) throw new UsageError('--partitioned', undefined, 'needs an --out directory');
+  }
+  if (partitioned && agg !== null)
+    throw new UsageError('--partitioned', undefined, 'cannot be combined with --group-by or --top');
+  const rejectsRaw = str(flags, 'rejects');
+  const rejects =
+    rejectsRaw === undefined ? undefined : o.outputPath(rejectsRaw, force || resume, '--rejects');
+  if (rejects === '-')
+    throw new UsageError('--rejects', rejectsRaw, 'must be a file', 'stdout is reserved for data');
+  if (rejects !== undefined && rejects === out)
+    throw new UsageError('--rejects', rejectsRaw, 'is the same file as --out');
+  const concurrency = o.integer('--concurrency', str(flags, 'concurrency'), 1, 64) ?? 4;
+  return {
+    command,
+    clientFlags: source.kind === 'api' ? clientFlags(flags) : {},
+    source,
+    out,
+    format,
+    force,
+    rejects,
+    resume,
+    quiet: bool(flags, 'quiet'),
+    partitioned,
+    concurrency,
+    aggregate: agg,
+    compression: compression(flags, format),
+  };
+}
+
+function flagError(flag: string, value: string, error: unknown): never {
+  if (isNfwError(error)) throw new UsageError(flag, value, error.message);
+  throw error;
+}
+
+/** capture's FlowFilters from the filter flags or --filters-json. */
+export function captureFilters(flags: Flags): { filters: FlowFilter[]; minimumFlowAge: number } {
+  const minimumFlowAge =
+    o.integer(
+      '--minimum-flow-age',
+      str(flags, 'minimumFlowAge'),
+      0,
+      86_400,
+      'seconds; AWS recommends at least 60',
+    ) ?? 60;
+  const json = str(flags, 'filtersJson');
+  const sources = list(flags, 'source');
+  const destinations = list(flags, 'destination');
+  const sourcePort = str(flags, 'sourcePort');
+  const destinationPort = str(flags, 'destinationPort');
+  const protocols = list(flags, 'protocol');
+  const any =
+    sources.length + destinations.length + protocols.length > 0 ||
+    sourcePort !== undefined ||
+    destinationPort !== undefined;
+  if (json !== undefined) {
+    if (any)
+      throw new UsageError(
+        '--filters-json',
+        json,
+        'cannot be combined with the filter flags',
+        'put every filter in the JSON',
+      );
+    let text = json;
+    if (json.startsWith('file://')) {
+      try {
+        text = readFileSync(json.slice(7), 'utf8');
+      } catch (error) {
+        throw new UsageError(
+          '--filters-json',
+          json,
+          `cannot be read (${(error as NodeJS.ErrnoException).code})`,
+        );
+      }
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new UsageError(
+        '--filters-json',
+        json,
+        'is not valid JSON',
+        'e.g. [{"DestinationPort":"443","Protocols":["6"]}]',
+      );
+    }
+    if (
+      !Array.isArray(parsed) ||
+      parsed.length < 1 ||
+      parsed.length > 20 ||
+      !parsed.every((f) => typeof f === 'object' && f !== null && !Array.isArray(f))
+    ) {
+      throw new UsageError(
+        '--filters-json',
+        json,
+        'must be a JSON array of 1 to 20 FlowFilter objects',
+        'e.g. [{"DestinationPort":"443"}]',
+      );
+    }
+    return { filters: parsed as FlowFilter[], minimumFlowAge };
+  }
+  if (!any) {
+    throw new UsageError(
+      '--source',
+      undefined,
+      'capture needs at least one filter',
+      'pass --source, --destination, --source-port, --destination-port, --protocol or --filters-json',
+    );
+  }
+  const addr = (flag: string, v: string) => {
+    try {
+      const a = parseAddress(v, flag);
+      return `${a.address}/${a.prefixLength}`;
+    } catch (error) {
+      return flagError(flag, v, error);
+    }
+  };
+  const port = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    try {
+      const p = parsePortRange(v, flag);
+      return p.any ? 'ANY' : p.from === p.to ? String(p.from) : `${p.from}:${p.to}`;
+    } catch (error) {
+      return flagError(flag, v, error);
+    }
+  };
+  const protocolNumbers = protocols.map((v) => {
+    try {
+      return String(parseProtocol(v, '--protocol').number);
+    } catch (error) {
+      return flagError('--protocol', v, error);
+    }
+  });
+  const src = sources.length > 0 ? sources.map((s) => addr('--source', s)) : [undefined];
+  const dst = destinations.length > 0 ? destinations.map((d) => addr('--destination', d)) : [undefined];
+  const sp = port('--source-port', sourcePort);
+  const dp = port('--destination-port', destinationPort);
+  const filters: FlowFilter[] = [];
+  for (const s of src) {
+    for (const d of dst) {
+      const f: FlowFilter = {};
+      if (s !== undefined) f.SourceAddress = { AddressDefinition: s };
+      if (d !== undefined) f.DestinationAddress = { AddressDefinition: d };
+      if (sp !== undefined) f.SourcePort = sp;
+      if (dp !== undefined) f.DestinationPort = dp;
+      if (protocolNumbers.length > 0) f.Protocols = protocolNumbers;
+      filters.push(f);
+    }
+  }
+  if (filters.length > 20) {
+    throw new UsageError(
+      '--source',
+      sources.join(','),
+      `${sources.length} sources x ${destinations.length} destinations make ${filters.length} filters; AWS allows 20`,
+      'use CIDRs that cover several addresses',
+    );
+  }
+  return { filters, minimumFlowAge };
+}
+
+export interface TopPlan {
+  source: ApiSource | FileSource;
+  clientFlags: ClientFlags;
+  options: TopTalkersOptions;
+  json: boolean;
+  quiet: boolean;
+}
+
+export function topPlan(flags: Flags): TopPlan {
+  const n = o.integer('-n', str(flags, 'n'), 0, 1_000_000, 'rows to print, 0 = all') ?? 10;
+  const mask = parseMask(str(flags, 'mask'));
+  const agg = topAggregate({
+    n,
+    by: metric(str(flags, 'by')),
+    key: str(flags, 'key') ?? 'source',
+    ...(mask === undefined ? {} : { mask }),
+  });
+  const options = (agg as { kind: 'top'; options: TopTalkersOptions }).options;
+  const input = str(flags, 'input');
+  let source: ApiSource | FileSource;
+  if (input !== undefined) {
+    for (const flag of ['firewallArn', 'flowOperationId', 'allOperations']) {
+      if (flags[flag] !== undefined)
+        throw new UsageError(
+          '--input',
+          input,
+          `cannot be combined with --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        );
+    }
+    source = { kind: 'file', input: o.inputPath(input), strict: bool(flags, 'strict') };
+  } else {
+    const arns = firewallArns(flags);
+    const scopeList = scopes(flags);
+    const read = readOptions(flags);
+    source = {
+      kind: 'api',
+      jobs: explicitJobs(flags, arns, scopeList),
+      firewallArns: arns,
+      scopes: scopeList,
+      read,
+    };
+  }
+  return {
+    source,
+    clientFlags: source.kind === 'api' ? clientFlags(flags) : {},
+    options,
+    json: bool(flags, 'json'),
+    quiet: bool(flags, 'quiet'),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Progress on stderr: a live cli-progress line when stderr is a TTY, a plain line every few seconds
+ * when it is not (CI logs, files), nothing with --quiet. stdout is never touched (it may carry data).
+ */
+import cliProgress from 'cli-progress';
+
+export interface ProgressStats {
+  pages: number;
+  flows: number;
+  rejected: number;
+  /** Jobs finished / total, for bulk exports. */
+  jobsDone?: number;
+  jobs?: number;
+}
+
+export interface Progress {
+  update(stats: ProgressStats): void;
+  /** A log line that does not garble the live bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  quiet: boolean;
+  label: string;
+  stream?: NodeJS.WriteStream;
+  /** Interval of the plain (non-TTY) lines. */
+  intervalMs?: number;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.floor(s % 60);
+  if (m < 60) return `${m} min ${String(rest).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+function describe(stats: ProgressStats, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? Math.round((stats.flows * 1000) / elapsedMs) : 0;
+  const parts = [
+    `${formatCount(stats.pages)} pages`,
+    `${formatCount(stats.flows)} flows`,
+    `${formatCount(rate)} flows/s`,
+    formatDuration(elapsedMs),
+  ];
+  if (stats.rejected > 0) parts.splice(2, 0, `${formatCount(stats.rejected)} rejected`);
+  if (stats.jobs !== undefined && stats.jobs > 1)
+    parts.unshift(`${stats.jobsDone ?? 0}/${stats.jobs} operations`);
+  return parts.join(' | ');
+}
+
+export function createProgress(options: ProgressOptions): Progress {
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet) return { update() {}, log() {}, stop() {} };
+  const started = Date.now();
+  let last: ProgressStats = { pages: 0, flows: 0, rejected: 0 };
+
+  if (stream.isTTY) {
+    const multi = new cliProgress.MultiBar(
+      {
+        stream,
+        fps: 8,
+        hideCursor: false,
+        clearOnComplete: true,
+        format: (_opts, _params, payload: { line?: string }) => `${options.label} ${payload.line ?? ''}`,
+      },
+      cliProgress.Presets.legacy,
+    );
+    const bar = multi.create(1, 0, { line: describe(last, 0) });
+    const timer = setInterval(() => bar.update(0, { line: describe(last, Date.now() - started) }), 500);
+    timer.unref();
+    return {
+      update(stats) {
+        last = stats;
+        bar.update(0, { line: describe(stats, Date.now() - started) });
+      },
+      log(line) {
+        multi.log(`${line}\n`);
+      },
+      stop() {
+        clearInterval(timer);
+        multi.stop();
+      },
+    };
+  }
+
+  const interval = options.intervalMs ?? Number(process.env.NFW_FLOWS_PROGRESS_INTERVAL_MS ?? 5000);
+  let lastPrinted = -1;
+  const timer = setInterval(() => {
+    if (last.pages === lastPrinted) return;
+    lastPrinted = last.pages;
+    stream.write(`${options.label} ${describe(last, Date.now() - started)}\n`);
+  }, interval);
+  timer.unref();
+  return {
+    update(stats) {
+      last = stats;
+    },
+    log(line) {
+      stream.write(`${line}\n`);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
