@@ -16,40 +16,49 @@ export function formatIPv4(bytes: Uint8Array): string {
  * section 5 for IPv4-mapped addresses (`::ffff:0:0/96` -> `::ffff:10.0.0.9`) only.
  */
 export function formatIPv6(bytes: Uint8Array): string {
-  const g0 = (bytes[0]! << 8) | bytes[1]!;
-  const g1 = (bytes[2]! << 8) | bytes[3]!;
-  const g2 = (bytes[4]! << 8) | bytes[5]!;
-  const g3 = (bytes[6]! << 8) | bytes[7]!;
-  const g4 = (bytes[8]! << 8) | bytes[9]!;
-  const g5 = (bytes[10]! << 8) | bytes[11]!;
-  if ((g0 | g1 | g2 | g3 | g4) === 0 && g5 === 0xffff) return `::ffff:${formatIPv4(bytes)}`;
-  const groups = [g0, g1, g2, g3, g4, g5, (bytes[12]! << 8) | bytes[13]!, (bytes[14]! << 8) | bytes[15]!];
+  const groups = scratch;
+  let zeroHead = true;
+  for (let g = 0; g < 8; g++) {
+    groups[g] = (bytes[2 * g]! << 8) | bytes[2 * g + 1]!;
+    if (g < 5 && groups[g] !== 0) zeroHead = false;
+  }
+  if (zeroHead && groups[5] === 0xffff) return `::ffff:${formatIPv4(bytes)}`;
   let bestStart = -1;
   let bestLength = 1; // a single zero group is written as 0, never ::
   let runStart = -1;
-  for (let i = 0; i <= 8; i++) {
-    if (i < 8 && groups[i] === 0) {
-      if (runStart < 0) runStart = i;
+  for (let g = 0; g <= 8; g++) {
+    if (g < 8 && groups[g] === 0) {
+      if (runStart < 0) runStart = g;
     } else if (runStart >= 0) {
-      if (i - runStart > bestLength) {
+      if (g - runStart > bestLength) {
         bestStart = runStart;
-        bestLength = i - runStart;
+        bestLength = g - runStart;
       }
       runStart = -1;
     }
   }
-  if (bestStart < 0) return groups.map(hex).join(':');
-  const head = groups.slice(0, bestStart).map(hex).join(':');
-  const tail = groups
-    .slice(bestStart + bestLength)
-    .map(hex)
-    .join(':');
-  return `${head}::${tail}`;
+  let text = '';
+  let separator = false;
+  for (let g = 0; g < 8; ) {
+    if (g === bestStart) {
+      text += '::';
+      separator = false;
+      g += bestLength;
+      continue;
+    }
+    const high = bytes[2 * g]!;
+    const group = high === 0 ? HEX[bytes[2 * g + 1]!]! : HEX[high]! + HEX2[bytes[2 * g + 1]!]!;
+    text += separator ? `:${group}` : group;
+    separator = true;
+    g++;
+  }
+  return text;
 }
 
-function hex(group: number): string {
-  return group.toString(16);
-}
+const scratch = new Uint16Array(8); // formatting is synchronous
+/** Hex of a byte without and with a leading zero: a group is HEX[high] + HEX2[low], or HEX[low]. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16));
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** A copy of `bytes` with every bit after the prefix cleared (IPv4 prefixes count from bit 96). */
 export function maskBytes(bytes: Uint8Array, family: 4 | 6, prefixLength: number): Uint8Array {

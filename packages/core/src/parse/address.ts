@@ -1,7 +1,40 @@
 import { describeValue, NfwError } from '../errors.js';
 import type { ParsedAddress } from '../types.js';
 import { formatIPv4, formatIPv6, makeParsedAddress, maskBytes, samePrefix } from './address-build.js';
+import { parseAddressFast } from './address-fast.js';
 import { parseAddressReference } from './address-reference.js';
+
+/**
+ * Memo of recent successful parses: flows repeat the same few thousand talkers. Two generations of at
+ * most MEMO_LIMIT entries each: when the young one is full it becomes the old one and the previous
+ * old one is dropped, so at most 2 * MEMO_LIMIT addresses (a few MB) are kept and recently used ones
+ * survive without per-hit bookkeeping. Errors are never memoized.
+ * When traffic does not repeat (fewer than 1 in 4 lookups hit over a window), the memo only costs:
+ * entries live long enough to be promoted and collected by full GCs. Then it is bypassed for
+ * BYPASS_LENGTH parses and tried again.
+ */
+const MEMO_LIMIT = 8192;
+const WINDOW = 4096;
+const MIN_HITS = WINDOW / 4;
+const BYPASS_LENGTH = 16 * WINDOW;
+let young = new Map<string, ParsedAddress>();
+let old = new Map<string, ParsedAddress>();
+let lookups = 0;
+let hits = 0;
+let bypass = 0;
+
+function remember(text: string, parsed: ParsedAddress): void {
+  if (young.size >= MEMO_LIMIT) {
+    old = young;
+    young = new Map();
+  }
+  young.set(text, parsed);
+}
+
+/** Memo state, for tests of its bound and its bypass. */
+export function addressMemoStats(): { entries: number; bypassing: boolean } {
+  return { entries: young.size + old.size, bypassing: bypass > 0 };
+}
 
 /**
  * Parse an `AddressDefinition` (`10.0.0.9`, `10.0.0.0/24`, `2001:db8::1`, `fe80::1/64`).
@@ -9,7 +42,30 @@ import { parseAddressReference } from './address-reference.js';
  * The result is frozen and may be shared with other calls on the same text (treat `bytes` as read-only).
  */
 export function parseAddress(text: string, field?: string): ParsedAddress {
-  return parseAddressReference(text, field);
+  if (typeof text !== 'string') return parseAddressReference(text, field); // throws
+  if (bypass > 0) {
+    bypass--;
+    return parseAddressFast(text) ?? parseAddressReference(text, field);
+  }
+  if (++lookups === WINDOW) {
+    if (hits < MIN_HITS) bypass = BYPASS_LENGTH;
+    lookups = 0;
+    hits = 0;
+  }
+  let parsed = young.get(text);
+  if (parsed !== undefined) {
+    hits++;
+    return parsed;
+  }
+  parsed = old.get(text);
+  if (parsed !== undefined) {
+    hits++;
+    remember(text, parsed); // still in use: keep it past the next rotation
+    return parsed;
+  }
+  parsed = parseAddressFast(text) ?? parseAddressReference(text, field);
+  remember(text, parsed);
+  return parsed;
 }
 
 /**

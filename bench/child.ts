@@ -1,0 +1,34 @@
+/**
+ * Runs one case of one scenario once and prints a JSON line with its timing and memory. bench/run.ts
+ * starts one child per run, so peak RSS (maxRSS) belongs to that case alone.
+ * Usage: node --expose-gc --import tsx bench/child.ts <scenario-file> <case-name> <size>
+ */
+import { loadScenario } from './registry.js';
+
+export interface ChildResult {
+  ms: number;
+  /** process.resourceUsage().maxRSS, in KiB: the peak of the whole child (input included). */
+  maxRssKiB: number;
+  /** RSS after the input was built, before the timed work, in KiB. */
+  inputRssKiB: number;
+  check: string;
+}
+
+const [file, caseName, sizeText] = process.argv.slice(2);
+if (!file || !caseName || !sizeText) throw new Error('usage: child.ts <scenario-file> <case-name> <size>');
+const scenario = await loadScenario(file);
+const benchCase = scenario.cases.find((c) => c.name === caseName);
+if (!benchCase) throw new Error(`scenario ${scenario.name} has no case ${caseName}`);
+const work = await benchCase.prepare(Number(sizeText));
+(globalThis as { gc?: () => void }).gc?.(); // run.ts passes --expose-gc: measure the input, not its garbage
+const inputRssKiB = Math.round(process.memoryUsage().rss / 1024);
+const start = process.hrtime.bigint();
+const check = work();
+const ms = Number(process.hrtime.bigint() - start) / 1e6;
+const result: ChildResult = {
+  ms,
+  maxRssKiB: process.resourceUsage().maxRSS,
+  inputRssKiB,
+  check: String(check),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);

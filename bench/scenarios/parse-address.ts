@@ -1,0 +1,105 @@
+import { parseAddress, requireFromCore } from '../core.js';
+import { mulberry32, zipf } from '../random.js';
+import { defineScenario } from '../scenario.js';
+
+interface IpaddrLike {
+  parse(text: string): { toString(): string };
+  parseCIDR(text: string): [{ toString(): string }, number];
+}
+const ipaddr = requireFromCore('ipaddr.js') as IpaddrLike;
+
+const TALKERS = 4000;
+const IPV6_SHARE = 0.2;
+
+function ipv4(random: () => number): string {
+  const r = random();
+  // mostly private VPC space, some public peers
+  if (r < 0.6) return `10.${(random() * 256) | 0}.${(random() * 256) | 0}.${(random() * 256) | 0}`;
+  if (r < 0.7) return `172.${16 + ((random() * 16) | 0)}.${(random() * 256) | 0}.${(random() * 256) | 0}`;
+  return `${1 + ((random() * 223) | 0)}.${(random() * 256) | 0}.${(random() * 256) | 0}.${(random() * 256) | 0}`;
+}
+
+function ipv6(random: () => number): string {
+  const group = () => ((random() * 0x10000) | 0).toString(16);
+  const r = random();
+  // AWS writes compressed lowercase; VPC /56 ranges, SLAAC-like interface ids, a few public peers
+  if (r < 0.7) return `2600:1f18:${group()}:${group()}:${group()}:${group()}:${group()}:${group()}`;
+  if (r < 0.9) return `2600:1f18:${group()}:${group()}::${group()}`;
+  return `2001:db8::${group()}`;
+}
+
+/** Strings as JSON.parse gives them (separate flat strings), the way records arrive. */
+function asParsedJson(texts: string[]): string[] {
+  return JSON.parse(JSON.stringify(texts)) as string[];
+}
+
+/** `size` addresses drawn Zipf-like from a few thousand talkers, 80% IPv4 hosts, 20% IPv6. */
+export function talkerAddresses(size: number, seed = 1): string[] {
+  const random = mulberry32(seed);
+  const v4 = Array.from({ length: TALKERS }, () => ipv4(random));
+  const v6 = Array.from({ length: TALKERS / 4 }, () => ipv6(random));
+  const pick4 = zipf(v4.length, 1, random);
+  const pick6 = zipf(v6.length, 1, random);
+  const out = new Array<string>(size);
+  for (let i = 0; i < size; i++) out[i] = random() < IPV6_SHARE ? v6[pick6()]! : v4[pick4()]!;
+  return asParsedJson(out);
+}
+
+/** `size` all-distinct addresses (80% IPv4, 20% IPv6): no memo can help. */
+export function distinctAddresses(size: number, seed = 2): string[] {
+  const random = mulberry32(seed);
+  const out = new Array<string>(size);
+  const seen = new Set<string>();
+  for (let i = 0; i < size; i++) {
+    let text: string;
+    do text = random() < IPV6_SHARE ? ipv6(random) : ipv4(random);
+    while (seen.has(text));
+    seen.add(text);
+    out[i] = text;
+  }
+  return asParsedJson(out);
+}
+
+function nfw(inputs: string[]): () => number {
+  return () => {
+    let check = 0;
+    for (let i = 0; i < inputs.length; i++) check += parseAddress(inputs[i]!).text.length;
+    return check;
+  };
+}
+
+/** The obvious alternative: ipaddr.js parse (parseCIDR for prefixes) + toString per address. */
+function baseline(inputs: string[]): () => number {
+  return () => {
+    let check = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      const text = inputs[i]!;
+      check += text.includes('/')
+        ? ipaddr.parseCIDR(text)[0].toString().length
+        : ipaddr.parse(text).toString().length;
+    }
+    return check;
+  };
+}
+
+export default defineScenario({
+  name: 'parse-address',
+  description:
+    'parseAddress on AddressDefinition strings: 80% IPv4 hosts, 20% IPv6, either drawn Zipf-like (s = 1) from 4,000 IPv4 and 1,000 IPv6 talkers (repeats, as in real traffic) or all distinct (no memo can help). Baseline: ipaddr.js `parse` + `toString()` per address on the same input. Inputs come from a seeded PRNG, through JSON.parse like real records.',
+  defaultSize: 2_000_000,
+  unit: 'address',
+  cases: [
+    { name: 'ipaddr.js, repeats', prepare: (n) => baseline(talkerAddresses(n)) },
+    {
+      name: 'parseAddress, repeats',
+      baseline: 'ipaddr.js, repeats',
+      prepare: (n) => nfw(talkerAddresses(n)),
+    },
+    { name: 'ipaddr.js, distinct', prepare: (n) => baseline(distinctAddresses(n)) },
+    {
+      name: 'parseAddress, distinct',
+      baseline: 'ipaddr.js, distinct',
+      prepare: (n) => nfw(distinctAddresses(n)),
+    },
+  ],
+});

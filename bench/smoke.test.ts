@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'vitest';
+import { loadScenarios, scenarioFiles } from './registry.js';
+import { median, updateBenchmarks } from './report.js';
+import { parseArgs } from './run.js';
+
+// Keeps the benchmark working: every case of every scenario runs at a tiny size, in process.
+const scenarios = await loadScenarios();
+
+describe('bench smoke', () => {
+  test('every file in bench/scenarios is a scenario with a unique name', () => {
+    expect(scenarios).toHaveLength(scenarioFiles().length);
+    expect(new Set(scenarios.map((s) => s.name)).size).toBe(scenarios.length);
+  });
+
+  for (const scenario of scenarios) {
+    describe(scenario.name, () => {
+      test('case names are unique and baselines exist', () => {
+        const names = scenario.cases.map((c) => c.name);
+        expect(new Set(names).size).toBe(names.length);
+        for (const c of scenario.cases) if (c.baseline !== undefined) expect(names).toContain(c.baseline);
+      });
+      for (const benchCase of scenario.cases) {
+        test(`${benchCase.name} runs at a tiny size`, async () => {
+          const work = await benchCase.prepare(200);
+          expect(work()).toBeDefined();
+        });
+      }
+    });
+  }
+
+  test('parseArgs and the BENCHMARKS.md updater', () => {
+    expect(parseArgs(['parse-address', '--runs', '5', '--no-write'])).toEqual({
+      names: ['parse-address'],
+      runs: 5,
+      size: undefined,
+      write: false,
+    });
+    expect(() => parseArgs(['--runs', '0'])).toThrow();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const first = updateBenchmarks(
+      undefined,
+      new Map([['b', '<!-- scenario:b -->\nB1\n<!-- /scenario:b -->']]),
+    );
+    const second = updateBenchmarks(first, new Map([['a', '<!-- scenario:a -->\nA\n<!-- /scenario:a -->']]));
+    expect(second).toContain('B1');
+    expect(second.indexOf('scenario:a')).toBeLessThan(second.indexOf('scenario:b'));
+    const third = updateBenchmarks(second, new Map([['b', '<!-- scenario:b -->\nB2\n<!-- /scenario:b -->']]));
+    expect(third).toContain('B2');
+    expect(third).not.toContain('B1');
+    expect(third).toContain('\nA\n');
+  });
+});
