@@ -140,11 +140,13 @@ class PageCollector implements ScanEvents {
 
   pageEnd(page: number): void {
     const meta = this.#meta;
-    if (!this.#flowsSeen && !PROVENANCE.some((k) => k in meta) && !('FlowOperationStatus' in meta)) {
+    // Only a FAILED or IN_PROGRESS response may lack Flows (their status error follows).
+    const status0 = meta.FlowOperationStatus;
+    if (!this.#flowsSeen && status0 !== 'FAILED' && status0 !== 'IN_PROGRESS') {
       throw new NfwError(
         'NFW_INVALID_INPUT',
-        `response ${page} has neither Flows nor FirewallArn/FlowOperationId: not ListFlowOperationResults output`,
-        { page, value: Object.keys(meta) },
+        `response ${page} has no Flows array: not ListFlowOperationResults output`,
+        { page, field: 'Flows', value: Object.keys(meta) },
       );
     }
     // Status that was only known after the flows (or a response without Flows) is checked now.

@@ -88,6 +88,7 @@ export class FlowResultsStream extends Readable {
   #batch: { flows: unknown[]; context: FlowContext; page: number; offset: number; pos: number } | null = null;
   #pumping = false;
   #summarized = false;
+  #failure: Error | null = null;
 
   /** @internal Sources construct it; users get it from flowResults / flowResultsFromFile. */
   constructor(produce: (state: SourceState) => AsyncIterator<SourceItem>, options: StreamOptions) {
@@ -127,7 +128,21 @@ export class FlowResultsStream extends Readable {
   }
 
   override _read(): void {
+    if (this.#failure !== null) {
+      if (this.readableLength === 0) this.destroy(this.#failure);
+      return;
+    }
     if (!this.#pumping) void this.#pump();
+  }
+
+  // Every way of consuming a Readable goes through read(): fail once the last buffered record is taken.
+  override read(size?: number): FlowRecord | null {
+    const record = super.read(size) as FlowRecord | null;
+    const failure = this.#failure;
+    if (failure !== null && this.readableLength === 0 && !this.destroyed) {
+      process.nextTick(() => this.destroy(failure));
+    }
+    return record;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -174,7 +189,10 @@ export class FlowResultsStream extends Readable {
     } catch (error) {
       if (this.destroyed) return;
       this.#emitSummary();
-      this.destroy(error instanceof Error ? error : new Error(String(error)));
+      // The records already pushed reach the consumer before the error (destroy() would drop them), so
+      // `summary().emitted` and an error's `emitted` are what the consumer actually received.
+      this.#failure = error instanceof Error ? error : new Error(String(error));
+      if (this.readableLength === 0) this.destroy(this.#failure);
     } finally {
       this.#pumping = false;
     }

@@ -301,6 +301,7 @@ export class FlowsScanner {
             i = n;
             break;
           }
+          this.#checkSize(end, this.#maxValueBytes, 'a key');
           this.#key = this.#parse(this.#tokStart, end, 'a key') as string;
           this.#tokStart = -1;
           this.#state = S.Colon;
@@ -348,6 +349,7 @@ export class FlowsScanner {
             i = n;
             break;
           }
+          this.#checkSize(end, this.#maxValueBytes, `the value of ${this.#key}`);
           const value = this.#parse(this.#tokStart, end, `the value of ${this.#key}`);
           this.#tokStart = -1;
           this.#events.meta(this.#page, this.#key, value, this.#flowsSeen);
@@ -394,6 +396,10 @@ export class FlowsScanner {
           this.#checkSize(n, this.#maxFlowBytes, `Flows element of response ${this.#page}`);
           i = n;
           break;
+        }
+        if (end - this.#tokStart > this.#maxFlowBytes) {
+          this.#batch(batchStart, batchEnd); // the flows before it still count
+          this.#checkSize(end, this.#maxFlowBytes, `Flows element of response ${this.#page}`);
         }
         if (batchStart < 0) batchStart = this.#tokStart;
         batchEnd = end;

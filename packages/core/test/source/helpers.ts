@@ -1,0 +1,57 @@
+import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { type Emulator, fastRetryStrategy } from '@nfw-flows/fixtures';
+import type { FlowResultsStream } from '../../src/index.js';
+import type { FlowResultsSummary, PageInfo } from '../../src/source/index.js';
+import type { FlowRecord, RejectedRecord } from '../../src/types.js';
+
+export function clientFor(emulator: Emulator, maxAttempts = 3): NetworkFirewallClient {
+  return new NetworkFirewallClient({
+    region: 'us-east-1',
+    endpoint: emulator.endpoint,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    retryStrategy: fastRetryStrategy(maxAttempts, 1) as never,
+  });
+}
+
+export interface Collected {
+  records: FlowRecord[];
+  pages: PageInfo[];
+  rejects: RejectedRecord[];
+  warnings: unknown[];
+  summary: FlowResultsSummary | undefined;
+  error: (Error & { code?: string; nextToken?: string; emitted?: number }) | undefined;
+}
+
+/** Read a stream to its end (or error), collecting records and events. */
+export async function collect(stream: FlowResultsStream): Promise<Collected> {
+  const out: Collected = {
+    records: [],
+    pages: [],
+    rejects: [],
+    warnings: [],
+    summary: undefined,
+    error: undefined,
+  };
+  stream.on('page', (p) => out.pages.push(p));
+  stream.on('reject', (r) => out.rejects.push(r));
+  stream.on('warning', (w) => out.warnings.push(w));
+  stream.on('summary', (s) => {
+    out.summary = s;
+  });
+  try {
+    for await (const record of stream) out.records.push(record);
+  } catch (error) {
+    out.error = error as Collected['error'];
+  }
+  return out;
+}
+
+/** A record as plain comparable data (addresses by text, the timestamp as ms). */
+export function plain(r: FlowRecord): unknown {
+  return {
+    ...r,
+    source: r.source.text,
+    destination: r.destination.text,
+    flowRequestTimestamp: r.flowRequestTimestamp?.getTime() ?? null,
+  };
+}

@@ -1,0 +1,51 @@
+// Measurement script, not a test: node --conditions=@nfw-flows/source --import tsx measure-file-source.ts <jsonparse|scan|streamjson|records> <path>
+import { createReadStream, readFileSync } from 'node:fs';
+import { FlowsScanner, flowResultsFromFile } from '@nfw-flows/core';
+
+const [mode, path] = process.argv.slice(2);
+const t0 = performance.now();
+let n = 0;
+let peak = 0;
+const timer = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 50);
+if (mode === 'jsonparse') {
+  const doc = JSON.parse(readFileSync(path, 'utf8'));
+  n = doc.Flows.length;
+} else if (mode === 'scan') {
+  const s = new FlowsScanner({
+    pageStart() {},
+    meta() {},
+    flowsStart() {},
+    flows(_p, f) {
+      n += f.length;
+    },
+    pageEnd() {},
+  });
+  for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) s.write(c);
+  s.end();
+} else if (mode === 'streamjson') {
+  const { parser } = await import('stream-json');
+  const { pick } = await import('stream-json/filters/pick.js');
+  const { streamArray } = await import('stream-json/streamers/stream-array.js');
+  const chain = (await import('stream-chain')).default;
+  const pipe = chain([
+    createReadStream(path),
+    parser({ packValues: true, streamValues: false, packKeys: true, streamKeys: false }),
+    pick({ filter: 'Flows' }),
+    streamArray(),
+  ]);
+  for await (const _ of pipe) n++;
+} else {
+  for await (const _ of flowResultsFromFile(path)) n++;
+}
+clearInterval(timer);
+peak = Math.max(peak, process.memoryUsage().rss);
+console.log(
+  JSON.stringify({
+    mode,
+    n,
+    seconds: +((performance.now() - t0) / 1000).toFixed(2),
+    peakRssMB: Math.round(peak / 2 ** 20),
+  }),
+);
