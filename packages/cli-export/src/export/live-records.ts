@@ -71,7 +71,10 @@ function watch(
     totals.rejected++;
     hooks.reject(r, job);
   });
-  stream.on('warning', (w: { message: string }) => hooks.warn(w.message));
+  // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
+  stream.on('warning', (w: { code?: string; message: string }) => {
+    if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
+  });
   stream.on('summary', (s: { status: FlowOperationStatus | null; statusMessage: string | null }) => {
     if (s.status !== null) totals.statuses.set(key, { status: s.status, message: s.statusMessage });
   });

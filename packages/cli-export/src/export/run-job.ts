@@ -157,7 +157,10 @@ export async function runJob(
       hooks.tick({ pages: 1, flows: 0, rejected: 0 });
       reach();
     });
-    stream.on('warning', (w: { message: string }) => hooks.warn(w.message));
+    // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
+    stream.on('warning', (w: { code?: string; message: string }) => {
+      if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
+    });
 
     let pending = 0;
     for await (const record of stream as AsyncIterable<FlowRecord>) {
