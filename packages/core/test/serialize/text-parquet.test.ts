@@ -1,0 +1,169 @@
+import { fc, test } from '@fast-check/vitest';
+import { tableFromIPC } from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
+import { describe, expect } from 'vitest';
+import {
+  encodeCsv,
+  encodeNdjson,
+  FLOW_COLUMNS,
+  toCsv,
+  toNdjson,
+  toParquet,
+} from '../../src/serialize/index.js';
+import type { ColumnSpec } from '../../src/types.js';
+import { expectedRow, flowRecordArb, makeRecords, runBytes } from './helpers.js';
+
+/** A small RFC 4180 reader as the oracle for CSV quoting. */
+function parseCsv(text: string): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  let row: (string | null)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let value: string | null;
+    if (text[i] === '"') {
+      let v = '';
+      i++;
+      for (;;) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          v += '"';
+          i += 2;
+        } else if (text[i] === '"') {
+          i++;
+          break;
+        } else v += text[i++];
+      }
+      value = v;
+    } else {
+      let j = i;
+      while (j < text.length && text[j] !== ',' && text[j] !== '\n' && text[j] !== '\r') j++;
+      value = j === i ? null : text.slice(i, j);
+      i = j;
+    }
+    row.push(value);
+    if (text[i] === ',') i++;
+    else {
+      if (text[i] === '\r') i++;
+      i++;
+      rows.push(row);
+      row = [];
+    }
+  }
+  return rows;
+}
+
+function textOf(v: unknown): string | null {
+  return v === null ? null : String(v);
+}
+
+describe('CSV', () => {
+  test.prop([fc.array(flowRecordArb, { maxLength: 20 }), fc.constantFrom('\n' as const, '\r\n' as const)], {
+    numRuns: 60,
+  })('quotes per RFC 4180 and reads back as the same fields', async (records, eol) => {
+    const text = (await runBytes(records, toCsv({ eol }))).toString('utf8');
+    expect(text).toBe([...encodeCsv(records, { eol })].join(''));
+    const rows = parseCsv(text);
+    expect(rows[0]).toEqual(FLOW_COLUMNS.map((c) => c.name));
+    expect(rows.slice(1)).toEqual(
+      records.map((r) =>
+        Object.entries(expectedRow(r)).map(([name, v]) =>
+          name === 'flow_request_timestamp' && v !== null ? new Date(v as number).toISOString() : textOf(v),
+        ),
+      ),
+    );
+  });
+
+  test('no header when asked; empty strings are "" and nulls empty; big integers in full', async () => {
+    const columns: ColumnSpec[] = [
+      { name: 'k', type: 'utf8', nullable: true },
+      { name: 'n', type: 'uint64', nullable: true },
+      { name: 'f', type: 'float64', nullable: true },
+    ];
+    const rows = [
+      { k: '', n: 2n ** 64n - 1n, f: 1e21 },
+      { k: null, n: null, f: 0.5 },
+    ];
+    const text = (await runBytes(rows, toCsv({ columns, header: false }))).toString();
+    expect(text).toBe('"",18446744073709551615,1000000000000000000000\n,,0.5\n');
+  });
+
+  test('an empty result still has the header', async () => {
+    expect((await runBytes([], toCsv())).toString()).toBe(`${FLOW_COLUMNS.map((c) => c.name).join(',')}\n`);
+  });
+});
+
+describe('NDJSON', () => {
+  test.prop([fc.array(flowRecordArb, { maxLength: 20 })], { numRuns: 60 })(
+    'one object per line with the Arrow column names and exact values',
+    async (records) => {
+      const text = (await runBytes(records, toNdjson())).toString('utf8');
+      expect(text).toBe([...encodeNdjson(records)].join(''));
+      const lines = text === '' ? [] : text.slice(0, -1).split('\n');
+      expect(lines.length).toBe(records.length);
+      // Flow counters are safe integers, so JSON.parse reads them exactly.
+      const parsed = lines.map((l) => JSON.parse(l));
+      expect(parsed).toEqual(
+        records.map((r) => {
+          const e = expectedRow(r);
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(e)) {
+            out[k] =
+              k === 'flow_request_timestamp' && v !== null
+                ? new Date(v as number).toISOString()
+                : typeof v === 'bigint'
+                  ? Number(v)
+                  : v;
+          }
+          return out;
+        }),
+      );
+    },
+  );
+
+  test('chunks the output instead of pushing per record', async () => {
+    const chunks: number[] = [];
+    const t = toNdjson();
+    t.on('data', (c: Buffer) => chunks.push(c.length));
+    await runBytes(makeRecords(5000), t);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.length).toBeLessThan(5000 / 50);
+  });
+});
+
+describe('Parquet', () => {
+  const readBack = (bytes: Uint8Array) => tableFromIPC(parquet.readParquet(bytes).intoIPCStream());
+
+  test.prop([fc.array(flowRecordArb, { maxLength: 12 }), fc.integer({ min: 1, max: 5 })], { numRuns: 15 })(
+    'every value comes back for any row group size',
+    async (records, rowGroupSize) => {
+      const bytes = await runBytes(records, toParquet({ rowGroupSize }));
+      const table = readBack(bytes);
+      expect(table.numRows).toBe(records.length);
+      expect(table.toArray().map((r) => ({ ...r.toJSON() }))).toEqual(records.map(expectedRow));
+      const file = await parquet.ParquetFile.fromFile(new Blob([bytes]));
+      expect(file.metadata().numRowGroups()).toBe(Math.ceil(records.length / rowGroupSize));
+      file.free();
+    },
+  );
+
+  test('an empty result is a valid file with the schema; metadata and codecs apply', async () => {
+    for (const compression of ['zstd', 'snappy', 'gzip', 'brotli', 'lz4', 'none'] as const) {
+      const t = toParquet({ compression, metadata: () => ({ 'nfw_flows.status': 'COMPLETED' }) });
+      expect(t.setMetadata('nfw_flows.status_message', 'ok')).toBe(true);
+      const bytes = await runBytes(compression === 'none' ? [] : makeRecords(10), t);
+      const table = readBack(bytes);
+      expect(table.schema.fields.map((f) => [f.name, String(f.type)])).toEqual(
+        FLOW_COLUMNS.map((c) => [c.name, String(table.schema.fields.find((f) => f.name === c.name)!.type)]),
+      );
+      expect(String(table.schema.fields.find((f) => f.name === 'byte_count')!.type)).toBe('Uint64');
+      expect(table.schema.metadata.get('nfw_flows.status')).toBe('COMPLETED');
+      expect(table.schema.metadata.get('nfw_flows.status_message')).toBe('ok');
+      expect(table.numRows).toBe(compression === 'none' ? 0 : 10);
+    }
+  });
+
+  test('rejects an unknown codec with NFW_INVALID_OPTION', () => {
+    expect(() => toParquet({ compression: 'lzo' as never })).toThrow(
+      expect.objectContaining({ code: 'NFW_INVALID_OPTION', field: 'compression' }),
+    );
+  });
+});
