@@ -1,5 +1,5 @@
 import { describeValue, NfwError } from '../errors.js';
-import type { ColumnSpec, FlowRecord, Row } from '../types.js';
+import type { ColumnSpec, FlowRecord, ParsedAddress, PortRange, Row } from '../types.js';
 
 /**
  * Group keys: option parsing, packing a record's key into uint32 words (no strings on the hot
@@ -289,40 +289,42 @@ export interface CompiledKeys {
   text(keys: Uint32Array, g: number): string | null;
 }
 
+/** Pack an address at min(own prefix, roll-up prefix): word 0 = family << 8 | prefix, words 1..4 = masked bits. */
+function packAddress(a: ParsedAddress, out: Uint32Array, o: number, m4: number, m6: number): void {
+  const b = a.bytes;
+  if (a.family === 4) {
+    const p = a.prefixLength < m4 ? a.prefixLength : m4;
+    out[o] = 0x400 | p;
+    out[o + 1] = 0;
+    out[o + 2] = 0;
+    out[o + 3] = 0;
+    out[o + 4] = (((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) & MASK_WORD[p]!) >>> 0;
+    return;
+  }
+  const p = a.prefixLength < m6 ? a.prefixLength : m6;
+  out[o] = 0x600 | p;
+  for (let w = 0; w < 4; w++) {
+    const bits = p - 32 * w;
+    const i = 4 * w;
+    out[o + 1 + w] =
+      bits <= 0
+        ? 0
+        : (((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) &
+            MASK_WORD[bits > 32 ? 32 : bits]!) >>>
+          0;
+  }
+}
+
 function addressComponent(mask: AddressMask, side: 'source' | 'destination' | 'ip'): Component {
   const m4 = mask.v4;
   const m6 = mask.v6;
-  const make =
-    (field: 'source' | 'destination'): Encoder =>
-    (r, out, o) => {
-      const a = r[field];
-      const b = a.bytes;
-      if (a.family === 4) {
-        const p = Math.min(a.prefixLength, m4);
-        out[o] = 0x400 | p;
-        out[o + 1] = 0;
-        out[o + 2] = 0;
-        out[o + 3] = 0;
-        out[o + 4] = (((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) & MASK_WORD[p]!) >>> 0;
-      } else {
-        const p = Math.min(a.prefixLength, m6);
-        out[o] = 0x600 | p;
-        for (let w = 0; w < 4; w++) {
-          const bits = p - 32 * w;
-          const i = 4 * w;
-          out[o + 1 + w] =
-            bits <= 0
-              ? 0
-              : (((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) &
-                  MASK_WORD[Math.min(bits, 32)]!) >>>
-                0;
-        }
-      }
-    };
+  // Direct property access per end (no r[field] keyed load on the hot path).
+  const fromSource: Encoder = (r, out, o) => packAddress(r.source, out, o, m4, m6);
+  const fromDestination: Encoder = (r, out, o) => packAddress(r.destination, out, o, m4, m6);
   const prefix = side;
   const version = versionColumn(side);
-  const encodeSource = make(side === 'destination' ? 'destination' : 'source');
-  const encodeDestination = side === 'ip' ? make('destination') : encodeSource;
+  const encodeSource = side === 'destination' ? fromDestination : fromSource;
+  const encodeDestination = side === 'ip' ? fromDestination : encodeSource;
   return {
     width: 5,
     encodeSource,
@@ -345,10 +347,15 @@ function addressComponent(mask: AddressMask, side: 'source' | 'destination' | 'i
 }
 
 function portComponent(field: 'sourcePort' | 'destinationPort', prefix: string): Component {
-  const encode: Encoder = (r, out, o) => {
-    const p = r[field];
-    out[o] = p === null ? PORT_NULL : ((p.from << 16) | p.to) >>> 0;
-  };
+  const pack = (p: PortRange | null) => (p === null ? PORT_NULL : ((p.from << 16) | p.to) >>> 0);
+  const encode: Encoder =
+    field === 'sourcePort'
+      ? (r, out, o) => {
+          out[o] = pack(r.sourcePort);
+        }
+      : (r, out, o) => {
+          out[o] = pack(r.destinationPort);
+        };
   const rank = (w: number) => (w === PORT_NULL ? 0x100000000 : w);
   return {
     width: 1,
@@ -399,6 +406,14 @@ function protocolComponent(): Component {
   };
 }
 
+const STRING_GETTERS = {
+  availabilityZone: (r: FlowRecord) => r.availabilityZone,
+  vpcEndpointId: (r: FlowRecord) => r.vpcEndpointId,
+  vpcEndpointAssociationArn: (r: FlowRecord) => r.vpcEndpointAssociationArn,
+  flowOperationId: (r: FlowRecord) => r.flowOperationId,
+  firewallArn: (r: FlowRecord) => r.firewallArn,
+};
+
 function stringComponent(
   field:
     | 'availabilityZone'
@@ -413,8 +428,9 @@ function stringComponent(
   const values: string[] = [];
   let last: string | null = null;
   let lastId = STRING_NULL;
+  const get = STRING_GETTERS[field];
   const encode: Encoder = (r, out, o) => {
-    const s = r[field];
+    const s = get(r);
     if (s !== last) {
       last = s;
       if (s === null) lastId = STRING_NULL;
