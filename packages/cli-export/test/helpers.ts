@@ -1,0 +1,119 @@
+/**
+ * End-to-end helpers: spawn the built CLI (`bin/nfw-flows.js` -> dist/) against an in-process emulator,
+ * read outputs back with independent readers (DuckDB, apache-arrow).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { tableFromIPC } from 'apache-arrow';
+
+export const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = path.join(PACKAGE, 'bin/nfw-flows.js');
+export const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/nfw-flows-demo';
+
+export function assertBuilt(): void {
+  if (!existsSync(path.join(PACKAGE, 'dist/cli.js'))) {
+    throw new Error(
+      'the CLI is not built: run `npx tsc -b packages/core packages/fixtures packages/cli-export` (pnpm test does)',
+    );
+  }
+}
+
+export const ENV = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/tmp',
+  AWS_ACCESS_KEY_ID: 'AKIDTEST000000000000',
+  AWS_SECRET_ACCESS_KEY: 'test-secret-key-do-not-print',
+  AWS_REGION: 'us-east-1',
+  // Never read the developer's real AWS config.
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  AWS_MAX_ATTEMPTS: '5',
+  NFW_FLOWS_CHECKPOINT_INTERVAL_MS: '0',
+};
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...ENV, ...options.env } as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    else child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 25_000);
+    options.onSpawn?.(child);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdoutBytes = Buffer.concat(out);
+      resolve({
+        code,
+        signal,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+      });
+    });
+  });
+}
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nfw-cli-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let duck: { instance: DuckDBInstance; connection: DuckDBConnection } | null = null;
+
+export async function duckdb(): Promise<DuckDBConnection> {
+  if (duck === null) {
+    const instance = await DuckDBInstance.create(':memory:');
+    duck = { instance, connection: await instance.connect() };
+  }
+  return duck.connection;
+}
+
+export async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const connection = await duckdb();
+  const reader = await connection.runAndReadAll(sql);
+  return reader.getRowObjectsJS() as Record<string, unknown>[];
+}
+
+export function closeDuckdb(): void {
+  if (duck !== null) {
+    duck.connection.closeSync();
+    duck = null;
+  }
+}
+
+export function readArrow(file: string) {
+  return tableFromIPC(readFileSync(file));
+}
+
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
