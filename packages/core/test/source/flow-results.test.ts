@@ -9,7 +9,7 @@ import {
 } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowResults, flowResultsFromFile, normalizeFlow } from '../../src/index.js';
-import { clientFor, collect, plain } from './helpers.js';
+import { type Collected, clientFor, collect, plain } from './helpers.js';
 
 const OP = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const FW = DEFAULT_FIREWALL_ARN;
@@ -154,7 +154,7 @@ describe('flowResults against the emulator', () => {
     async (failAfterPages, kind) => {
       const clean = await collect(flowResults(clientFor(emu), input(1), { pageSize: 50 }));
       emu.setFaults({ failAfterPages, failKind: kind as never });
-      let first;
+      let first: Collected;
       try {
         first = await collect(flowResults(clientFor(emu, 2), input(1), { pageSize: 50 }));
       } finally {

@@ -1,0 +1,107 @@
+import { fc, test } from '@fast-check/vitest';
+import { createFlowGenerator } from '@nfw-flows/fixtures';
+import { describe, expect, it } from 'vitest';
+import { createFlowNormalizer, normalizeFlow } from '../../src/index.js';
+import type { FlowContext } from '../../src/types.js';
+
+const context: FlowContext = {
+  firewallArn: 'arn:aws:network-firewall:us-east-1:1:firewall/f',
+  availabilityZone: 'us-east-1a',
+  vpcEndpointId: null,
+  vpcEndpointAssociationArn: null,
+  flowOperationId: 'op',
+  flowRequestTimestamp: new Date(1714558830000),
+};
+const base = {
+  SourceAddress: { AddressDefinition: '10.0.0.1' },
+  DestinationAddress: { AddressDefinition: '2001:DB8::1/64' },
+  SourcePort: '443',
+  DestinationPort: '1990:1994',
+  Protocol: '6',
+  Age: 12,
+  PacketCount: 3,
+  ByteCount: 2 ** 53 - 1,
+};
+
+describe('normalizeFlow', () => {
+  it('normalizes every field and keeps the provenance', () => {
+    const r = normalizeFlow(base, context);
+    expect(r).toMatchObject({
+      ...context,
+      source: { family: 4, text: '10.0.0.1', prefixLength: 32 },
+      destination: { family: 6, text: '2001:db8::1/64', prefixLength: 64 },
+      sourcePort: { from: 443, to: 443, any: false },
+      destinationPort: { from: 1990, to: 1994, any: false },
+      protocol: { number: 6, name: 'TCP' },
+      ageSeconds: 12,
+      packetCount: 3,
+      byteCount: 2 ** 53 - 1,
+    });
+  });
+
+  it('absent values are null, never 0; unknown keys are ignored', () => {
+    const r = normalizeFlow(
+      { SourceAddress: base.SourceAddress, DestinationAddress: base.DestinationAddress, NewField: 1 },
+      context,
+    );
+    expect([r.sourcePort, r.destinationPort, r.protocol, r.ageSeconds, r.packetCount, r.byteCount]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+
+  it.each([
+    ['Age', { Age: '12' }],
+    ['Age', { Age: 1.5 }],
+    ['Age', { Age: 2 ** 32 }],
+    ['ByteCount', { ByteCount: -1 }],
+    ['ByteCount', { ByteCount: 2 ** 53 }],
+    ['PacketCount', { PacketCount: Number.NaN }],
+    ['SourcePort', { SourcePort: 443 }],
+    ['Protocol', { Protocol: 6 }],
+    ['SourceAddress', { SourceAddress: '10.0.0.1' }],
+    ['SourceAddress', { SourceAddress: undefined }],
+    ['DestinationAddress.AddressDefinition', { DestinationAddress: {} }],
+    ['DestinationAddress.AddressDefinition', { DestinationAddress: { AddressDefinition: 7 } }],
+  ])('wrong JSON type in %s: NFW_INVALID_RECORD naming the field', (field, patch) => {
+    expect(() => normalizeFlow({ ...base, ...patch }, context)).toThrow(
+      expect.objectContaining({ code: 'NFW_INVALID_RECORD', field }),
+    );
+  });
+
+  it('a flow that is not an object is NFW_INVALID_RECORD', () => {
+    for (const flow of [null, [], 'x', 1]) {
+      expect(() => normalizeFlow(flow, context)).toThrow(
+        expect.objectContaining({ code: 'NFW_INVALID_RECORD', field: 'Flow' }),
+      );
+    }
+  });
+
+  it('bad text gets the parser code with the field', () => {
+    expect(() => normalizeFlow({ ...base, SourcePort: '70000' }, context)).toThrow(
+      expect.objectContaining({ code: 'NFW_INVALID_PORT', field: 'SourcePort' }),
+    );
+    expect(() =>
+      normalizeFlow({ ...base, SourceAddress: { AddressDefinition: '010.0.0.1' } }, context),
+    ).toThrow(
+      expect.objectContaining({ code: 'NFW_AMBIGUOUS_IPV4', field: 'SourceAddress.AddressDefinition' }),
+    );
+    expect(() => normalizeFlow({ ...base, Protocol: '256' }, context)).toThrow(
+      expect.objectContaining({ code: 'NFW_INVALID_PROTOCOL', field: 'Protocol' }),
+    );
+  });
+
+  test.prop([fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 1000 })], { numRuns: 30 })(
+    'the cached normalizer gives the same records as normalizeFlow',
+    (seed, count) => {
+      const normalize = createFlowNormalizer();
+      for (const flow of createFlowGenerator({ seed, count: Math.min(count, 200) }).flows()) {
+        expect(normalize(flow, context)).toEqual(normalizeFlow(flow, context));
+      }
+    },
+  );
+});
