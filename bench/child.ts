@@ -9,8 +9,8 @@ export interface ChildResult {
   ms: number;
   /** process.resourceUsage().maxRSS, in KiB: the peak of the whole child (input included). */
   maxRssKiB: number;
-  /** RSS after the input was built, before the timed work, in KiB. */
-  inputRssKiB: number;
+  /** Heap used by the input once it is built and garbage collected, before the timed work, in KiB. */
+  inputHeapKiB: number;
   check: string;
 }
 
@@ -21,14 +21,14 @@ const benchCase = scenario.cases.find((c) => c.name === caseName);
 if (!benchCase) throw new Error(`scenario ${scenario.name} has no case ${caseName}`);
 const work = await benchCase.prepare(Number(sizeText));
 (globalThis as { gc?: () => void }).gc?.(); // run.ts passes --expose-gc: measure the input, not its garbage
-const inputRssKiB = Math.round(process.memoryUsage().rss / 1024);
+const inputHeapKiB = Math.round(process.memoryUsage().heapUsed / 1024);
 const start = process.hrtime.bigint();
 const check = work();
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
 const result: ChildResult = {
   ms,
   maxRssKiB: process.resourceUsage().maxRSS,
-  inputRssKiB,
+  inputHeapKiB,
   check: String(check),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -40,7 +40,7 @@ export function scenarioTable(result: ScenarioResult): string {
   const { scenario } = result;
   const medians = new Map(result.cases.map((c) => [c.caseName, median(c.runs.map((r) => r.ms))]));
   const lines = [
-    `| case | N | runs | median time | per ${scenario.unit} | ${scenario.unit} throughput | speedup | peak RSS | RSS after input |`,
+    `| case | N | runs | median time | per ${scenario.unit} | ${scenario.unit} throughput | speedup | peak RSS | input heap |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const c of result.cases) {
@@ -48,7 +48,7 @@ export function scenarioTable(result: ScenarioResult): string {
     const baseline = c.baseline === undefined ? undefined : medians.get(c.baseline);
     const speedup = baseline === undefined ? '' : `${fixed(baseline / ms, 1)}x vs ${c.baseline}`;
     const peak = Math.max(...c.runs.map((r) => r.maxRssKiB)) / 1024;
-    const input = median(c.runs.map((r) => r.inputRssKiB)) / 1024;
+    const input = median(c.runs.map((r) => r.inputHeapKiB)) / 1024;
     lines.push(
       `| ${c.caseName} | ${c.size.toLocaleString('en-US')} | ${c.runs.length} | ${fixed(ms, 1)} ms | ${fixed((ms * 1e6) / c.size, 0)} ns | ${fixed((c.size / ms) * 1000, 0)}/s | ${speedup} | ${fixed(peak, 0)} MiB | ${fixed(input, 0)} MiB |`,
     );
@@ -66,8 +66,8 @@ export function scenarioSection(result: ScenarioResult, info: RunInfo): string {
     '',
     `Machine: ${machineLine()}. Node ${process.version}. Command: \`${info.command}\`. Date: ${info.date.toISOString()}.`,
     'Each run is a fresh child process; times are the median of the runs, peak RSS the largest `maxRSS` of the runs',
-    '(the whole process, input included); "RSS after input" is the RSS once the input is built and garbage collected,',
-    'before the timed work.',
+    '(the whole process, input included); "input heap" is the JS heap in use once the input is built and garbage',
+    'collected, before the timed work (what the input alone occupies).',
     '',
     scenarioTable(result),
     `<!-- /scenario:${name} -->`,

@@ -46,10 +46,14 @@ async function main(): Promise<void> {
   const sections = new Map<string, string>();
   for (const scenario of scenarios) {
     const size = options.size ?? scenario.defaultSize;
-    const result: ScenarioResult = { scenario, cases: [] };
-    for (const benchCase of scenario.cases) {
-      const runs: ChildResult[] = [];
-      for (let run = 0; run < options.runs; run++) {
+    const result: ScenarioResult = {
+      scenario,
+      cases: scenario.cases.map((c) => ({ caseName: c.name, baseline: c.baseline, size, runs: [] })),
+    };
+    // Runs are interleaved (run 1 of every case, then run 2, ...) so that a case compared with its
+    // baseline sees the same machine load.
+    for (let run = 0; run < options.runs; run++) {
+      for (const [index, benchCase] of scenario.cases.entries()) {
         const out = execFileSync(
           process.execPath,
           [
@@ -63,12 +67,12 @@ async function main(): Promise<void> {
           ],
           { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
         );
-        runs.push(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult);
+        const child = JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
+        result.cases[index]!.runs.push(child);
         process.stderr.write(
-          `${scenario.name} / ${benchCase.name}: run ${run + 1} ${runs.at(-1)!.ms.toFixed(1)} ms\n`,
+          `${scenario.name} / ${benchCase.name}: run ${run + 1} ${child.ms.toFixed(1)} ms\n`,
         );
       }
-      result.cases.push({ caseName: benchCase.name, baseline: benchCase.baseline, size, runs });
     }
     console.log(`\n${scenario.name} (N = ${size.toLocaleString('en-US')})\n${scenarioTable(result)}\n`);
     sections.set(scenario.name, scenarioSection(result, { command, date: new Date() }));
