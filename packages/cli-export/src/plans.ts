@@ -196,6 +196,7 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   const force = bool(flags, 'force');
   const resume = bool(flags, 'resume');
   const outRaw = str(flags, 'out');
+  if (outRaw === undefined || outRaw === '') o.outputPath(outRaw, false);
   const format = o.format(str(flags, 'format'), outRaw, partitioned);
   const out = o.outputPath(outRaw, force || resume);
   const agg = aggregate(flags);
