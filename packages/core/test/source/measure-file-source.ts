@@ -29,12 +29,13 @@ if (mode === 'jsonparse') {
   const { pick } = await import('stream-json/filters/pick.js');
   const { streamArray } = await import('stream-json/streamers/stream-array.js');
   const chain = (await import('stream-chain')).default;
-  const pipe = chain([
+  const steps: unknown[] = [
     createReadStream(path),
     parser({ packValues: true, streamValues: false, packKeys: true, streamKeys: false }),
     pick({ filter: 'Flows' }),
     streamArray(),
-  ]);
+  ];
+  const pipe = chain(steps as never) as unknown as AsyncIterable<unknown>;
   for await (const _ of pipe) n++;
 } else {
   for await (const _ of flowResultsFromFile(path)) n++;
