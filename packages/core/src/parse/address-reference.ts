@@ -3,6 +3,10 @@ import { describeValue, NfwError } from '../errors.js';
 import type { ParsedAddress } from '../types.js';
 import { formatIPv6, makeParsedAddress, mappedBytes } from './address-build.js';
 
+/** The longest valid address text: `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`. Longer text is
+ *  rejected before any regex sees it. */
+const MAX_ADDRESS_LENGTH = 45;
+
 /** Prefix lengths are plain decimals without leading zeros (`/08` is rejected like `010.0.0.1`). */
 const PREFIX = /^(?:0|[1-9]\d{0,2})$/;
 
@@ -18,6 +22,14 @@ export function parseAddressReference(text: unknown, field?: string): ParsedAddr
   }
   const slash = text.indexOf('/');
   const addressText = slash < 0 ? text : text.slice(0, slash);
+  if (addressText.length > MAX_ADDRESS_LENGTH) {
+    throw addressError(
+      'NFW_INVALID_ADDRESS',
+      'expected an IPv4 or IPv6 address (this text is too long to be one)',
+      text,
+      field,
+    );
+  }
   const family = addressText.includes(':') ? 6 : 4;
   const bytes = family === 4 ? ipv4Bytes(addressText, text, field) : ipv6Bytes(addressText, text, field);
   const max = family === 4 ? 32 : 128;

@@ -105,6 +105,19 @@ describe('parseAddress: examples', () => {
     },
   );
 
+  test('a huge string is rejected quickly, with the value kept as given', () => {
+    const huge = `${'1:'.repeat(500_000)}1`;
+    const error = catchError(() => parseAddress(huge, 'F'));
+    expect(error).toMatchObject({ code: 'NFW_INVALID_ADDRESS', field: 'F', value: huge });
+    expect((error as Error).message.length).toBeLessThan(300);
+    expect(parseAddress('ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128').address).toBe(
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    );
+    expect(catchError(() => parseAddress('0ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255'))).toMatchObject({
+      code: 'NFW_INVALID_ADDRESS',
+    });
+  });
+
   test('without a field the error has no field', () => {
     const error = catchError(() => parseAddress('10.1'));
     expect(error).toMatchObject({ code: 'NFW_AMBIGUOUS_IPV4', value: '10.1' });
