@@ -48,6 +48,7 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
     });
   }
   const getters = columnGetters(given) as readonly ((item: FlowRecord | Row) => CellValue)[];
+  const appendRow = given === undefined ? appendFlow : null;
   const width = columns.length;
   const structType = new Struct(schema.fields);
   let builders: ColumnBuilder[] = [];
@@ -79,7 +80,8 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
       }
       const index = length;
       try {
-        for (let c = 0; c < width; c++) builders[c].append(getters[c](item), index);
+        if (appendRow !== null) appendRow(builders, item as FlowRecord, index);
+        else for (let c = 0; c < width; c++) builders[c].append(getters[c](item), index);
       } catch (error) {
         failure = error;
         throw error;
@@ -97,4 +99,37 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
       return batch;
     },
   };
+}
+
+/**
+ * Schema v1 appender with one call site per column (each monomorphic), instead of a loop over getter
+ * closures: several times faster on the 1M-flow path. Order must match FLOW_COLUMNS.
+ */
+function appendFlow(b: ColumnBuilder[], r: FlowRecord, i: number): void {
+  b[0].append(r.firewallArn, i);
+  b[1].append(r.availabilityZone, i);
+  b[2].append(r.vpcEndpointId, i);
+  b[3].append(r.vpcEndpointAssociationArn, i);
+  b[4].append(r.flowOperationId, i);
+  b[5].append(r.flowRequestTimestamp, i);
+  const src = r.source;
+  b[6].append(src.text, i);
+  b[7].append(src.family, i);
+  b[8].append(src.prefixLength, i);
+  const sp = r.sourcePort;
+  b[9].append(sp === null ? null : sp.from, i);
+  b[10].append(sp === null ? null : sp.to, i);
+  const dst = r.destination;
+  b[11].append(dst.text, i);
+  b[12].append(dst.family, i);
+  b[13].append(dst.prefixLength, i);
+  const dp = r.destinationPort;
+  b[14].append(dp === null ? null : dp.from, i);
+  b[15].append(dp === null ? null : dp.to, i);
+  const proto = r.protocol;
+  b[16].append(proto === null ? null : proto.number, i);
+  b[17].append(proto === null ? null : proto.name, i);
+  b[18].append(r.ageSeconds, i);
+  b[19].append(r.packetCount, i);
+  b[20].append(r.byteCount, i);
 }
