@@ -63,14 +63,25 @@ export function parseAddress(text: string, field?: string): ParsedAddress {
     remember(text, parsed); // still in use: keep it past the next rotation
     return parsed;
   }
-  parsed = parseAddressFast(text) ?? parseAddressReference(text, field);
-  remember(text, parsed);
+  // The memo outlives the record: keep an own copy of the text, not a slice of a whole input chunk.
+  const own = ownCopy(text);
+  parsed = parseAddressFast(own) ?? parseAddressReference(text, field);
+  remember(own, parsed);
   return parsed;
 }
 
 /**
+ * A copy of `text` that does not keep a larger string alive. A substring (a regex match, a slice of
+ * a JSON chunk) is a V8 sliced string holding its whole parent; concatenating forces a flat copy, and
+ * the slice of that copy holds only the copy.
+ */
+function ownCopy(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+/**
  * The network of `address` at `prefixLength` (for /24 roll-ups), as a ParsedAddress whose text is
- * `network/prefix`. Never narrower than the address itself: masking 10.1.0.0/16 at /24 gives
+ * `network/prefix` (just the address at /32 or /128, as for any host). Never narrower than the address itself: masking 10.1.0.0/16 at /24 gives
  * 10.1.0.0/16. Throws NFW_INVALID_PREFIX (field `prefixLength`) outside 0..32 / 0..128.
  */
 export function maskAddress(address: ParsedAddress, prefixLength: number): ParsedAddress {

@@ -66,6 +66,13 @@ describe('parseAddress (memo + fast path + reference)', () => {
     },
   );
 
+  test('a memoized text taken from a larger string is equal to it and parsed the same', () => {
+    const chunk = `${'x'.repeat(10_000)}2001:db8:1234::77:1${'y'.repeat(10)}`;
+    const text = chunk.slice(10_000, 10_000 + '2001:db8:1234::77:1'.length);
+    expect(parseAddress(text)).toEqual(parseAddressReference('2001:db8:1234::77:1'));
+    expect(parseAddress('2001:db8:1234::77:1')).toBe(parseAddress(text));
+  });
+
   test('repeated texts share one frozen result', () => {
     const a = parseAddress('192.0.2.77');
     expect(parseAddress('192.0.2.77')).toBe(a);
