@@ -91,7 +91,7 @@ export class GroupByEngine {
   constructor(options: GroupByOptions) {
     const normalized = normalizeGroupBy(options);
     this.columns = columnsOf(normalized);
-    this.store = new GroupStore(compileKeys(normalized.keys));
+    this.store = new GroupStore(compileKeys(normalized.keys), { details: true });
   }
 
   add(record: FlowRecord): void {

@@ -26,22 +26,28 @@ export class GroupStore {
   ageSum: Float64Array;
   ageNull: Float64Array;
 
-  constructor(keys: CompiledKeys, initialGroups = 1024) {
+  /** False for top talkers: null counts and ages are not kept (saves 6 arrays per group). */
+  readonly details: boolean;
+
+  constructor(keys: CompiledKeys, options: { details: boolean; initialGroups?: number }) {
+    const initialGroups = options.initialGroups ?? 1024;
+    this.details = options.details;
     this.keys = keys;
     this.table = new KeyTable(keys.width, initialGroups);
     this.scratch = new Uint32Array(keys.width);
     const n = this.table.capacity;
+    const d = this.details ? n : 0;
     this.flows = new Float64Array(n);
     this.packetsHi = new Float64Array(n);
     this.packetsLo = new Float64Array(n);
-    this.packetsNull = new Float64Array(n);
+    this.packetsNull = new Float64Array(d);
     this.bytesHi = new Float64Array(n);
     this.bytesLo = new Float64Array(n);
-    this.bytesNull = new Float64Array(n);
-    this.ageMin = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
-    this.ageMax = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
-    this.ageSum = new Float64Array(n);
-    this.ageNull = new Float64Array(n);
+    this.bytesNull = new Float64Array(d);
+    this.ageMin = new Float64Array(d).fill(Number.POSITIVE_INFINITY);
+    this.ageMax = new Float64Array(d).fill(Number.NEGATIVE_INFINITY);
+    this.ageSum = new Float64Array(d);
+    this.ageNull = new Float64Array(d);
   }
 
   get size(): number {
@@ -65,9 +71,14 @@ export class GroupStore {
     }
     this.flows[g]! += 1;
     const packets = r.packetCount;
+    const bytes = r.byteCount;
+    if (!this.details) {
+      if (packets !== null) addU64(this.packetsHi, this.packetsLo, g, packets);
+      if (bytes !== null) addU64(this.bytesHi, this.bytesLo, g, bytes);
+      return;
+    }
     if (packets === null) this.packetsNull[g]! += 1;
     else addU64(this.packetsHi, this.packetsLo, g, packets);
-    const bytes = r.byteCount;
     if (bytes === null) this.bytesNull[g]! += 1;
     else addU64(this.bytesHi, this.bytesLo, g, bytes);
     const age = r.ageSeconds;
@@ -83,9 +94,10 @@ export class GroupStore {
     this.flows = grow(this.flows, n);
     this.packetsHi = grow(this.packetsHi, n);
     this.packetsLo = grow(this.packetsLo, n);
-    this.packetsNull = grow(this.packetsNull, n);
     this.bytesHi = grow(this.bytesHi, n);
     this.bytesLo = grow(this.bytesLo, n);
+    if (!this.details) return;
+    this.packetsNull = grow(this.packetsNull, n);
     this.bytesNull = grow(this.bytesNull, n);
     this.ageMin = grow(this.ageMin, n, Number.POSITIVE_INFINITY);
     this.ageMax = grow(this.ageMax, n, Number.NEGATIVE_INFINITY);

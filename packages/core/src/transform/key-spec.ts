@@ -321,7 +321,9 @@ function addressComponent(mask: AddressMask, side: 'source' | 'destination' | 'i
   // Direct property access per end (no r[field] keyed load on the hot path).
   const fromSource: Encoder = (r, out, o) => packAddress(r.source, out, o, m4, m6);
   const fromDestination: Encoder = (r, out, o) => packAddress(r.destination, out, o, m4, m6);
-  const prefix = side;
+  // Column names computed once, not per row.
+  const addressName = `${side}_address`;
+  const prefixName = `${side}_prefix_length`;
   const version = versionColumn(side);
   const encodeSource = side === 'destination' ? fromDestination : fromSource;
   const encodeDestination = side === 'ip' ? fromDestination : encodeSource;
@@ -338,9 +340,9 @@ function addressComponent(mask: AddressMask, side: 'source' | 'destination' | 'i
           keys[a + 4]! - keys[b + 4]! ||
           (keys[a]! & 0xff) - (keys[b]! & 0xff),
     decode: (keys, base, row) => {
-      row[`${prefix}_address`] = formatPackedAddress(keys, base);
+      row[addressName] = formatPackedAddress(keys, base);
       row[version] = keys[base]! >>> 8 === 6 ? 6 : 4;
-      row[`${prefix}_prefix_length`] = keys[base]! & 0xff;
+      row[prefixName] = keys[base]! & 0xff;
     },
     text: formatPackedAddress,
   };
@@ -357,6 +359,8 @@ function portComponent(field: 'sourcePort' | 'destinationPort', prefix: string):
           out[o] = pack(r.destinationPort);
         };
   const rank = (w: number) => (w === PORT_NULL ? 0x100000000 : w);
+  const fromName = `${prefix}_port_from`;
+  const toName = `${prefix}_port_to`;
   return {
     width: 1,
     encodeSource: encode,
@@ -364,8 +368,8 @@ function portComponent(field: 'sourcePort' | 'destinationPort', prefix: string):
     compare: (keys, a, b) => rank(keys[a]!) - rank(keys[b]!),
     decode: (keys, base, row) => {
       const w = keys[base]!;
-      row[`${prefix}_port_from`] = w === PORT_NULL ? null : w >>> 16;
-      row[`${prefix}_port_to`] = w === PORT_NULL ? null : w & 0xffff;
+      row[fromName] = w === PORT_NULL ? null : w >>> 16;
+      row[toName] = w === PORT_NULL ? null : w & 0xffff;
     },
     text: (keys, base) => {
       const w = keys[base]!;
@@ -501,6 +505,33 @@ export function compileKeys(keys: NormalizedKey[]): CompiledKeys {
     const s = sources[0]!;
     const d = destinations[0]!;
     encode = (r, out, side) => (side === 0 ? s(r, out, 0) : d(r, out, 0));
+  } else if (parts.length === 2 || parts.length === 3) {
+    // Unrolled: each call site sees one packer, so V8 can inline it.
+    const [s0, s1, s2] = sources as [Encoder, Encoder, Encoder | undefined];
+    const [d0, d1, d2] = destinations as [Encoder, Encoder, Encoder | undefined];
+    const [o1, o2] = [offsets[1]!, offsets[2] ?? 0];
+    encode =
+      s2 === undefined || d2 === undefined
+        ? (r, out, side) => {
+            if (side === 0) {
+              s0(r, out, 0);
+              s1(r, out, o1);
+            } else {
+              d0(r, out, 0);
+              d1(r, out, o1);
+            }
+          }
+        : (r, out, side) => {
+            if (side === 0) {
+              s0(r, out, 0);
+              s1(r, out, o1);
+              s2(r, out, o2);
+            } else {
+              d0(r, out, 0);
+              d1(r, out, o1);
+              d2(r, out, o2);
+            }
+          };
   } else {
     encode = (r, out, side) => {
       const list = side === 0 ? sources : destinations;

@@ -257,7 +257,7 @@ class ExactTop implements TopEngine {
     private readonly withKeyColumns: boolean,
   ) {
     this.statistic = o.statistic;
-    this.store = new GroupStore(compileKeys(o.keys));
+    this.store = new GroupStore(compileKeys(o.keys), { details: false });
   }
 
   add(r: FlowRecord): void {

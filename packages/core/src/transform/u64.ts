@@ -46,7 +46,7 @@ export function u64ToNumber(hi: number, lo: number): number {
   return hi * TWO32 + lo;
 }
 
-/** A Float64Array of twice the length holding the old contents (groups grow by doubling). */
+/** A Float64Array of `length` holding the old contents, the rest set to `fill` (groups grow by doubling). */
 export function grow(array: Float64Array, length: number, fill = 0): Float64Array {
   const next = new Float64Array(length);
   next.set(array);
