@@ -293,7 +293,7 @@ export interface CompiledKeys {
 function packAddress(a: ParsedAddress, out: Uint32Array, o: number, m4: number, m6: number): void {
   const b = a.bytes;
   if (a.family === 4) {
-    const p = a.prefixLength < m4 ? a.prefixLength : m4;
+    const p = Math.min(a.prefixLength, m4);
     out[o] = 0x400 | p;
     out[o + 1] = 0;
     out[o + 2] = 0;
@@ -301,7 +301,7 @@ function packAddress(a: ParsedAddress, out: Uint32Array, o: number, m4: number, 
     out[o + 4] = (((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) & MASK_WORD[p]!) >>> 0;
     return;
   }
-  const p = a.prefixLength < m6 ? a.prefixLength : m6;
+  const p = Math.min(a.prefixLength, m6);
   out[o] = 0x600 | p;
   for (let w = 0; w < 4; w++) {
     const bits = p - 32 * w;
@@ -310,7 +310,7 @@ function packAddress(a: ParsedAddress, out: Uint32Array, o: number, m4: number, 
       bits <= 0
         ? 0
         : (((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) &
-            MASK_WORD[bits > 32 ? 32 : bits]!) >>>
+            MASK_WORD[Math.min(bits, 32)]!) >>>
           0;
   }
 }
