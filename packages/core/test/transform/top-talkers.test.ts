@@ -238,6 +238,23 @@ describe('multiStats', () => {
     for (const row of rows) expect(Object.keys(row)).toEqual(names);
   });
 
+  test('topTalkers with an array is multiStats as a stream', async () => {
+    const options: TopTalkersOptions[] = [
+      { key: 'source', n: 1 },
+      { key: 'ip', by: 'flows', n: 2, capacity: 8 },
+    ];
+    const rows: Row[] = [];
+    const t = topTalkers(options);
+    t.on('data', (row: Row) => rows.push(row));
+    await pipeline(Readable.from([groupInput(), groupInput()[0]!], { objectMode: true }), t);
+    expect(rows).toEqual(multiStatsRows([...groupInput(), groupInput()[0]!], options));
+    expect(rows.map((r) => [r.statistic, r.key])).toEqual([
+      ['source:bytes', '10.0.0.1'],
+      ['ip:flows', '192.0.2.1'],
+      ['ip:flows', '10.0.0.1'],
+    ]);
+  });
+
   test('statistic labels', () => {
     const rows = multiStatsRows(
       [],
