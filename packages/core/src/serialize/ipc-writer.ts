@@ -48,18 +48,46 @@ class CapturingFileWriter extends RecordBatchFileWriter {
   }
 }
 
-function take(writer: CapturingStreamWriter | CapturingFileWriter): Uint8Array {
+/** Chunks below this size are merged into one; larger ones (column buffers) are passed on uncopied. */
+const MERGE_BELOW = 64 * 1024;
+
+/**
+ * The bytes written since the last call, as few chunks without copying column data: apache-arrow
+ * writes a batch as its message header, each column buffer and 8-byte paddings, and the column buffers
+ * are the builders' own typed arrays (never written again once a batch is out). Small pieces are merged
+ * so a stream gets one or a few chunks per batch, not one per buffer.
+ */
+function take(writer: CapturingStreamWriter | CapturingFileWriter): Uint8Array[] {
   const chunks = writer.chunks;
   writer.chunks = [];
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length <= 1) return chunks;
+  const out: Uint8Array[] = [];
+  let start = 0;
   let size = 0;
-  for (const c of chunks) size += c.byteLength;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
+  const merge = (end: number) => {
+    if (end - start === 1) out.push(chunks[start]);
+    else if (end > start) {
+      const merged = new Uint8Array(size);
+      let at = 0;
+      for (let i = start; i < end; i++) {
+        merged.set(chunks[i], at);
+        at += chunks[i].byteLength;
+      }
+      out.push(merged);
+    }
+    size = 0;
+  };
+  for (let i = 0; i < chunks.length; i++) {
+    const n = chunks[i].byteLength;
+    if (n >= MERGE_BELOW) {
+      merge(i);
+      out.push(chunks[i]);
+      start = i + 1;
+    } else {
+      size += n;
+    }
   }
+  merge(chunks.length);
   return out;
 }
 
@@ -68,14 +96,17 @@ export interface IpcWriter {
   readonly format: IpcFormat;
   readonly schema: Schema;
   /** Header bytes: the schema message (stream) or the magic (file). Called once, first. */
-  start(): Uint8Array;
-  /** One batch's messages. Throws NFW_OUTPUT_FAILED if the batch's schema differs from the writer's. */
-  write(batch: RecordBatch): Uint8Array;
+  start(): Uint8Array[];
+  /**
+   * One batch's messages, as chunks that may share memory with the batch's buffers. Throws
+   * NFW_OUTPUT_FAILED if the batch's schema differs from the writer's.
+   */
+  write(batch: RecordBatch): Uint8Array[];
   /**
    * Closing bytes: end-of-stream marker, and for the file format the footer, whose schema carries
    * `footerMetadata` when given (stream readers only ever see the header's metadata).
    */
-  finish(footerMetadata?: Map<string, string>): Uint8Array;
+  finish(footerMetadata?: Map<string, string>): Uint8Array[];
 }
 
 export function createIpcWriter(schema: Schema, format: IpcFormat): IpcWriter {

@@ -25,8 +25,9 @@ export interface ArrowEncoder {
   readonly columns: readonly ColumnSpec[];
   /** The schema written in the header, once it is written (null before). */
   readonly schema: Schema | null;
-  push(item: FlowRecord | Row): Uint8Array | null;
-  end(): Uint8Array;
+  /** The bytes of a completed batch (header first), as chunks; empty while the batch fills. */
+  push(item: FlowRecord | Row): readonly Uint8Array[];
+  end(): readonly Uint8Array[];
   /** See ArrowTransform.setMetadata. */
   setMetadata(key: string, value: string): boolean;
 }
@@ -50,7 +51,7 @@ export function createArrowEncoder(options: ToArrowOptions = {}): ArrowEncoder {
   let writer: IpcWriter | null = null;
   let footer: Map<string, string> | null = null;
 
-  const open = (): Uint8Array => {
+  const open = (): Uint8Array[] => {
     const base = typeof metadata === 'function' ? metadata() : metadata;
     const map = buildMetadata({ ...base, ...overrides });
     writer = createIpcWriter(columnsSchema(builder.columns, map), format);
@@ -58,11 +59,11 @@ export function createArrowEncoder(options: ToArrowOptions = {}): ArrowEncoder {
     return writer.start();
   };
 
-  const writeBatch = (batch: RecordBatch): Uint8Array => {
+  const writeBatch = (batch: RecordBatch): readonly Uint8Array[] => {
     const head = writer === null ? open() : null;
     const w = writer as unknown as IpcWriter;
     const body = w.write(new RecordBatch(w.schema, batch.data));
-    return head === null ? body : concat(head, body);
+    return head === null ? body : [...head, ...body];
   };
 
   return {
@@ -71,14 +72,14 @@ export function createArrowEncoder(options: ToArrowOptions = {}): ArrowEncoder {
       return writer === null ? null : writer.schema;
     },
     push(item) {
-      if (!builder.append(item)) return null;
+      if (!builder.append(item)) return NOTHING;
       return writeBatch(builder.flush()!);
     },
     end() {
       const batch = builder.flush();
       const head = batch === null ? (writer === null ? open() : null) : writeBatch(batch);
       const tail = (writer as unknown as IpcWriter).finish(footer ?? undefined);
-      return head === null ? tail : concat(head, tail);
+      return head === null ? tail : [...head, ...tail];
     },
     setMetadata(key, value) {
       if (typeof key !== 'string' || typeof value !== 'string') {
@@ -97,18 +98,13 @@ export function createArrowEncoder(options: ToArrowOptions = {}): ArrowEncoder {
   };
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
+const NOTHING: readonly Uint8Array[] = Object.freeze([]);
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** toArrow's Transform: objects in, Buffer chunks out (about one batch each). */
+/** toArrow's Transform: objects in, Buffer chunks out (a few per batch: large column buffers uncopied). */
 export interface ArrowTransform extends Transform {
   readonly columns: readonly ColumnSpec[];
   /**
@@ -130,19 +126,19 @@ export function toArrow(options: ToArrowOptions = {}): ArrowTransform {
     writableObjectMode: true,
     readableObjectMode: false,
     transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
-      let bytes: Uint8Array | null;
+      let chunks: readonly Uint8Array[];
       try {
-        bytes = encoder.push(item);
+        chunks = encoder.push(item);
       } catch (error) {
         callback(error as Error);
         return;
       }
-      if (bytes !== null) this.push(asBuffer(bytes));
+      for (let i = 0; i < chunks.length; i++) this.push(asBuffer(chunks[i]));
       callback();
     },
     flush(callback: TransformCallback) {
       try {
-        this.push(asBuffer(encoder.end()));
+        for (const chunk of encoder.end()) this.push(asBuffer(chunk));
         callback();
       } catch (error) {
         callback(error as Error);
@@ -161,8 +157,8 @@ export function* encodeArrow(
 ): Generator<Uint8Array, void, undefined> {
   const encoder = createArrowEncoder(options);
   for (const item of items) {
-    const bytes = encoder.push(item);
-    if (bytes !== null) yield bytes;
+    const chunks = encoder.push(item);
+    if (chunks.length > 0) yield* chunks;
   }
-  yield encoder.end();
+  yield* encoder.end();
 }

@@ -52,7 +52,7 @@ function normalizeCompression(value: unknown): parquet.Compression {
 /** parquet-wasm takes Arrow IPC *stream* bytes: one small stream per batch. */
 function ipcStream(schema: Schema, batches: RecordBatch[]): Uint8Array {
   const writer = createIpcWriter(schema, 'stream');
-  return Buffer.concat([writer.start(), ...batches.map((b) => writer.write(b)), writer.finish()]);
+  return Buffer.concat([...writer.start(), ...batches.flatMap((b) => writer.write(b)), ...writer.finish()]);
 }
 
 function wasmBatch(schema: Schema, batch: RecordBatch): parquet.RecordBatch {

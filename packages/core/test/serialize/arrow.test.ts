@@ -125,12 +125,20 @@ describe('toArrow round trip', () => {
     expect(file.subarray(-6).toString('latin1')).toBe('ARROW1');
   });
 
-  test('output comes one chunk per batch, not per record', async () => {
+  test('output comes batch by batch in a few chunks each, not per record or all at the end', async () => {
     const chunks: number[] = [];
     const t = toArrow({ format: 'stream', batchSize: 100 });
     t.on('data', (c: Buffer) => chunks.push(c.length));
     await runBytes(makeRecords(1000), t);
-    expect(chunks.length).toBe(10 + 1);
+    // Small buffers are merged: one chunk per batch, plus the schema message and the end marker.
+    expect(chunks.length).toBe(1 + 10 + 1);
+    // Big column buffers (dozens per batch) are passed on as they are, not copied into one chunk.
+    const big: number[] = [];
+    const u = toArrow({ format: 'stream', batchSize: 50_000 });
+    u.on('data', (c: Buffer) => big.push(c.length));
+    await runBytes(makeRecords(100_000), u);
+    expect(big.length).toBeGreaterThan(2 * 3);
+    expect(big.length).toBeLessThan(2 * 64);
   });
 
   test('holds back records when the reader does not read (backpressure)', async () => {
