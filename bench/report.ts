@@ -65,6 +65,7 @@ export function scenarioSection(result: ScenarioResult, info: RunInfo): string {
     result.scenario.description,
     '',
     `Machine: ${machineLine()}. Node ${process.version}. Command: \`${info.command}\`. Date: ${info.date.toISOString()}.`,
+    `Load average (1 min) when the scenario finished: ${os.loadavg()[0]!.toFixed(1)} (other work on the machine skews times; speedups compare interleaved runs).`,
     'Each run is a fresh child process; times are the median of the runs, peak RSS the largest `maxRSS` of the runs',
     '(the whole process, input included); "input heap" is the JS heap in use once the input is built and garbage',
     'collected, before the timed work (what the input alone occupies).',
