@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
@@ -15,6 +15,7 @@ import {
   type SourceState,
 } from './flow-results-stream.js';
 import { FlowsScanner, type ScanEvents } from './flows-scanner.js';
+import { readTrailingMetadata } from './trailing-metadata.js';
 
 export interface FlowResultsFromFileOptions {
   /** Invalid records: `'reject'` (default) emits `'reject'` and goes on; `'fail'` errors the stream. */
@@ -66,7 +67,11 @@ export function flowResultsFromFile(
 
 /** Thrown by the collector when a response's provenance follows its Flows and was not read ahead. */
 class NeedPrepass extends Error {
-  constructor(readonly page: number) {
+  constructor(
+    readonly page: number,
+    /** Byte offset of the `[` of that response's Flows. */
+    readonly flowsOffset: number,
+  ) {
     super('metadata follows Flows');
   }
 }
@@ -120,12 +125,12 @@ class PageCollector implements ScanEvents {
     }
   }
 
-  flowsStart(page: number): void {
+  flowsStart(page: number, offset: number): void {
     this.#flowsSeen = true;
     let meta = this.#meta;
     if (!PROVENANCE.every((k) => k in meta)) {
       const pre = this.#premeta?.[page];
-      if (pre === undefined) throw new NeedPrepass(page);
+      if (pre === undefined) throw new NeedPrepass(page, offset);
       meta = { ...pre, ...meta };
     }
     this.#context = this.#begin(page, meta);
@@ -140,6 +145,19 @@ class PageCollector implements ScanEvents {
 
   pageEnd(page: number): void {
     const meta = this.#meta;
+    const pre = this.#premeta?.[page];
+    if (pre !== undefined && this.#flowsSeen) {
+      // What was read ahead (the whole-file pass, or the file's end) must be what this response holds.
+      for (const key in pre) {
+        if (!(key in meta) || JSON.stringify(pre[key]) !== JSON.stringify(meta[key])) {
+          throw new NfwError(
+            'NFW_INVALID_INPUT',
+            `the file changed while it was read (${key} of response ${page})`,
+            { field: key, value: meta[key], page },
+          );
+        }
+      }
+    }
     // Only a FAILED or IN_PROGRESS response may lack Flows (their status error follows).
     const status0 = meta.FlowOperationStatus;
     if (!this.#flowsSeen && status0 !== 'FAILED' && status0 !== 'IN_PROGRESS') {
@@ -378,18 +396,32 @@ function wrapIoErrors(it: Chunks, what: string): Chunks {
 
 async function* pathItems(path: string, state: SourceState, shared: Shared): AsyncGenerator<SourceItem> {
   let premeta: Record<string, unknown>[] | undefined;
+  /** premeta holds one response's trailing members, read from the end of the file. */
+  let fromTail = false;
   let skipPages = 0;
   for (;;) {
     const { chunks, close } = openPath(path, state);
     const collector = new PageCollector(premeta, skipPages, shared);
+    let need: NeedPrepass;
     try {
       for await (const items of pass(chunks, collector, false, state)) yield* items;
       return;
     } catch (error) {
-      if (!(error instanceof NeedPrepass) || premeta !== undefined) throw error;
+      if (!(error instanceof NeedPrepass) || (premeta !== undefined && !fromTail)) throw error;
+      need = error;
       skipPages = error.page; // responses before it were emitted in full
     } finally {
       close();
+    }
+    if (premeta === undefined) {
+      // The AWS CLI's merged output: one response, its metadata after Flows. Read it from the end.
+      const tail = await trailingMetadataOf(path, need.flowsOffset, state.signal);
+      if (tail !== undefined) {
+        premeta = [];
+        premeta[need.page] = tail;
+        fromTail = true;
+        continue;
+      }
     }
     // Metadata follows Flows: read every response's metadata first (no flow decoding), then read again.
     const first = openPath(path, state);
@@ -402,6 +434,29 @@ async function* pathItems(path: string, state: SourceState, shared: Shared): Asy
       first.close();
     }
     premeta = metas.pages;
+    fromTail = false;
+  }
+}
+
+/** readTrailingMetadata on a plain (not gzip) file; undefined when it cannot decide. */
+async function trailingMetadataOf(
+  path: string,
+  flowsOffset: number,
+  signal: AbortSignal,
+): Promise<Record<string, unknown> | undefined> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch {
+    return undefined; // the whole-file pass reports it
+  }
+  try {
+    const magic = Buffer.alloc(2);
+    await file.read(magic, 0, 2, 0);
+    if (magic[0] === 0x1f && magic[1] === 0x8b) return undefined;
+    return (await readTrailingMetadata(file, flowsOffset, signal))?.metadata;
+  } finally {
+    await file.close();
   }
 }
 

@@ -8,12 +8,20 @@ import { NfwError } from '../errors.js';
  * array by tracking strings, escapes and bracket depth across chunk boundaries. The complete elements of a
  * chunk are decoded with one `JSON.parse` (as `[` + span + `]`), so JSON.parse validates them; metadata
  * values are parsed one by one. Memory is bounded by the chunk size plus `maxFlowBytes` / `maxValueBytes`.
+ *
+ * Fast path: walking every byte in JavaScript costs about as much as JSON.parse itself, so inside Flows the
+ * scanner first guesses where the last complete object element of the next `maxFlowBytes` ends (the bytes
+ * `}` `,` `{`, found from the end with lastIndexOf) and lets JSON.parse check the guess: `[` + span + `]`
+ * parses only if the span, read from a real element start, is whole elements (a cut inside a string or a
+ * nested value leaves one open). A guess that does not parse, or holds an element nested deeper than
+ * `maxDepth`, is dropped and those bytes are walked exactly, so results and errors are the same either way.
  */
 export interface ScanEvents {
   pageStart(page: number): void;
   /** A key of the response other than `Flows`, with its parsed value; `afterFlows` when it followed `Flows`. */
   meta(page: number, key: string, value: unknown, afterFlows: boolean): void;
-  flowsStart(page: number): void;
+  /** `offset`: absolute byte offset of the `[` that opens this response's Flows array. */
+  flowsStart(page: number, offset: number): void;
   /** Parsed elements of `Flows`, in order (not called in `skipFlows` mode). */
   flows(page: number, flows: unknown[]): void;
   pageEnd(page: number): void;
@@ -95,6 +103,8 @@ export class FlowsScanner {
   #depth = 0;
   #inString = false;
   #escaped = false;
+  /** Absolute offset before which the fast path is not tried again (it failed for that window). */
+  #fastFrom = 0;
 
   constructor(events: ScanEvents, limits: ScanLimits = {}) {
     this.#events = events;
@@ -328,7 +338,7 @@ export class FlowsScanner {
             if (this.#flowsSeen)
               throw this.#error(this.#base + i, `response ${this.#page} has two Flows keys`);
             this.#flowsSeen = true;
-            this.#events.flowsStart(this.#page);
+            this.#events.flowsStart(this.#page, this.#base + i);
             this.#state = S.Flows;
             this.#sub = F.First;
             i++;
@@ -432,6 +442,16 @@ export class FlowsScanner {
         this.#state = S.AfterValue;
         return i + 1;
       }
+      if (c === LBRACE && !this.#skipFlows && this.#base + i >= this.#fastFrom) {
+        this.#batch(batchStart, batchEnd); // keep the order: flows found exactly so far go first
+        batchStart = -1;
+        const next = this.#fast(buf, n, i);
+        if (next > 0) {
+          sub = F.Next;
+          i = next;
+          continue;
+        }
+      }
       this.#startValue(c, i);
       sub = F.InElement;
       i++;
@@ -439,6 +459,49 @@ export class FlowsScanner {
     this.#sub = sub;
     this.#batch(batchStart, batchEnd);
     return i;
+  }
+
+  /**
+   * Decode whole object elements from `i` (an element's `{`) with one JSON.parse, when the guess of where
+   * they end holds. Returns the start of the element after them, or -1 (nothing consumed).
+   */
+  #fast(buf: Buffer, n: number, i: number): number {
+    const limit = Math.min(n, i + this.#maxFlowBytes);
+    let cut = -1;
+    let p = limit - 1;
+    while (p > i) {
+      p = buf.lastIndexOf(LBRACE, p);
+      if (p <= i) break;
+      let q = p - 1;
+      while (WS[buf[q]] === 1) q--;
+      if (buf[q] === COMMA) {
+        q--;
+        while (WS[buf[q]] === 1) q--;
+        if (buf[q] === RBRACE) {
+          cut = q + 1;
+          break;
+        }
+      }
+      p--;
+    }
+    if (cut < 0) {
+      this.#fastFrom = this.#base + limit;
+      return -1;
+    }
+    let flows: unknown[] | undefined;
+    if (isUtf8(buf.subarray(i, cut))) {
+      try {
+        flows = JSON.parse(`[${buf.toString('utf8', i, cut)}]`) as unknown[];
+      } catch {
+        flows = undefined;
+      }
+    }
+    if (flows === undefined || tooDeep(flows, this.#maxDepth)) {
+      this.#fastFrom = this.#base + limit; // walk these bytes exactly: that finds the error and its offset
+      return -1;
+    }
+    this.#events.flows(this.#page, flows);
+    return p;
   }
 
   #batch(start: number, end: number): void {
@@ -490,6 +553,30 @@ export class FlowsScanner {
       this.#tokStart = saved.tok;
     }
   }
+}
+
+/** True when an element holds a container deeper than `max` (the element itself is depth 1). */
+function tooDeep(flows: unknown[], max: number): boolean {
+  for (let k = 0; k < flows.length; k++) {
+    const v = flows[k];
+    if (typeof v === 'object' && v !== null && deeper(v, 1, max)) return true;
+  }
+  return false;
+}
+
+function deeper(value: object, depth: number, max: number): boolean {
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length; k++) {
+      const v: unknown = value[k];
+      if (typeof v === 'object' && v !== null && (depth >= max || deeper(v, depth + 1, max))) return true;
+    }
+    return false;
+  }
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'object' && v !== null && (depth >= max || deeper(v, depth + 1, max))) return true;
+  }
+  return false;
 }
 
 function syntaxPosition(error: unknown): number {

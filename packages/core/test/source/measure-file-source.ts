@@ -4,6 +4,7 @@ import { FlowsScanner, flowResultsFromFile } from '@nfw-flows/core';
 
 const [mode, path] = process.argv.slice(2);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let n = 0;
 let peak = 0;
 const timer = setInterval(() => {
@@ -42,11 +43,14 @@ if (mode === 'jsonparse') {
 }
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
+// CPU time (all threads, incl. GC helpers) is steadier than wall time on a loaded machine.
+const cpu = process.cpuUsage(cpu0);
 console.log(
   JSON.stringify({
     mode,
     n,
     seconds: +((performance.now() - t0) / 1000).toFixed(2),
+    cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
     peakRssMB: Math.round(peak / 2 ** 20),
   }),
 );
