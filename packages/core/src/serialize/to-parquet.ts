@@ -156,13 +156,15 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   };
 
   const give = async (batch: RecordBatch) => {
-    const wasm = wasmBatch(schema!, batch);
     if (demand === null) {
       await new Promise<void>((resolve) => {
         demandWaiter = resolve;
       });
     }
     if (failed !== null) throw failed;
+    // Copied into wasm memory only once the writer asks, i.e. has written the previous batch and
+    // dropped it: wasm memory holds one batch at a time (linear memory never shrinks).
+    const wasm = wasmBatch(schema!, batch);
     const resolve = demand!;
     demand = null;
     controller!.enqueue(wasm);

@@ -142,6 +142,11 @@ if (process.env.CHECK && mode === 'stream' && format !== 'none') {
     unlinkSync(duck);
   }
 }
+if (format === 'parquet') {
+  // Wasm linear memory only grows: its size now is its peak during the run.
+  const { wasmMemory } = await import('parquet-wasm');
+  check += ` | wasm memory ${(wasmMemory().buffer.byteLength / 1e6).toFixed(0)} MB`;
+}
 const usPerRecord = (cpuMs * 1000) / count;
 console.log(
   `${format} ${mode} ${count}: CPU ${cpuMs.toFixed(0)} ms = ${usPerRecord.toFixed(3)} us/rec = ${(1 / usPerRecord).toFixed(2)} M rec/CPU-s; wall ${ms.toFixed(0)} ms; ${(size / 1e6).toFixed(2)} MB; peak RSS +${((peak - base) / 1e6).toFixed(0)} MB (sampled), maxRSS +${((maxRss - base) / 1e6).toFixed(0)} MB${check}`,
