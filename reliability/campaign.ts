@@ -73,7 +73,7 @@ export interface RunResult {
   attempts: number;
   /** Faults the emulator injected (by kind) plus kills performed. */
   injected: Record<string, number>;
-  /** Rows the operation holds (what a clean run returns). */
+  /** Rows a correct run returns: the operation's flows, or 0 when the scenario must fail. */
   rowsCapture: number;
   /** Rows in result pages the emulator fully sent (re-sent pages counted again). */
   rowsSent: number;
@@ -270,7 +270,7 @@ export async function runScenario(s: Scenario, ctx: RunContext = {}): Promise<Ru
       outcome: run.outcome,
       attempts: run.attempts,
       injected: injectedOf(emulator, run.kills),
-      rowsCapture: op.flowCount,
+      rowsCapture: expected.length,
       rowsSent: stats.flowsServed,
       rowsWritten: run.written.length,
       lost,

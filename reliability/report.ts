@@ -12,7 +12,7 @@ const mib = (bytes: number) => (Math.max(0, bytes) / 2 ** 20).toFixed(1);
 
 export function matrixTable(rows: readonly SummaryRow[]): string {
   const out = [
-    '| runs that include | runs | faults injected | rows in captures | rows sent (incl. re-sent) | rows written | lost | duplicated | runs with a violation |',
+    '| runs that include | runs | faults injected | rows expected | rows sent (incl. re-sent) | rows written | lost | duplicated | runs with a violation |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
