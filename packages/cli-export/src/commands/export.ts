@@ -102,14 +102,7 @@ export async function runExport(
     stream: ctx.stderr,
   });
   const totals: Totals = newTotals();
-  const update = () =>
-    progress.update({
-      pages: totals.pages,
-      flows: totals.flows,
-      rejected: totals.rejected,
-      jobs: totals.jobs,
-      jobsDone: totals.jobsDone,
-    });
+  const update = () => progress.update(totals);
   let bytes: number | null = null;
   try {
     const c = plan.source.kind === 'api' ? (client ?? createClient(plan.clientFlags)) : null;

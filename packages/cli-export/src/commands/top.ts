@@ -32,14 +32,7 @@ export async function runTop(
   const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows top', stream: ctx.stderr });
   const totals = newTotals();
   const hooks = {
-    update: () =>
-      progress.update({
-        pages: totals.pages,
-        flows: totals.flows,
-        rejected: totals.rejected,
-        jobs: totals.jobs,
-        jobsDone: totals.jobsDone,
-      }),
+    update: () => progress.update(totals),
     reject: () => {},
     warn: (line: string) => progress.log(`nfw-flows: warning: ${line}`),
   };

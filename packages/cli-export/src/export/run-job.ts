@@ -16,6 +16,7 @@ import {
 } from '@nfw-flows/core';
 import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
 import { AppendLog, SpoolWriter } from '../output/spool.js';
+import { scopeRequest } from './jobs.js';
 
 export interface ApiReadOptions {
   pageSize?: number;
@@ -37,12 +38,7 @@ export interface JobHooks {
 
 /** Request input of a job. */
 export function jobInput(job: JobIdentity): FlowResultsInput {
-  const input: FlowResultsInput = { FirewallArn: job.firewallArn, FlowOperationId: job.flowOperationId };
-  if (job.availabilityZone !== undefined) input.AvailabilityZone = job.availabilityZone;
-  if (job.vpcEndpointId !== undefined) input.VpcEndpointId = job.vpcEndpointId;
-  if (job.vpcEndpointAssociationArn !== undefined)
-    input.VpcEndpointAssociationArn = job.vpcEndpointAssociationArn;
-  return input;
+  return { FirewallArn: job.firewallArn, FlowOperationId: job.flowOperationId, ...scopeRequest(job) };
 }
 
 /** A rejected record as one NDJSON line of the --rejects file: the reason, where it was, and the flow as received. */
