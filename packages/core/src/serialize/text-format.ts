@@ -86,6 +86,8 @@ export interface TextColumns {
   columns: readonly ColumnSpec[];
   getters: readonly ((item: FlowRecord | Row) => CellValue)[];
   formatters: readonly CellFormatter[];
+  /** True for flow records in schema v1 (no `columns`): the fast line formatter applies. */
+  flow: boolean;
 }
 
 export function textColumns(columnsOption: unknown): TextColumns {
@@ -95,6 +97,7 @@ export function textColumns(columnsOption: unknown): TextColumns {
     columns,
     getters: columnGetters(given) as TextColumns['getters'],
     formatters: columns.map(cellFormatter),
+    flow: given === undefined,
   };
 }
 

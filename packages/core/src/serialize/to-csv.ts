@@ -1,6 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
+import type { CellValue } from './flow-columns.js';
+import { flowLineFormatter } from './flow-text.js';
 import { TEXT_CHUNK_CHARS, textColumns } from './text-format.js';
 
 export interface ToCsvOptions {
@@ -36,18 +38,24 @@ export function csvLineFormatter(options: ToCsvOptions = {}): {
       value: options.header,
     });
   }
-  const { columns, getters, formatters } = textColumns(options.columns);
+  const { columns, getters, formatters, flow } = textColumns(options.columns);
   const width = columns.length;
+  const cell = (c: number, value: CellValue): string => {
+    const t = formatters[c](value);
+    const text = t === null ? '' : t.quoted ? field(t.text) : t.text;
+    return c === 0 ? text : `,${text}`;
+  };
+  const header = options.header === false ? '' : columns.map((c) => field(c.name)).join(',') + eol;
+  if (flow) {
+    const format = flowLineFormatter(cell, () => ',', eol);
+    return { columns, header, format: format as (item: FlowRecord | Row) => string };
+  }
   return {
     columns,
-    header: options.header === false ? '' : columns.map((c) => field(c.name)).join(',') + eol,
+    header,
     format(item) {
       let line = '';
-      for (let c = 0; c < width; c++) {
-        const cell = formatters[c](getters[c](item));
-        if (c > 0) line += ',';
-        if (cell !== null) line += cell.quoted ? field(cell.text) : cell.text;
-      }
+      for (let c = 0; c < width; c++) line += cell(c, getters[c](item));
       return line + eol;
     },
   };

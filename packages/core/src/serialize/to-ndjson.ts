@@ -1,5 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
+import type { CellValue } from './flow-columns.js';
+import { flowLineFormatter } from './flow-text.js';
 import { TEXT_CHUNK_CHARS, textColumns } from './text-format.js';
 
 export interface ToNdjsonOptions {
@@ -12,17 +14,22 @@ export function ndjsonLineFormatter(options: ToNdjsonOptions = {}): {
   columns: readonly ColumnSpec[];
   format(item: FlowRecord | Row): string;
 } {
-  const { columns, getters, formatters } = textColumns(options.columns);
+  const { columns, getters, formatters, flow } = textColumns(options.columns);
   const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`);
+  const cell = (c: number, value: CellValue): string => {
+    const t = formatters[c](value);
+    return keys[c] + (t === null ? 'null' : t.quoted ? JSON.stringify(t.text) : t.text);
+  };
+  if (flow) {
+    const format = flowLineFormatter(cell, (c) => keys[c], '}\n');
+    return { columns, format: format as (item: FlowRecord | Row) => string };
+  }
   const width = columns.length;
   return {
     columns,
     format(item) {
       let line = '';
-      for (let c = 0; c < width; c++) {
-        const cell = formatters[c](getters[c](item));
-        line += keys[c] + (cell === null ? 'null' : cell.quoted ? JSON.stringify(cell.text) : cell.text);
-      }
+      for (let c = 0; c < width; c++) line += cell(c, getters[c](item));
       return `${line}}\n`;
     },
   };

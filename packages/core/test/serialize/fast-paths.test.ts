@@ -1,8 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
+import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect } from 'vitest';
+import { createFlowNormalizer } from '../../src/normalize/index.js';
 import { putU64 } from '../../src/serialize/flow-batch-writer.js';
-import { encodeArrow, FLOW_COLUMNS } from '../../src/serialize/index.js';
+import { encodeArrow, encodeCsv, encodeNdjson, FLOW_COLUMNS } from '../../src/serialize/index.js';
 import { writeUtf8 } from '../../src/serialize/utf8.js';
 import type { FlowContext, FlowRecord, Row } from '../../src/types.js';
 import { expectedRow, flowRecordArb, makeRecords } from './helpers.js';
@@ -169,6 +171,82 @@ describe('schema v1 writer', () => {
     for (const [change, field] of cases) {
       const bad = { ...r, ...change } as FlowRecord;
       expect(() => [...encodeArrow([r, bad])], field).toThrow(
+        expect.objectContaining({ code: 'NFW_INVALID_RECORD', field }),
+      );
+    }
+  });
+});
+
+// Records as the normalizer makes them: frozen address/port/protocol objects shared between records.
+const NORMALIZED: FlowRecord[] = (() => {
+  const generator = createFlowGenerator({ count: 3000, seed: 11, talkers: 50 });
+  const normalize = createFlowNormalizer();
+  const out: FlowRecord[] = [];
+  let context: FlowContext | null = null;
+  for (let i = 0; i < generator.count; i++) {
+    if (i % 100 === 0)
+      context = { ...makeRecords(1, i + 1)[0], availabilityZone: i % 300 === 0 ? null : 'az' };
+    out.push(normalize(generator.flowAt(i), context as FlowContext));
+  }
+  return out;
+})();
+
+const recordsArb = fc.oneof(
+  pagesArb.map(pagedRecords),
+  fc.array(flowRecordArb, { maxLength: 30 }),
+  fc.tuple(fc.nat(2900), fc.integer({ min: 1, max: 100 })).map(([s, n]) => NORMALIZED.slice(s, s + n)),
+);
+
+describe('text formats: schema v1 fast path', () => {
+  test.prop([recordsArb, fc.constantFrom('\n' as const, '\r\n' as const)], { numRuns: 80 })(
+    'NDJSON and CSV equal the generic per-column formatters (differential)',
+    (records, eol) => {
+      const rows = records.map((r) => expectedRow(r) as Row);
+      const columns = FLOW_COLUMNS;
+      expect([...encodeNdjson(records)].join('')).toBe([...encodeNdjson(rows, { columns })].join(''));
+      expect([...encodeCsv(records, { eol })].join('')).toBe([...encodeCsv(rows, { columns, eol })].join(''));
+    },
+  );
+
+  test('a mutable Date or address changed between records is written as it is now, not from a cache', () => {
+    const [a] = makeRecords(1);
+    const when = new Date(Date.UTC(2025, 0, 1));
+    const source = { ...a.source };
+    const first = { ...a, flowRequestTimestamp: when, source };
+    const line1 = [...encodeNdjson([first])].join('');
+    const lines = [
+      ...encodeNdjson(
+        (function* () {
+          yield first;
+          when.setTime(Date.UTC(2026, 5, 6));
+          source.text = '192.0.2.99';
+          yield { ...first };
+        })(),
+      ),
+    ]
+      .join('')
+      .split('\n');
+    expect(`${lines[0]}\n`).toBe(line1);
+    expect(JSON.parse(lines[1])).toMatchObject({
+      flow_request_timestamp: '2026-06-06T00:00:00.000Z',
+      source_address: '192.0.2.99',
+    });
+  });
+
+  test('bad values fail with NFW_INVALID_RECORD naming the column, as in the generic path', () => {
+    const [r] = NORMALIZED;
+    for (const [change, field] of [
+      [{ byteCount: -1 }, 'byte_count'],
+      [{ ageSeconds: 1.5 }, 'age_seconds'],
+      [{ firewallArn: undefined }, 'firewall_arn'],
+      [{ source: { ...r.source, text: 5 } }, 'source_address'],
+      [{ destinationPort: { from: 70000, to: 1, any: false } }, 'destination_port_from'],
+    ] as [Partial<Record<keyof FlowRecord, unknown>>, string][]) {
+      const bad = { ...r, ...change } as FlowRecord;
+      expect(() => [...encodeNdjson([r, bad])], field).toThrow(
+        expect.objectContaining({ code: 'NFW_INVALID_RECORD', field }),
+      );
+      expect(() => [...encodeCsv([r, bad])], field).toThrow(
         expect.objectContaining({ code: 'NFW_INVALID_RECORD', field }),
       );
     }

@@ -4,8 +4,8 @@
  *   node --expose-gc --import tsx packages/core/test/serialize/measure-serialize.ts <format> <count> [mode]
  *
  * format: arrow | arrows | parquet | ndjson | csv | none (the input loop alone); mode: stream (default,
- * records through the Transform into a file) or engine (the sync encoder, bytes discarded; arrow/arrows/
- * ndjson/csv only). Input: realistic normalized records, from the fixtures generator through the real
+ * records through the Transform into a file) or engine (the sync encoder to bytes, discarded; arrow/
+ * arrows/ndjson/csv only). Input: realistic normalized records, from the fixtures generator through the real
  * normalizer (pages of 1000 flows, each with its own FlowContext), built before timing as a pool of
  * POOL records and replayed, so the input's cost and memory stay out of the numbers. Peak RSS is
  * sampled every 5 ms (stream mode) and read from maxRSS; both are reported relative to the RSS
@@ -78,7 +78,9 @@ if (mode === 'engine') {
           : (() => {
               throw new Error(`no engine mode for ${format}`);
             })();
-  for (const chunk of chunks) size += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+  // Text chunks are encoded as the Transform would push them: the cost of bytes, not of strings.
+  for (const chunk of chunks)
+    size += typeof chunk === 'string' ? Buffer.from(chunk, 'utf8').length : chunk.byteLength;
 } else if (format === 'none') {
   await pipeline(
     Readable.from(records(), { objectMode: true }),
