@@ -38,6 +38,13 @@ const CODECS: Record<ParquetCompression, parquet.Compression> = {
   none: parquet.Compression.UNCOMPRESSED,
 };
 
+/**
+ * Counters are nearly unique per flow: a dictionary only grows to its page limit and falls back to
+ * PLAIN. Without it the writer spends less and the file is smaller (1M generated flows, zstd:
+ * 21.9 -> 20.6 MB; DuckDB's COPY writes 20.2 MB).
+ */
+const NEAR_UNIQUE_FLOW_COLUMNS = ['age_seconds', 'packet_count', 'byte_count'];
+
 function normalizeCompression(value: unknown): parquet.Compression {
   if (value === undefined) return CODECS.zstd;
   if (typeof value !== 'string' || !Object.hasOwn(CODECS, value)) {
@@ -100,13 +107,19 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   let readWaiter: (() => void) | null = null;
   let failed: NfwError | null = null;
 
-  const properties = (map: Map<string, string>) =>
-    new parquet.WriterPropertiesBuilder()
+  const flowRecords = options.columns === undefined;
+  const properties = (map: Map<string, string>) => {
+    let builder = new parquet.WriterPropertiesBuilder();
+    if (flowRecords) {
+      for (const name of NEAR_UNIQUE_FLOW_COLUMNS) builder = builder.setColumnDictionaryEnabled(name, false);
+    }
+    return builder
       .setCompression(codec)
       .setMaxRowGroupSize(rowGroupSize)
       .setKeyValueMetadata(map)
       .setCreatedBy(`nfw-flows ${NFW_FLOWS_VERSION} (parquet-wasm)`)
       .build();
+  };
 
   const currentMetadata = () => {
     const base = typeof metadata === 'function' ? metadata() : metadata;
