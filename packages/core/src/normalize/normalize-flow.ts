@@ -5,8 +5,8 @@ import type { FlowContext, FlowRecord, ParsedAddress, PortRange, Protocol } from
 /** Age is an Arrow Uint32 column (`age_seconds`): a larger value could not be written, so it is rejected here. */
 const MAX_AGE = 0xffff_ffff;
 
-/** Cached parse results are shared between records: bounded so memory does not grow with distinct values. */
-const CACHE_LIMIT = 16_384;
+/** Addresses kept per generation of the normalizer's memo (two generations: at most twice this many). */
+const MEMO_LIMIT = 16_384;
 
 export type FlowNormalizer = (flow: unknown, context: FlowContext) => FlowRecord;
 
@@ -22,27 +22,68 @@ export function normalizeFlow(flow: unknown, context: FlowContext): FlowRecord {
 }
 
 /**
- * A normalizer for one stream: the same result as `normalizeFlow`, with bounded caches of parsed addresses,
- * ports and protocols (flows repeat the same talkers). Cached objects are frozen and shared between records.
+ * A normalizer for one stream: the same result as `normalizeFlow`, with parsed values shared between
+ * records (frozen): a memo of addresses (flows repeat the same talkers), one object per single port, and
+ * PROTOCOLS' entries (parseProtocol already shares them).
  */
 export function createFlowNormalizer(): FlowNormalizer {
-  const address = cached(parseAddress);
-  const port = cached(parsePortRange);
-  const protocol = cached(parseProtocol);
-  return (flow, context) => buildRecord(flow, context, address, port, protocol);
+  const address = addressMemo();
+  return (flow, context) => buildRecord(flow, context, address, sharedPort, parseProtocol);
 }
 
-function cached<T extends object>(parse: (text: string, field?: string) => T) {
-  const cache = new Map<string, T>();
-  return (text: string, field: string): T => {
-    let value = cache.get(text);
+/**
+ * Two generations of at most MEMO_LIMIT entries: when the young one is full it becomes the old one and the
+ * previous old one is dropped, so memory is bounded and addresses still in use survive a rotation. A
+ * working set a little larger than one generation (tens of thousands of talkers) still hits.
+ */
+function addressMemo(): (text: string, field: string) => ParsedAddress {
+  let young = new Map<string, ParsedAddress>();
+  let old = new Map<string, ParsedAddress>();
+  return (text, field) => {
+    let value = young.get(text);
+    if (value !== undefined) return value;
+    let key = text;
+    value = old.get(text);
     if (value === undefined) {
-      value = Object.freeze(parse(text, field));
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(text, value);
+      value = parseAddress(text, field); // frozen, shareable
+      // The memo outlives the record: an own copy of the text, never a slice pinning a larger string.
+      key = ` ${text}`.slice(1);
     }
+    if (young.size >= MEMO_LIMIT) {
+      old = young;
+      young = new Map();
+    }
+    young.set(key, value);
     return value;
   };
+}
+
+/** Frozen single-port ranges by number, made on first use (most ports are plain decimals). */
+const SINGLE_PORTS: (PortRange | undefined)[] = [];
+// Filled by push, not `new Array(65536)`: that large a holey array would use slow dictionary elements.
+for (let port = 0; port <= 65_535; port++) SINGLE_PORTS.push(undefined);
+
+/** parsePortRange for a plain decimal port (same rules: 0..65535, no leading zero) without parsing twice. */
+function sharedPort(text: string, field: string): PortRange {
+  const length = text.length;
+  if (length >= 1 && length <= 5 && (length === 1 || text.charCodeAt(0) !== 48)) {
+    let value = 0;
+    let i = 0;
+    for (; i < length; i++) {
+      const digit = text.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (i === length && value <= 65_535) {
+      let range = SINGLE_PORTS[value];
+      if (range === undefined) {
+        range = Object.freeze({ from: value, to: value, any: false });
+        SINGLE_PORTS[value] = range;
+      }
+      return range;
+    }
+  }
+  return Object.freeze(parsePortRange(text, field)); // ranges, ANY, or the error
 }
 
 function buildRecord(

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,22 +321,25 @@ async function* decoded(raw: Chunks): AsyncGenerator<Buffer> {
       done = true;
       break;
     }
+    // Chunks may be reused by their reader on the next read: a short head is copied before reading on.
     head = head.length === 0 ? toBuffer(r.value) : Buffer.concat([head, toBuffer(r.value)]);
+    if (head.length < 2) head = Buffer.from(head);
   }
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
+  async function* rest(copy: boolean): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield copy ? Buffer.from(head) : head;
     while (!done) {
       const r = await raw.next();
       if (r.done) return;
-      yield toBuffer(r.value);
+      yield copy ? Buffer.from(toBuffer(r.value)) : toBuffer(r.value);
     }
   }
   if (head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield* rest();
+    yield* rest(false);
     return;
   }
   const gunzip = createGunzip({ chunkSize: 256 << 10 });
-  const out = pipeline(Readable.from(rest()), gunzip, () => {});
+  // gunzip holds on to its input past the next read: give it copies.
+  const out = pipeline(Readable.from(rest(true)), gunzip, () => {});
   try {
     for await (const chunk of out) yield chunk as Buffer;
   } catch (error) {
@@ -374,10 +377,28 @@ async function* pass(
   scanner.end();
 }
 
+/** Reads a file into one reused buffer (FlowsScanner keeps no reference to a chunk it was given). */
 function openPath(path: string, state: SourceState): { chunks: Chunks; close: () => void } {
-  const stream = createReadStream(path, { highWaterMark: READ_CHUNK, signal: state.signal });
-  const it = stream[Symbol.asyncIterator]() as Chunks;
-  return { chunks: wrapIoErrors(it, path), close: () => stream.destroy() };
+  const buffer = Buffer.allocUnsafe(READ_CHUNK);
+  let file: Promise<FileHandle> | undefined;
+  let position = 0;
+  let closed = false;
+  const it: Chunks = {
+    async next() {
+      if (closed) return { done: true, value: undefined };
+      if (state.signal.aborted) throw state.signal.reason;
+      file ??= open(path, 'r');
+      const { bytesRead } = await (await file).read(buffer, 0, READ_CHUNK, position);
+      if (bytesRead === 0 || closed) return { done: true, value: undefined };
+      position += bytesRead;
+      return { done: false, value: buffer.subarray(0, bytesRead) };
+    },
+  };
+  const close = () => {
+    closed = true;
+    file?.then((f) => f.close()).catch(() => {});
+  };
+  return { chunks: wrapIoErrors(it, path), close };
 }
 
 function wrapIoErrors(it: Chunks, what: string): Chunks {

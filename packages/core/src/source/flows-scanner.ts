@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { NfwError } from '../errors.js';
 
 /**
@@ -39,6 +39,13 @@ export interface ScanLimits {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Most bytes decoded by one fast-path JSON.parse. Below Node's limit for external strings (about 1 MB):
+ * those are allocated outside the young generation and freed only by full GCs, so RSS would grow.
+ */
+const FAST_WINDOW = 512 << 10;
+/** Largest #work kept for reuse; bigger appends allocate (a caller writing huge chunks). */
+const WORK_LIMIT = 4 << 20;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -85,6 +92,8 @@ export class FlowsScanner {
   readonly #maxDepth: number;
   readonly #skipFlows: boolean;
   #buf: Buffer = EMPTY;
+  /** Owned bytes reused across writes: the unfinished token, then the next chunk appended to it. */
+  #work: Buffer = EMPTY;
   /** Absolute offset of #buf[0]. */
   #base = 0;
   #state = S.Top;
@@ -105,6 +114,8 @@ export class FlowsScanner {
   #escaped = false;
   /** Absolute offset before which the fast path is not tried again (it failed for that window). */
   #fastFrom = 0;
+  /** Reused for the text `[` + span + `]`: one copy, not a string concatenation JSON.parse must flatten. */
+  #scratch: Buffer = EMPTY;
 
   constructor(events: ScanEvents, limits: ScanLimits = {}) {
     this.#events = events;
@@ -119,19 +130,42 @@ export class FlowsScanner {
     return this.#base + this.#scan;
   }
 
+  /** Scan the next bytes. The scanner keeps no reference to `chunk` afterwards: the caller may reuse it. */
   write(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    this.#buf = this.#buf.length === 0 ? c : Buffer.concat([this.#buf, c]);
+    const carry = this.#buf.length;
+    if (carry === 0) this.#buf = c;
+    else if (carry + c.length <= WORK_LIMIT) {
+      // The unfinished token is at the front of #work already: append the chunk (no allocation).
+      c.copy(this.#workFor(carry + c.length), carry);
+      this.#buf = this.#work.subarray(0, carry + c.length);
+    } else this.#buf = Buffer.concat([this.#buf, c]);
     this.#run();
-    // Keep only the unfinished token.
+    // Keep only the unfinished token, copied to the front of #work.
     const keep = this.#tokStart >= 0 ? this.#tokStart : this.#buf.length;
-    if (keep > 0) {
-      this.#buf = keep === this.#buf.length ? EMPTY : this.#buf.subarray(keep);
-      this.#base += keep;
-      this.#scan -= keep;
-      if (this.#tokStart >= 0) this.#tokStart -= keep;
+    const rest = this.#buf.length - keep;
+    if (rest === 0) this.#buf = EMPTY;
+    else if (rest <= WORK_LIMIT) {
+      const work = this.#workFor(rest);
+      this.#buf.copy(work, 0, keep); // may overlap: Buffer#copy is a memmove
+      this.#buf = work.subarray(0, rest);
+    } else this.#buf = Buffer.from(this.#buf.subarray(keep));
+    this.#base += keep;
+    this.#scan -= keep;
+    if (this.#tokStart >= 0) this.#tokStart -= keep;
+  }
+
+  /** #work with room for `length` bytes, keeping its current contents. */
+  #workFor(length: number): Buffer {
+    if (this.#work.length < length) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(WORK_LIMIT, Math.max(length, 2 * this.#work.length, 1 << 16)),
+      );
+      this.#work.copy(grown, 0, 0, Math.min(this.#work.length, this.#buf.length));
+      this.#work = grown;
     }
+    return this.#work;
   }
 
   end(): void {
@@ -466,7 +500,7 @@ export class FlowsScanner {
    * they end holds. Returns the start of the element after them, or -1 (nothing consumed).
    */
   #fast(buf: Buffer, n: number, i: number): number {
-    const limit = Math.min(n, i + this.#maxFlowBytes);
+    const limit = Math.min(n, i + this.#maxFlowBytes, i + FAST_WINDOW);
     let cut = -1;
     let p = limit - 1;
     while (p > i) {
@@ -489,9 +523,10 @@ export class FlowsScanner {
       return -1;
     }
     let flows: unknown[] | undefined;
-    if (isUtf8(buf.subarray(i, cut))) {
+    const text = this.#arrayText(buf, i, cut);
+    if (text !== undefined) {
       try {
-        flows = JSON.parse(`[${buf.toString('utf8', i, cut)}]`) as unknown[];
+        flows = JSON.parse(text) as unknown[];
       } catch {
         flows = undefined;
       }
@@ -504,13 +539,29 @@ export class FlowsScanner {
     return p;
   }
 
+  /** The text `[` + buf[start, end) + `]`, or undefined when those bytes are not UTF-8. */
+  #arrayText(buf: Buffer, start: number, end: number): string | undefined {
+    const span = buf.subarray(start, end);
+    const ascii = isAscii(span);
+    if (!ascii && !isUtf8(span)) return undefined;
+    const length = end - start + 2;
+    if (length > this.#maxFlowBytes + 2) return `[${span.toString('utf8')}]`; // rare: keep the scratch small
+    if (this.#scratch.length < length) this.#scratch = Buffer.allocUnsafe(this.#maxFlowBytes + 2);
+    const scratch = this.#scratch;
+    scratch[0] = LBRACKET;
+    span.copy(scratch, 1);
+    scratch[length - 1] = RBRACKET;
+    // For ASCII, latin1 decoding is the same text and a plain copy.
+    return scratch.toString(ascii ? 'latin1' : 'utf8', 0, length);
+  }
+
   #batch(start: number, end: number): void {
     if (start < 0 || this.#skipFlows) return;
-    const slice = this.#buf.subarray(start, end);
-    if (isUtf8(slice)) {
+    const text = this.#arrayText(this.#buf, start, end);
+    if (text !== undefined) {
       let flows: unknown[] | undefined;
       try {
-        flows = JSON.parse(`[${slice.toString('utf8')}]`) as unknown[];
+        flows = JSON.parse(text) as unknown[];
       } catch {
         flows = undefined; // find the bad element below
       }

@@ -12,7 +12,7 @@ WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
 
 const FIRST_TAIL = 64 << 10;
 const MAX_TAIL = 16 << 20;
-const CHECK_CHUNK = 4 << 20;
+const CHECK_CHUNK = 1 << 20;
 
 /**
  * Where the last top-level value of `tail` (the bytes of a file from `tailStart` to its end) has its last
@@ -99,9 +99,10 @@ export async function readTrailingMetadata(
     tailLength *= 8;
   }
   if (tail.indexOf(RBRACKET) < end - tailStart) return undefined;
+  const scratch = Buffer.allocUnsafe(Math.min(CHECK_CHUNK, Math.max(0, tailStart - first)));
   for (let at = first; at < tailStart; at += CHECK_CHUNK) {
     if (signal.aborted) throw signal.reason;
-    const chunk = await readAt(file, at, Math.min(CHECK_CHUNK, tailStart - at));
+    const chunk = await readAt(file, at, Math.min(CHECK_CHUNK, tailStart - at), scratch);
     if (chunk.indexOf(RBRACKET) >= 0) return undefined;
   }
   const collector = new TrailingCollector();
@@ -117,8 +118,8 @@ export async function readTrailingMetadata(
   return { metadata: collector.values, flowsEnd: end };
 }
 
-async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+async function readAt(file: FileHandle, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  const buffer = into ?? Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await file.read(buffer, got, length - got, position + got);
