@@ -66,6 +66,14 @@ function describe(stats: ProgressStats, elapsedMs: number): string {
   return parts.join(' | ');
 }
 
+const DEFAULT_INTERVAL_MS = 5000;
+
+/** NFW_FLOWS_PROGRESS_INTERVAL_MS (tests use a short one); anything but a positive number means the default. */
+function intervalFromEnv(): number {
+  const value = Number(process.env.NFW_FLOWS_PROGRESS_INTERVAL_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_INTERVAL_MS;
+}
+
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   if (options.quiet) return { update() {}, log() {}, stop() {} };
@@ -96,12 +104,15 @@ export function createProgress(options: ProgressOptions): Progress {
       },
       stop() {
         clearInterval(timer);
+        // MultiBar writes logged lines only at its next redraw: draw once more so a line logged just
+        // before stopping (the --resume hint, a last warning) is not lost, then clear the bar.
+        multi.update();
         multi.stop();
       },
     };
   }
 
-  const interval = options.intervalMs ?? Number(process.env.NFW_FLOWS_PROGRESS_INTERVAL_MS ?? 5000);
+  const interval = options.intervalMs ?? intervalFromEnv();
   let lastPrinted = -1;
   const timer = setInterval(() => {
     if (last.pages === lastPrinted) return;

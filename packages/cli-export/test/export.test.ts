@@ -8,8 +8,10 @@ import {
   startEmulator,
   writeCaptureFile,
 } from '@nfw-flows/fixtures';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, closeDuckdb, query, readArrow, run, sqlString, tempDir } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { main } from '../src/main.js';
+import { FakeStream, renderScreen } from './fake-terminal.js';
+import { ARN, assertBuilt, closeDuckdb, ENV, query, readArrow, run, sqlString, tempDir } from './helpers.js';
 
 const OP_A = '11111111-2222-4333-8444-00000000000a';
 const OP_B = '11111111-2222-4333-8444-00000000000b';
@@ -204,6 +206,91 @@ describe('export from the API, every format, read back by independent readers', 
     const forced = await run([...exportArgs(OP_A, 'us-east-1a'), '--out', out('keep.csv'), '--force']);
     expect(forced.code).toBe(0);
     expect(readFileSync(out('keep.csv'), 'utf8').split('\n')[0]).toContain('firewall_arn');
+  });
+});
+
+describe('progress and the final summary on stderr', () => {
+  // Plain progress line (stderr is a pipe here) and the summary line of a finished export.
+  const PROGRESS = /^nfw-flows export ([\d,]+) pages \| ([\d,]+) flows \| ([\d,]+) flows\/s \| \d+\.\d s$/;
+  const SUMMARY =
+    /^nfw-flows: wrote (.+): ([\d,]+) flows, ([\d,]+) rejected, ([\d,]+) pages, status (\w+), \d+\.\d s(?:, ([\d.]+ (?:B|KiB|MiB)))?$/;
+
+  test('plain periodic lines (pages, flows, flows/s, elapsed) and a summary; stdout carries only data', async () => {
+    emulator.setFaults({ latencyMs: 25 });
+    try {
+      const env = { NFW_FLOWS_PROGRESS_INTERVAL_MS: '20' };
+      const [file, piped] = await Promise.all([
+        run([...exportArgs(OP_A, 'us-east-1a'), '--page-size', '100', '--out', out('progress.parquet')], {
+          env,
+        }),
+        run([...exportArgs(OP_A, 'us-east-1a'), '--page-size', '100', '--out', '-', '--format', 'ndjson'], {
+          env,
+        }),
+      ]);
+      for (const [r, target] of [
+        [file, path.relative(process.cwd(), out('progress.parquet'))],
+        [piped, 'stdout'],
+      ] as const) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).not.toContain('\x1b');
+        const lines = r.stderr.trimEnd().split('\n');
+        const progress = lines.filter((l) => l.startsWith('nfw-flows export '));
+        expect(progress.length, r.stderr).toBeGreaterThanOrEqual(2);
+        const counts = progress.map((l) => {
+          const m = PROGRESS.exec(l);
+          expect(m, l).not.toBeNull();
+          return { pages: Number(m![1]!.replaceAll(',', '')), flows: Number(m![2]!.replaceAll(',', '')) };
+        });
+        // Counters only grow, never past the export's totals (13 pages of 100).
+        for (let i = 1; i < counts.length; i++) {
+          expect(counts[i]!.pages).toBeGreaterThan(counts[i - 1]!.pages);
+          expect(counts[i]!.flows).toBeGreaterThanOrEqual(counts[i - 1]!.flows);
+        }
+        expect(counts.at(-1)!.pages).toBeLessThanOrEqual(13);
+        expect(counts.at(-1)!.flows).toBeLessThanOrEqual(FLOWS_A);
+        // The summary is the last line: every count, the status, the duration, and the size of a file.
+        const summary = SUMMARY.exec(lines.at(-1)!);
+        expect(summary, r.stderr).not.toBeNull();
+        expect(summary!.slice(1, 6)).toEqual([target, '1,234', '0', '13', 'COMPLETED']);
+        expect(summary![6] !== undefined).toBe(target !== 'stdout');
+      }
+      expect(file.stdout).toBe('');
+      const ndjson = piped.stdout.trimEnd().split('\n');
+      expect(ndjson).toHaveLength(FLOWS_A);
+      for (const line of ndjson) expect(JSON.parse(line).flow_operation_id).toBe(OP_A);
+    } finally {
+      emulator.setFaults({});
+    }
+  });
+
+  test('on a terminal the bar is gone when the summary is printed', async () => {
+    for (const [k, v] of Object.entries(ENV)) vi.stubEnv(k, v);
+    const stderr = new FakeStream({ isTTY: true, columns: 120 });
+    const stdout = new FakeStream({ isTTY: false });
+    emulator.setFaults({ latencyMs: 40 });
+    try {
+      const code = await main(
+        [...exportArgs(OP_A, 'us-east-1a'), '--page-size', '100', '--out', out('tty.csv')],
+        { stderr: stderr.asWriteStream(), stdout: stdout.asWriteStream() },
+      );
+      expect(code, stderr.text()).toBe(0);
+    } finally {
+      emulator.setFaults({});
+      vi.unstubAllEnvs();
+    }
+    // The bar was drawn (13 pages at 40 ms each outlast several redraws)...
+    expect(stderr.text()).toMatch(/nfw-flows export \d+ pages \| /);
+    // ...and the screen ends with the summary alone, the cursor on a clean line below it.
+    const screen = renderScreen(stderr.text());
+    expect(screen.lines).toHaveLength(1);
+    expect(screen.lines[0]).toMatch(SUMMARY);
+    expect(screen.lines[0]).toContain('1,234 flows');
+    expect({ row: screen.row, col: screen.col, line: screen.cursorLine }).toEqual({
+      row: 1,
+      col: 0,
+      line: '',
+    });
+    expect(stdout.chunks).toEqual([]);
   });
 });
 
