@@ -36,6 +36,8 @@ export interface ScanLimits {
   maxDepth?: number;
   /** Only find the structure and the metadata: do not decode flows (the metadata pre-pass). */
   skipFlows?: boolean;
+  /** Walk every byte of Flows, never guessing spans: slower, same results and errors (tests compare them). */
+  exact?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -123,6 +125,7 @@ export class FlowsScanner {
     this.#maxValueBytes = limits.maxValueBytes ?? 1 << 20;
     this.#maxDepth = limits.maxDepth ?? 64;
     this.#skipFlows = limits.skipFlows ?? false;
+    if (limits.exact === true) this.#fastFrom = Number.POSITIVE_INFINITY;
   }
 
   /** Bytes consumed so far. */
@@ -435,9 +438,18 @@ export class FlowsScanner {
     for (;;) {
       if (sub === F.InElement) {
         this.#scan = i;
-        const end = this.#scanValue(buf, n);
+        let end: number;
+        try {
+          end = this.#scanValue(buf, n);
+        } catch (error) {
+          this.#batch(batchStart, batchEnd); // the flows before a too deep one still count
+          throw error;
+        }
         if (end < 0) {
-          this.#checkSize(n, this.#maxFlowBytes, `Flows element of response ${this.#page}`);
+          if (n - this.#tokStart > this.#maxFlowBytes) {
+            this.#batch(batchStart, batchEnd); // the flows before it still count
+            this.#checkSize(n, this.#maxFlowBytes, `Flows element of response ${this.#page}`);
+          }
           i = n;
           break;
         }

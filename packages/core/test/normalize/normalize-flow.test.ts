@@ -104,4 +104,47 @@ describe('normalizeFlow', () => {
       }
     },
   );
+
+  const portText = fc.oneof(
+    fc.nat(70_000).map(String),
+    fc.stringMatching(/^[0-9]{1,6}$/),
+    fc.tuple(fc.nat(65_535), fc.nat(65_535)).map(([a, b]) => `${a}:${b}`),
+    fc.constantFrom('ANY', 'any', '', '-1', '+1', '1e3', ' 80', '0x50', '080', '00'),
+    fc.string({ maxLength: 6 }),
+  );
+  const addressText = fc.oneof(
+    fc.ipV4(),
+    fc.ipV6(),
+    fc.tuple(fc.ipV4(), fc.nat(40)).map(([a, p]) => `${a}/${p}`),
+    fc.constantFrom('010.0.0.1', '10.1', '::ffff:10.0.0.9', '1.2.3.4/33', ''),
+  );
+  const outcome = (run: () => unknown) => {
+    try {
+      return { ok: run() };
+    } catch (error) {
+      return { code: (error as { code?: string }).code, field: (error as { field?: string }).field };
+    }
+  };
+  test.prop(
+    [fc.array(fc.record({ s: addressText, d: addressText, sp: portText, dp: portText }), { maxLength: 40 })],
+    { numRuns: 60 },
+  )('the stream normalizer (memo, shared ports) agrees with normalizeFlow, errors included', (flows) => {
+    const normalize = createFlowNormalizer();
+    // Twice: the second round is served from the memo and the shared port table.
+    for (const round of [0, 1]) {
+      for (const f of flows) {
+        const flow = {
+          ...base,
+          SourceAddress: { AddressDefinition: f.s },
+          DestinationAddress: { AddressDefinition: f.d },
+          SourcePort: f.sp,
+          DestinationPort: f.dp,
+        };
+        expect([round, outcome(() => normalize(flow, context))]).toEqual([
+          round,
+          outcome(() => normalizeFlow(flow, context)),
+        ]);
+      }
+    }
+  });
 });

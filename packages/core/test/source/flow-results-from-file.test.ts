@@ -135,6 +135,40 @@ describe('shapes', () => {
     expect(out.records[0].availabilityZone).toBe('us-east-1a');
   });
 
+  it('metadata after Flows, and a `]` inside Flows so the file end cannot decide: the whole-file pass is used', async () => {
+    const flows = reference.slice(0, 50).map((f, i) => (i === 7 ? { ...f, Note: 'a ] b' } : f));
+    const path = tmpPath();
+    await writeCaptureFile(path, { flows, shape: 'cli' });
+    const out = await collect(flowResultsFromFile(path));
+    expect(out.error).toBeUndefined();
+    const context = { ...out.pages[0].context };
+    expect(context.availabilityZone).toBe('us-east-1a');
+    expect(out.records.map(plain)).toEqual(flows.map((f) => plain(normalizeFlow(f, context))));
+  });
+
+  it('a slow consumer: the source reads a bounded number of bytes ahead', async () => {
+    const big = Buffer.from(
+      captureFileText({ generator: createFlowGenerator({ count: 60_000, seed: 3 }), shape: 'page' }),
+    );
+    let pulled = 0;
+    const chunk = 64 << 10;
+    const source = new Readable({
+      read() {
+        const at = pulled;
+        pulled = Math.min(big.length, at + chunk);
+        this.push(at < big.length ? big.subarray(at, pulled) : null);
+      },
+    });
+    const stream = flowResultsFromFile(source);
+    const it = stream[Symbol.asyncIterator]();
+    for (let k = 0; k < 10; k++) await it.next();
+    for (let k = 0; k < 20; k++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Records buffered (highWaterMark 1024) + one decoded batch + the byte streams' buffers, not the input.
+    expect(big.length).toBeGreaterThan(12 << 20);
+    expect(pulled).toBeLessThan(4 << 20);
+    stream.destroy();
+  });
+
   it('fails clearly when a later response of a stream gives its provenance after Flows', async () => {
     const before = JSON.parse(captureFileText({ generator, shape: 'page' }));
     const after = JSON.parse(captureFileText({ generator, shape: 'page', metadataPosition: 'after' }));

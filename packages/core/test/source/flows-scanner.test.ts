@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { FlowsScanner } from '../../src/source/flows-scanner.js';
+import { FlowsScanner, type ScanLimits } from '../../src/source/flows-scanner.js';
 
 interface Page {
   meta: Record<string, unknown>;
@@ -97,4 +97,81 @@ describe('FlowsScanner', () => {
       expect.objectContaining({ code: 'NFW_INVALID_INPUT' }),
     );
   });
+
+  // Flows built to mislead the fast path: `}, {` inside strings, arrays of objects, nesting near maxDepth.
+  const tricky = fc.constantFrom('}, {', '},{', '"}, {"', '\\', '\\"', ']', '},\n {', 'é😀');
+  const nested = (depth: number): unknown => (depth === 0 ? { a: 1 } : { n: [nested(depth - 1), {}] });
+  const hostileFlow = fc.oneof(
+    fc.record({
+      SourceAddress: fc.record({ AddressDefinition: tricky }),
+      Extra: fc.array(fc.record({ x: tricky })),
+    }),
+    fc.integer({ min: 0, max: 5 }).map(nested),
+    fc.jsonValue({ maxDepth: 3 }),
+    flow,
+  );
+  const hostilePage = fc.record({
+    FirewallArn: text,
+    Flows: fc.array(hostileFlow, { maxLength: 12 }),
+    FlowOperationId: text,
+  });
+
+  function outcome(bytes: Buffer, cuts: number[], limits: ScanLimits) {
+    const flows: unknown[] = [];
+    const meta: unknown[] = [];
+    const scanner = new FlowsScanner(
+      {
+        pageStart: () => {},
+        meta: (p, key, value, after) => meta.push([p, key, value, after]),
+        flowsStart: (p, offset) => meta.push([p, 'Flows@', offset]),
+        flows: (p, batch) => {
+          for (const f of batch) flows.push([p, f]);
+        },
+        pageEnd: (p) => meta.push([p, 'end']),
+      },
+      limits,
+    );
+    let error: unknown;
+    try {
+      let at = 0;
+      for (const cut of [...cuts].sort((a, b) => a - b)) {
+        if (cut > at && cut < bytes.length) scanner.write(bytes.subarray(at, cut));
+        at = Math.max(at, Math.min(cut, bytes.length));
+      }
+      scanner.write(bytes.subarray(at));
+      scanner.end();
+    } catch (e) {
+      error = { code: (e as { code?: string }).code, offset: (e as { offset?: number }).offset };
+    }
+    return { flows, meta, error };
+  }
+
+  test.prop(
+    [
+      fc.array(hostilePage, { minLength: 1, maxLength: 3 }),
+      space,
+      fc.array(fc.nat(3000), { maxLength: 8 }),
+      fc.integer({ min: 16, max: 600 }),
+      fc.integer({ min: 2, max: 8 }),
+      fc.option(fc.tuple(fc.nat(), fc.constantFrom('', ',', '"', '\xff', ']', '{')), { nil: undefined }),
+    ],
+    { numRuns: 150 },
+  )(
+    'the fast path gives exactly what walking every byte gives: flows, metadata, errors and their offsets',
+    (pages, indent, cuts, maxFlowBytes, maxDepth, damage) => {
+      let doc = Buffer.from(pages.map((p) => JSON.stringify(p, null, indent)).join('\n'));
+      if (damage !== undefined) {
+        // Truncate, or insert a stray byte, anywhere: both paths must fail the same way.
+        const at = damage[0] % (doc.length + 1);
+        const bad = damage[1] === '\xff' ? Buffer.from([0xff]) : Buffer.from(damage[1]);
+        doc = Buffer.concat([
+          doc.subarray(0, at),
+          bad,
+          damage[1] === '' ? Buffer.alloc(0) : doc.subarray(at),
+        ]);
+      }
+      const limits = { maxFlowBytes, maxDepth };
+      expect(outcome(doc, cuts, limits)).toEqual(outcome(doc, cuts, { ...limits, exact: true }));
+    },
+  );
 });
