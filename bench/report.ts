@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { ChildResult } from './child.js';
-import type { Scenario } from './scenario.js';
+import type { CaseStats, Scenario } from './scenario.js';
 
 export interface CaseResult {
   caseName: string;
@@ -40,8 +40,8 @@ export function scenarioTable(result: ScenarioResult): string {
   const { scenario } = result;
   const medians = new Map(result.cases.map((c) => [c.caseName, median(c.runs.map((r) => r.ms))]));
   const lines = [
-    `| case | N | runs | median time | per ${scenario.unit} | ${scenario.unit} throughput | speedup | peak RSS | input heap |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| case | N | runs | median time | CPU time | per ${scenario.unit} | ${scenario.unit} throughput | speedup | peak RSS | input heap | detail |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const c of result.cases) {
     const ms = medians.get(c.caseName)!;
@@ -49,9 +49,39 @@ export function scenarioTable(result: ScenarioResult): string {
     const speedup = baseline === undefined ? '' : `${fixed(baseline / ms, 1)}x vs ${c.baseline}`;
     const peak = Math.max(...c.runs.map((r) => r.maxRssKiB)) / 1024;
     const input = median(c.runs.map((r) => r.inputHeapKiB)) / 1024;
+    const cpus = c.runs.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
+    const cpu = cpus.length === 0 ? '' : `${fixed(median(cpus), 0)} ms`;
+    const detail = c.runs.at(-1)?.detail ?? '';
     lines.push(
-      `| ${c.caseName} | ${c.size.toLocaleString('en-US')} | ${c.runs.length} | ${fixed(ms, 1)} ms | ${fixed((ms * 1e6) / c.size, 0)} ns | ${fixed((c.size / ms) * 1000, 0)}/s | ${speedup} | ${fixed(peak, 0)} MiB | ${fixed(input, 0)} MiB |`,
+      `| ${c.caseName} | ${c.size.toLocaleString('en-US')} | ${c.runs.length} | ${fixed(ms, 1)} ms | ${cpu} | ${fixed((ms * 1e6) / c.size, 0)} ns | ${fixed((c.size / ms) * 1000, 0)}/s | ${speedup} | ${fixed(peak, 0)} MiB | ${fixed(input, 0)} MiB | ${detail} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** Medians of a case for targets; throws for a name that is not a case of the scenario. */
+export function caseStats(result: ScenarioResult, caseName: string): CaseStats {
+  const c = result.cases.find((x) => x.caseName === caseName);
+  if (!c) throw new Error(`${result.scenario.name}: a target names unknown case ${caseName}`);
+  const cpus = c.runs.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
+  return {
+    items: c.size,
+    ms: median(c.runs.map((r) => r.ms)),
+    cpuMs: cpus.length === 0 ? Number.NaN : median(cpus),
+    maxRssMiB: Math.max(...c.runs.map((r) => r.maxRssKiB)) / 1024,
+  };
+}
+
+/** The verdict table of the scenario's targets (empty string when it has none). */
+export function verdictTable(result: ScenarioResult): string {
+  const targets = result.scenario.targets ?? [];
+  if (targets.length === 0) return '';
+  const lines = ['| target | measured | verdict |', '| --- | --- | --- |'];
+  for (const t of targets) {
+    const { value, text } = t.measure((name) => caseStats(result, name));
+    const met = (t.max === undefined || value <= t.max) && (t.min === undefined || value >= t.min);
+    const verdict = met ? 'met' : `**not met**${t.whenMissed ? `: ${t.whenMissed}` : ''}`;
+    lines.push(`| ${t.target} | ${text} | ${verdict} |`);
   }
   return lines.join('\n');
 }
@@ -68,9 +98,16 @@ export function scenarioSection(result: ScenarioResult, info: RunInfo): string {
     `Load average (1 min) when the scenario finished: ${os.loadavg()[0]!.toFixed(1)} (other work on the machine skews times; speedups compare interleaved runs).`,
     'Each run is a fresh child process; times are the median of the runs, peak RSS the largest `maxRSS` of the runs',
     '(the whole process, input included); "input heap" is the JS heap in use once the input is built and garbage',
-    'collected, before the timed work (what the input alone occupies).',
+    'collected, before the timed work (what the input alone occupies); "CPU time" is user + system CPU of the work',
+    '(all threads); cases marked "separate process" are measured from outside (GNU time: wall, CPU, peak RSS of that process).',
     '',
     scenarioTable(result),
+    ...(verdictTable(result) === ''
+      ? []
+      : ['', 'Targets (judged on the medians above):', '', verdictTable(result)]),
+    ...(result.scenario.findings?.length
+      ? ['', 'Findings:', '', ...result.scenario.findings.map((f) => `- ${f}`)]
+      : []),
     `<!-- /scenario:${name} -->`,
   ].join('\n');
 }

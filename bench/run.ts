@@ -8,7 +8,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildResult } from './child.js';
 import { loadScenario, loadScenarios, scenarioFiles } from './registry.js';
-import { type ScenarioResult, scenarioSection, scenarioTable, updateBenchmarks } from './report.js';
+import {
+  type ScenarioResult,
+  scenarioSection,
+  scenarioTable,
+  updateBenchmarks,
+  verdictTable,
+} from './report.js';
 
 interface Options {
   names: string[];
@@ -48,12 +54,18 @@ async function main(): Promise<void> {
     const size = options.size ?? scenario.defaultSize;
     const result: ScenarioResult = {
       scenario,
-      cases: scenario.cases.map((c) => ({ caseName: c.name, baseline: c.baseline, size, runs: [] })),
+      cases: scenario.cases.map((c) => ({
+        caseName: c.name,
+        baseline: c.baseline,
+        size: c.items?.(size) ?? size,
+        runs: [],
+      })),
     };
     // Runs are interleaved (run 1 of every case, then run 2, ...) so that a case compared with its
     // baseline sees the same machine load.
     for (let run = 0; run < options.runs; run++) {
       for (const [index, benchCase] of scenario.cases.entries()) {
+        if (run >= (benchCase.maxRuns ?? Number.POSITIVE_INFINITY)) continue;
         const out = execFileSync(
           process.execPath,
           [
@@ -63,18 +75,20 @@ async function main(): Promise<void> {
             childPath,
             files.get(scenario.name)!,
             benchCase.name,
-            String(size),
+            String(result.cases[index]!.size),
           ],
-          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
         );
         const child = JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
         result.cases[index]!.runs.push(child);
         process.stderr.write(
-          `${scenario.name} / ${benchCase.name}: run ${run + 1} ${child.ms.toFixed(1)} ms\n`,
+          `${scenario.name} / ${benchCase.name}: run ${run + 1} ${child.ms.toFixed(1)} ms${child.cpuMs === undefined ? '' : `, CPU ${child.cpuMs.toFixed(0)} ms`}, peak RSS ${(child.maxRssKiB / 1024).toFixed(0)} MiB\n`,
         );
       }
     }
     console.log(`\n${scenario.name} (N = ${size.toLocaleString('en-US')})\n${scenarioTable(result)}\n`);
+    const verdicts = verdictTable(result);
+    if (verdicts !== '') console.log(`${verdicts}\n`);
     sections.set(scenario.name, scenarioSection(result, { command, date: new Date() }));
   }
   if (options.write) {

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { loadScenarios, scenarioFiles } from './registry.js';
 import { median, updateBenchmarks } from './report.js';
 import { parseArgs } from './run.js';
+import { isMeasured } from './scenario.js';
 
 // Keeps the benchmark working: every case of every scenario runs at a tiny size, in process.
 const scenarios = await loadScenarios();
@@ -21,10 +22,25 @@ describe('bench smoke', () => {
       });
       for (const benchCase of scenario.cases) {
         test(`${benchCase.name} runs at a tiny size`, async () => {
-          const work = await benchCase.prepare(200);
-          expect(work()).toBeDefined();
+          const work = await benchCase.prepare(benchCase.items?.(200) ?? 200);
+          const value = await work();
+          expect(value).toBeDefined();
+          if (isMeasured(value)) expect(value.check).toBeDefined();
         });
       }
+      test('targets name cases of the scenario and yield a number', () => {
+        const names = scenario.cases.map((c) => c.name);
+        for (const target of scenario.targets ?? []) {
+          const seen: string[] = [];
+          const { value, text } = target.measure((name) => {
+            seen.push(name);
+            return { items: 200, ms: 10, cpuMs: 10, maxRssMiB: 50 };
+          });
+          expect(Number.isFinite(value)).toBe(true);
+          expect(text).not.toBe('');
+          for (const name of seen) expect(names).toContain(name);
+        }
+      });
     });
   }
 
