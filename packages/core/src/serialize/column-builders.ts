@@ -3,6 +3,7 @@ import { NfwError } from '../errors.js';
 import type { ColumnSpec } from '../types.js';
 import type { CellValue } from './flow-columns.js';
 import { arrowType } from './schema.js';
+import { grow, MAX_UTF8_PER_UNIT, writeUtf8 } from './utf8.js';
 
 /**
  * Column builders over typed arrays (flechette-style): fixed-width columns are preallocated at the
@@ -176,24 +177,16 @@ class Int64Builder extends NullableBuilder {
   }
 }
 
-const encoder = new TextEncoder();
-
 class Utf8Builder extends NullableBuilder {
   private offsets = new Int32Array(this.capacity + 1);
-  private bytes = new Uint8Array(Math.min(this.capacity, 4096) * 16);
+  private bytes: Uint8Array = new Uint8Array(Math.min(this.capacity, 4096) * 16);
   private position = 0;
   // Provenance columns repeat one value for a whole page: copy its bytes instead of re-encoding.
   private last: string | null = null;
   private lastStart = 0;
 
   private reserve(extra: number): void {
-    const needed = this.position + extra;
-    if (needed <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < needed) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.bytes.subarray(0, this.position));
-    this.bytes = grown;
+    this.bytes = grow(this.bytes, this.position, this.position + extra);
   }
 
   append(value: CellValue, index: number): void {
@@ -211,19 +204,8 @@ class Utf8Builder extends NullableBuilder {
       this.bytes.copyWithin(start, this.lastStart, this.lastStart + length);
       this.position = start + length;
     } else {
-      const n = value.length;
-      this.reserve(n * 3);
-      const bytes = this.bytes;
-      let i = 0;
-      for (; i < n; i++) {
-        const code = value.charCodeAt(i);
-        if (code > 0x7f) break;
-        bytes[start + i] = code;
-      }
-      this.position = start + i;
-      if (i < n) {
-        this.position += encoder.encodeInto(value.slice(i), bytes.subarray(this.position)).written;
-      }
+      this.reserve(value.length * MAX_UTF8_PER_UNIT);
+      this.position = writeUtf8(this.bytes, start, value);
       this.last = value;
     }
     this.lastStart = start;
