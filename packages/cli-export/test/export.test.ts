@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   createFlowGenerator,
@@ -58,6 +58,10 @@ const exportArgs = (id: string, az: string) => [
   ...endpoint,
 ];
 const out = (name: string) => path.join(tmp.dir, name);
+const statusOf = (file: string) => JSON.parse(readFileSync(`${file}.nfw-status.json`, 'utf8'));
+const CORE_VERSION = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, '../../core/package.json'), 'utf8'),
+).version;
 
 beforeAll(async () => {
   assertBuilt();
@@ -126,6 +130,35 @@ describe('export from the API, every format, read back by independent readers', 
       });
       expect(Number(row!.ops)).toBe(1);
     }
+    // Each file has its status file: complete, with the counts and the size of the data file.
+    for (const f of formats) {
+      expect(statusOf(out(f))).toMatchObject({
+        file: f,
+        format: f.split('.')[1],
+        partitioned: false,
+        complete: true,
+        status: 'COMPLETED',
+        flows: FLOWS_A,
+        rejected: 0,
+        pages: 13,
+        bytes: statSync(out(f)).size,
+        aggregate: null,
+        source: 'api',
+        operations: [
+          {
+            firewall_arn: ARN,
+            availability_zone: 'us-east-1a',
+            flow_operation_id: OP_A,
+            status: 'COMPLETED',
+            flows: FLOWS_A,
+            rejected: 0,
+            pages: 13,
+          },
+        ],
+        schema_version: '1',
+        nfw_flows_version: CORE_VERSION,
+      });
+    }
     // No temporaries or partial directories are left behind.
     expect(readdirSync(tmp.dir).filter((f) => f.includes('nfw-tmp') || f.includes('nfw-partial'))).toEqual(
       [],
@@ -163,6 +196,35 @@ describe('export from the API, every format, read back by independent readers', 
     const table = readArrow(out('cwe.arrow'));
     expect(table.numRows).toBe(FLOWS_B);
     expect(table.schema.metadata.get('nfw_flows.status')).toBe('COMPLETED_WITH_ERRORS');
+    for (const f of ['cwe.parquet', 'cwe.arrow']) expect(statusOf(out(f)).complete).toBe(false);
+  });
+
+  test('COMPLETED_WITH_ERRORS in NDJSON and CSV: the status file beside the data says so', async () => {
+    const results = await Promise.all(
+      ['cwe.ndjson', 'cwe.csv'].map((f) => run([...exportArgs(OP_B, 'us-east-1b'), '--out', out(f)])),
+    );
+    for (const [i, f] of ['cwe.ndjson', 'cwe.csv'].entries()) {
+      const r = results[i]!;
+      expect(r.code).toBe(3);
+      // The data itself stays plain NDJSON/CSV that every reader opens.
+      const [row] = await query(
+        `SELECT count(*)::BIGINT AS n FROM ${f.endsWith('.csv') ? 'read_csv' : 'read_json'}(${sqlString(out(f))})`,
+      );
+      expect(Number(row!.n)).toBe(FLOWS_B);
+      expect(statusOf(out(f))).toMatchObject({
+        file: f,
+        complete: false,
+        status: 'COMPLETED_WITH_ERRORS',
+        status_message: 'shard 2 timed out',
+        flows: FLOWS_B,
+        rejected: 0,
+        pages: 3,
+        bytes: statSync(out(f)).size,
+      });
+      // The warning names the status file.
+      const warning = r.stderr.split('\n').find((l) => l.startsWith('nfw-flows: warning: the operation'));
+      expect(warning).toContain(`${f}.nfw-status.json`);
+    }
   });
 
   test('FAILED: exit 1, no file and no partial export', async () => {
@@ -170,7 +232,8 @@ describe('export from the API, every format, read back by independent readers', 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NFW_OPERATION_FAILED');
     expect(existsSync(out('failed.parquet'))).toBe(false);
-    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('failed'))).toEqual([]);
+    // Neither the data nor a status file.
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('failed') || f.startsWith('.failed'))).toEqual([]);
   });
 
   test('rejected records: exit 3, kept with their reason in --rejects; --strict fails with no file', async () => {
@@ -193,19 +256,32 @@ describe('export from the API, every format, read back by independent readers', 
     expect(rejects.map((r) => r.code)).toEqual(['NFW_AMBIGUOUS_IPV4', 'NFW_INVALID_PORT']);
     expect(rejects[0].raw.SourceAddress.AddressDefinition).toBe('010.0.0.1');
     expect(rejects[1].field).toBe('SourcePort');
+    expect(statusOf(out('bad.ndjson'))).toMatchObject({
+      complete: false,
+      status: 'COMPLETED',
+      flows: 40,
+      rejected: 2,
+    });
     expect(strict.code).toBe(1);
     expect(existsSync(out('strict.ndjson'))).toBe(false);
+    expect(existsSync(out('strict.ndjson.nfw-status.json'))).toBe(false);
   });
 
   test('an existing output is never overwritten without --force', async () => {
     writeFileSync(out('keep.csv'), 'precious\n');
+    writeFileSync(out('keep.csv.nfw-status.json'), '{"status": "of the precious file"}\n');
     const refused = await run([...exportArgs(OP_A, 'us-east-1a'), '--out', out('keep.csv')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--force');
     expect(readFileSync(out('keep.csv'), 'utf8')).toBe('precious\n');
+    expect(statusOf(out('keep.csv'))).toEqual({ status: 'of the precious file' });
     const forced = await run([...exportArgs(OP_A, 'us-east-1a'), '--out', out('keep.csv'), '--force']);
     expect(forced.code).toBe(0);
     expect(readFileSync(out('keep.csv'), 'utf8').split('\n')[0]).toContain('firewall_arn');
+    expect(statusOf(out('keep.csv'))).toMatchObject({
+      complete: true,
+      bytes: statSync(out('keep.csv')).size,
+    });
   });
 });
 
@@ -315,8 +391,11 @@ describe('bulk exports', () => {
     ]);
     // OP_B is COMPLETED_WITH_ERRORS and OP_BAD has rejects: the data is there but incomplete.
     expect(r.code, r.stderr).toBe(3);
-    const firewallDir = readdirSync(dir);
-    expect(firewallDir).toEqual([`firewall=${ARN.replaceAll(':', '%3A').replaceAll('/', '%2F')}`]);
+    const firewallDir = readdirSync(dir).sort();
+    expect(firewallDir).toEqual([
+      '_nfw-status.json',
+      `firewall=${ARN.replaceAll(':', '%3A').replaceAll('/', '%2F')}`,
+    ]);
     const rows = await query(
       `SELECT availability_zone, flow_operation_id, count(*)::BIGINT AS n FROM read_parquet(${sqlString(`${dir}/**/*.parquet`)}, hive_partitioning = true) GROUP BY ALL ORDER BY 2`,
     );
@@ -325,6 +404,26 @@ describe('bulk exports', () => {
       ['us-east-1b', OP_B, FLOWS_B],
       ['us-east-1a', OP_BAD, 40],
     ]);
+    // One status file for the directory (ignored by Hive-style readers), one entry per partition.
+    const status = JSON.parse(readFileSync(path.join(dir, '_nfw-status.json'), 'utf8'));
+    expect(status).toMatchObject({
+      partitioned: true,
+      complete: false,
+      status: 'COMPLETED_WITH_ERRORS',
+      flows: FLOWS_A + FLOWS_B + 40,
+      rejected: 2,
+    });
+    const byId = new Map(
+      status.operations.map((o: { flow_operation_id: string }) => [o.flow_operation_id, o]),
+    );
+    expect(byId.get(OP_B)).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', flows: FLOWS_B });
+    expect(byId.get(OP_BAD)).toMatchObject({ status: 'COMPLETED', rejected: 2 });
+    let total = 0;
+    for (const o of status.operations as Array<{ path: string; bytes: number }>) {
+      expect(statSync(path.join(dir, o.path)).size).toBe(o.bytes);
+      total += o.bytes;
+    }
+    expect(status.bytes).toBe(total);
   });
 
   test('several --flow-operation-id into one file, told apart by the provenance columns', async () => {
@@ -370,6 +469,7 @@ describe('aggregates, files, top, operations, capture', () => {
     );
     expect(BigInt(g!.flows as bigint)).toBe(BigInt(FLOWS_A));
     expect(BigInt(g!.bytes as bigint)).toBe(bytesA);
+    expect(statusOf(out('by-proto.parquet'))).toMatchObject({ aggregate: 'group-by', flows: FLOWS_A });
     expect(top.code, top.stderr).toBe(0);
     const rows = readFileSync(out('top.ndjson'), 'utf8')
       .trimEnd()
@@ -398,6 +498,8 @@ describe('aggregates, files, top, operations, capture', () => {
       `SELECT count(*)::BIGINT AS n FROM read_csv(${sqlString(out('saved.csv'))}, header = true)`,
     );
     expect(Number(row!.n)).toBe(250);
+    expect(statusOf(out('saved.csv'))).toMatchObject({ source: 'file', complete: true, flows: 250 });
+    expect(statusOf(out('saved.csv')).operations).toBeUndefined();
     expect(top.code, top.stderr).toBe(0);
     const json = JSON.parse(top.stdout);
     expect(json).toHaveLength(3);

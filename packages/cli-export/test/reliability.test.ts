@@ -78,6 +78,7 @@ describe('resume and interruption', () => {
     emulator.setFaults({});
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.nfw-status.json`)).toBe(false);
     expect(checkpointPages(file)).toBeGreaterThanOrEqual(3);
     expect(checkpointPages(file)).toBeLessThan(FLOWS / 100);
 
@@ -89,6 +90,9 @@ describe('resume and interruption', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await rowsOf(file)).toEqual(await rowsOf(out('clean.parquet')));
     expect(existsSync(`${file}.nfw-partial`)).toBe(false);
+    // The status file counts every flow once, across the two runs.
+    const status = JSON.parse(readFileSync(`${file}.nfw-status.json`, 'utf8'));
+    expect(status).toMatchObject({ complete: true, flows: FLOWS, pages: FLOWS / 100, rejected: 0 });
   });
 
   test('a failure after the SDK retries keeps the partial export; --resume completes it', async () => {
@@ -100,6 +104,7 @@ describe('resume and interruption', () => {
     expect(failed.stderr).toContain('NFW_PAGINATION_FAILED');
     expect(failed.stderr).toContain('--resume');
     expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.nfw-status.json`)).toBe(false);
     const resumed = await run([...args(), '--out', file, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await rowsOf(file)).toEqual(await rowsOf(out('clean.parquet')));

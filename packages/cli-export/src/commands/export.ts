@@ -3,7 +3,7 @@
  * serializer -> atomic file, partition directory or stdout. API exports to files go through the
  * resumable spool (see output/spool.ts and output/checkpoint.ts).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
@@ -48,6 +48,14 @@ import {
   writeCheckpoint,
 } from '../output/checkpoint.js';
 import { readableFromBatches, readSpool } from '../output/spool.js';
+import {
+  exportStatus,
+  type OperationStatus,
+  PARTITIONED_STATUS_FILE,
+  type StatusFields,
+  statusFilePath,
+  statusText,
+} from '../output/status-file.js';
 import { createProgress, formatBytes, formatCount, formatDuration, type Progress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
@@ -128,8 +136,12 @@ export async function runExport(
     ctx.stderr.write(`nfw-flows: wrote ${target}: ${parts.join(', ')}\n`);
   }
   if (status === 'COMPLETED_WITH_ERRORS') {
+    const where =
+      plan.out === '-'
+        ? ''
+        : `; ${path.relative(process.cwd(), statusFilePath(plan.out, plan.partitioned)) || statusFilePath(plan.out, plan.partitioned)} says so${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? ', and so does the nfw_flows.status metadata' : ''}`;
     ctx.stderr.write(
-      `nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? '; the file says so in its nfw_flows.status metadata' : ''}\n`,
+      `nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}\n`,
     );
   }
   if (totals.rejected > 0) {
@@ -138,6 +150,23 @@ export async function runExport(
     );
   }
   return status === 'COMPLETED_WITH_ERRORS' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+/** The status file's fields from the final totals (status-file.ts). */
+function statusFields(plan: ExportPlan, totals: Totals, operations?: OperationStatus[]): StatusFields {
+  const { status, message } = overallStatus(totals);
+  return {
+    format: plan.format,
+    partitioned: plan.partitioned,
+    status,
+    status_message: message,
+    flows: totals.flows,
+    rejected: totals.rejected,
+    pages: totals.pages,
+    aggregate: plan.aggregate === null ? null : plan.aggregate.kind === 'group' ? 'group-by' : 'top',
+    source: plan.source.kind,
+    ...(operations === undefined ? {} : { operations }),
+  };
 }
 
 async function resolveJobs(
@@ -192,7 +221,11 @@ async function exportDirect(
     };
     let bytes: number | null = null;
     if (plan.out === '-') await writeStreamOutput(records, ctx.stdout, options);
-    else bytes = await writeFileOutput(records, plan.out, plan.force, options);
+    else
+      bytes = await writeFileOutput(records, plan.out, plan.force, {
+        ...options,
+        status: () => statusFields(plan, totals),
+      });
     if (rejects && rejectsOut) {
       await new Promise<void>((resolve, reject) =>
         rejectsOut.end((e?: Error | null) => (e ? reject(e) : resolve())),
@@ -385,6 +418,19 @@ async function exportApiToFile(
     signal: ctx.signal,
     ...(plan.compression ? { compression: plan.compression } : {}),
   };
+  const operations: OperationStatus[] = jobs.map((job, i) => {
+    const p = cp.jobs[i]!;
+    return {
+      firewall_arn: job.firewallArn,
+      availability_zone: job.availabilityZone ?? null,
+      flow_operation_id: job.flowOperationId,
+      status: p.status,
+      status_message: p.statusMessage,
+      flows: p.records,
+      rejected: p.rejected,
+      pages: p.pages,
+    };
+  });
   let bytes = 0;
   if (plan.partitioned) {
     const temp = path.join(partial, 'out');
@@ -401,21 +447,32 @@ async function exportApiToFile(
           ...totals,
           statuses: new Map([[job.flowOperationId, { status: p.status, message: p.statusMessage }]]),
         };
-        bytes += await writePlainFile(
-          readableFromBatches(readSpool(files(i).spool)),
-          partitionPath(
-            temp,
-            {
-              firewallArn: job.firewallArn,
-              availabilityZone: job.availabilityZone ?? null,
-              flowOperationId: job.flowOperationId,
-            },
-            plan.format,
-            part,
-          ),
-          { ...options, metadata: metadataOf(jobTotals) },
+        const file = partitionPath(
+          temp,
+          {
+            firewallArn: job.firewallArn,
+            availabilityZone: job.availabilityZone ?? null,
+            flowOperationId: job.flowOperationId,
+          },
+          plan.format,
+          part,
         );
+        const size = await writePlainFile(readableFromBatches(readSpool(files(i).spool)), file, {
+          ...options,
+          metadata: metadataOf(jobTotals),
+        });
+        bytes += size;
+        operations[i] = {
+          ...operations[i]!,
+          path: path.relative(temp, file).split(path.sep).join('/'),
+          bytes: size,
+        };
       }
+      // Published with the partitions, in the same rename.
+      writeFileSync(
+        path.join(temp, PARTITIONED_STATUS_FILE),
+        statusText(exportStatus(statusFields(plan, totals, operations), plan.out, bytes)),
+      );
       dir.commit();
     } catch (error) {
       dir.discard();
@@ -426,7 +483,10 @@ async function exportApiToFile(
     async function* all() {
       for (const s of spools) yield* readSpool(s);
     }
-    bytes = await writeFileOutput(readableFromBatches(all()), plan.out, plan.force, options);
+    bytes = await writeFileOutput(readableFromBatches(all()), plan.out, plan.force, {
+      ...options,
+      status: () => statusFields(plan, totals, operations),
+    });
   }
   if (plan.rejects) {
     await concatenateFiles(

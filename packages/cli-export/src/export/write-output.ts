@@ -2,12 +2,13 @@
  * Final outputs: records (from the spool or a live source) through the optional aggregate and the
  * serializer into an atomic file, a Hive-style partition directory, or stdout.
  */
-import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import { AtomicFile } from '../output/atomic-file.js';
+import { exportStatus, type StatusFields, statusFilePath, statusText } from '../output/status-file.js';
 import { type Aggregate, aggregateTransform } from './aggregate.js';
 import { type ParquetCompression, serializer } from './serializer.js';
 
@@ -17,6 +18,8 @@ export interface WriteOptions {
   metadata: Record<string, string> | (() => Record<string, string>);
   compression?: ParquetCompression;
   signal: AbortSignal;
+  /** File outputs: the status file's fields, asked for once the data is written (counts are final). */
+  status?: () => StatusFields;
 }
 
 function stages(options: WriteOptions): Transform[] {
@@ -37,7 +40,11 @@ function stages(options: WriteOptions): Transform[] {
   return list;
 }
 
-/** Write records into `target` atomically; returns the file size. */
+/**
+ * Write records into `target` atomically, with its status file (status-file.ts) when `options.status` is
+ * given; returns the file size. The data is published first and its status file right after, so a
+ * crash between the two leaves data without a status (unknown), never a stale status beside new data.
+ */
 export async function writeFileOutput(
   records: Readable,
   target: string,
@@ -45,14 +52,25 @@ export async function writeFileOutput(
   options: WriteOptions,
 ): Promise<number> {
   const file = new AtomicFile(target, { force });
+  let status: AtomicFile | null = null;
   try {
     await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
+    const bytes = file.size();
+    if (options.status) {
+      const statusPath = statusFilePath(target, false);
+      // The status file belongs to its data file: replaced with it, whatever was there.
+      status = new AtomicFile(statusPath, { force: true });
+      status.writeText(statusText(exportStatus(options.status(), target, bytes)));
+      if (force) rmSync(statusPath, { force: true });
+    }
     file.commit();
+    status?.commit();
+    return bytes;
   } catch (error) {
     file.discard();
+    status?.discard();
     throw error;
   }
-  return statSync(target).size;
 }
 
 /** Write records into a plain file (inside a directory that is itself published atomically). */

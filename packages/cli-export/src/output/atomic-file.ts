@@ -8,6 +8,7 @@ import {
   closeSync,
   createWriteStream,
   existsSync,
+  fstatSync,
   fsyncSync,
   linkSync,
   openSync,
@@ -15,6 +16,7 @@ import {
   rmSync,
   unlinkSync,
   type WriteStream,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../usage-error.js';
@@ -62,6 +64,18 @@ export class AtomicFile {
   stream(): WriteStream {
     if (this.fd === null) throw new Error('AtomicFile already closed');
     return createWriteStream('', { fd: this.fd, autoClose: false });
+  }
+
+  /** Write the whole content at once (small files: the status file). */
+  writeText(text: string): void {
+    if (this.fd === null) throw new Error('AtomicFile already closed');
+    writeFileSync(this.fd, text);
+  }
+
+  /** Bytes written so far. */
+  size(): number {
+    if (this.fd === null) throw new Error('AtomicFile already closed');
+    return fstatSync(this.fd).size;
   }
 
   /** Flush to disk and move into place. Without force, an existing target is an error (never replaced). */
