@@ -325,12 +325,16 @@ async function* decoded(raw: Chunks): AsyncGenerator<Buffer> {
     head = head.length === 0 ? toBuffer(r.value) : Buffer.concat([head, toBuffer(r.value)]);
     if (head.length < 2) head = Buffer.from(head);
   }
+  let compressed = 0;
   async function* rest(copy: boolean): AsyncGenerator<Buffer> {
+    compressed += head.length;
     if (head.length > 0) yield copy ? Buffer.from(head) : head;
     while (!done) {
       const r = await raw.next();
       if (r.done) return;
-      yield copy ? Buffer.from(toBuffer(r.value)) : toBuffer(r.value);
+      const chunk = toBuffer(r.value);
+      compressed += chunk.length;
+      yield copy ? Buffer.from(chunk) : chunk;
     }
   }
   if (head[0] !== 0x1f || head[1] !== 0x8b) {
@@ -340,16 +344,20 @@ async function* decoded(raw: Chunks): AsyncGenerator<Buffer> {
   const gunzip = createGunzip({ chunkSize: 256 << 10 });
   // gunzip holds on to its input past the next read: give it copies.
   const out = pipeline(Readable.from(rest(true)), gunzip, () => {});
+  // Offsets of other input errors count decompressed bytes: a gzip fault is placed the same way, and the
+  // message also says how far into the compressed input it surfaced.
+  let inflated = 0;
   try {
-    for await (const chunk of out) yield chunk as Buffer;
+    for await (const chunk of out) {
+      inflated += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
   } catch (error) {
     if (error instanceof NfwError) throw error;
     throw new NfwError(
       'NFW_INVALID_INPUT',
-      `the gzip data is corrupt or truncated: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `the gzip data is corrupt or truncated after ${inflated} decompressed bytes (at most ${compressed} compressed bytes read): ${(error as Error).message}`,
+      { offset: inflated, cause: error },
     );
   }
 }

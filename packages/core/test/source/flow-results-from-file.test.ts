@@ -219,6 +219,18 @@ describe('bad files', () => {
     expect(out.summary?.emitted).toBe(2);
   });
 
+  it('truncated gzip: NFW_INVALID_INPUT with the decompressed offset, earlier records counted', async () => {
+    const text = page(Array.from({ length: 2000 }, () => flow).join(','));
+    const gz = gzipSync(text);
+    const out = await run(gz.subarray(0, Math.floor(gz.length * 0.6)));
+    expect(out.error?.code).toBe('NFW_INVALID_INPUT');
+    const offset = (out.error as { offset?: number }).offset;
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThan(text.length);
+    expect(out.summary?.emitted).toBe(out.records.length);
+    expect(out.records.length).toBeGreaterThan(0);
+  });
+
   it('a broken flow: records before it are emitted, the offset points into it', async () => {
     const text = page(`${flow},${flow},{"SourceAddress":{"AddressDefinition":"10.0.0.1"},,"x":1},${flow}`);
     const out = await run(text);
