@@ -14,6 +14,12 @@ export interface PageInfo {
   status: FlowOperationStatus | null;
   statusMessage: string | null;
   context: FlowContext;
+  /**
+   * Records this stream has emitted up to and including this page. The event fires when the page's
+   * records were pushed, which may be before a consumer has read them: a consumer that checkpoints
+   * saves `nextToken` once it has taken this many records.
+   */
+  emitted: number;
 }
 
 /** Emitted as `'summary'` once when the source is exhausted or fails; also `stream.summary()` at any time. */
@@ -47,7 +53,7 @@ export interface FlowResultsWarning {
 /** What a source producer yields to the stream: batches of raw flows, page ends, warnings. */
 export type SourceItem =
   | { type: 'flows'; flows: unknown[]; context: FlowContext; page: number; offset: number }
-  | { type: 'page'; info: PageInfo }
+  | { type: 'page'; info: Omit<PageInfo, 'emitted'> }
   | { type: 'warning'; warning: FlowResultsWarning }
   | { type: 'summary'; patch: Partial<FlowResultsSummary> };
 
@@ -205,7 +211,7 @@ export class FlowResultsStream extends Readable {
         this.#batch = { ...item, pos: 0 };
         return;
       case 'page': {
-        const info = item.info;
+        const info: PageInfo = { ...item.info, emitted: s.emitted };
         s.pages++;
         s.lastNextToken = info.nextToken;
         s.status = info.status;

@@ -314,7 +314,7 @@ async function* apiItems(
         }
         remaining -= flows.length;
         if (flows.length > 0) yield { type: 'flows', flows, context, page: pageIndex, offset: 0 };
-        const info: PageInfo = {
+        const info: Omit<PageInfo, 'emitted'> = {
           index: pageIndex,
           flowCount: flows.length,
           nextToken: after,

@@ -74,6 +74,7 @@ describe('flowResults against the emulator', () => {
       Array.from({ length: 737 }, (_, i) => plain(normalizeFlow(flows.flowAt(i), ctx))),
     );
     expect(out.pages.map((p) => p.flowCount)).toEqual([100, 100, 100, 100, 100, 100, 100, 37]);
+    expect(out.pages.map((p) => p.emitted)).toEqual([100, 200, 300, 400, 500, 600, 700, 737]);
     expect(out.pages.at(-1)?.nextToken).toBeUndefined();
     expect(out.summary).toMatchObject({
       pages: 8,
