@@ -17,7 +17,11 @@ const flows = flowResults(client, { FirewallArn, FlowOperationId, AvailabilityZo
 // One row per (subnet, port): flows, packets, bytes (exact uint64), age min/max/mean, null counts.
 const grouped = groupBy({ keys: ['source/24,64', 'destinationPort'] });
 // The transform knows its columns; the Arrow writer needs them to write rows instead of flows.
-await pipeline(flows, grouped, toArrow({ columns: grouped.columns }), createWriteStream(out));
+const arrow = toArrow({
+  columns: grouped.columns,
+  metadata: () => ({ 'nfw_flows.status': flows.summary().status ?? 'UNKNOWN' }),
+});
+await pipeline(flows, grouped, arrow, createWriteStream(out));
 
 const summary = flows.summary();
 console.error(

@@ -223,6 +223,7 @@ describe('samples/group-by-subnet.ts', () => {
     const r = await runSample('group-by-subnet.ts', [ARN, OP, AZ, out]);
     expect(r.code, r.stderr).toBe(0);
     const table = tableFromIPC(readFileSync(out));
+    expect(table.schema.metadata.get('nfw_flows.status')).toBe('COMPLETED');
     expect(table.schema.fields.map((f) => f.name).slice(0, 5)).toEqual([
       'source_address',
       'source_ip_version',
