@@ -50,10 +50,15 @@ export default defineScenario({
       },
     },
   ],
+  findings: [
+    'Measured at load 5 (2026-11-23 19:55 UTC, 200 pages): the SDK paginator alone took 1.08-1.11x the ideal pages x 50 ms (about 4-5 ms a request beyond the 50 ms: SDK middleware, signing, HTTP on loopback, the emulator generating the page), and the library 1.006-1.009x the paginator: the work on a page does hide behind the next request. What is left over the ideal is the per-request cost of the SDK itself, which no consumer can hide because each request needs the previous NextToken.',
+  ],
   targets: [
     {
       target: `${LIBRARY}: total time <= 1.05x pages x ${LATENCY_MS} ms`,
       max: 1.05,
+      whenMissed:
+        'the SDK paginator alone is already above 1.05x of the ideal (see Findings); compare library / paginator in the measured column',
       measure(stats) {
         const library = stats(LIBRARY);
         const floor = stats(FLOOR);

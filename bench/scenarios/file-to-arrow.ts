@@ -5,13 +5,25 @@ import { defineScenario } from '../scenario.js';
 import { duckConnection, duckCount, duckJsonToParquet, streamJsonCount } from './support/peers.js';
 import { loadPlainScript } from './support/plain-script.js';
 import { fasterAndLighter, peakRss, timeRatio } from './support/targets.js';
-import { cliCaptureFile, fileSize, removeQuietly, runCli, scratchPath } from './support/tools.js';
+import {
+  cliCaptureFile,
+  fileSize,
+  removeQuietly,
+  runCli,
+  runLibraryProcess,
+  scratchPath,
+} from './support/tools.js';
 
 const JSON_PARSE = 'JSON.parse of the whole file (floor)';
 const LIBRARY = 'nfw-flows library: flowResultsFromFile -> toArrow -> file';
 const CLI = 'nfw-flows CLI: export --input F --out X.arrow';
+const SCRIPT = 'nfw-flows library as a node script on dist (the same pipeline)';
 const DUCKDB = 'DuckDB read_json -> Parquet';
 const PLAIN = 'plain script: JSON.parse + ipaddr.js + tableFromJSON + tableToIPC';
+
+const SLOWER =
+  'see Findings: per-flow CPU in the scanner, the address memo and the batch writer, plus file reads not overlapped with parsing';
+const HEAVIER = 'see Findings: Arrow batches of 65,536 rows (about 100 MiB of ArrayBuffers at peak)';
 
 /** Reads the AWS CLI's merged output whole, as a script would (the time floor for any converter). */
 function parseWhole(file: string): { Flows: unknown[]; FirewallArn: string; FlowOperationId: string } {
@@ -21,7 +33,7 @@ function parseWhole(file: string): { Flows: unknown[]; FirewallArn: string; Flow
 export default defineScenario({
   name: 'file-to-arrow',
   description:
-    "A saved capture in the AWS CLI's merged pretty format (`aws network-firewall list-flow-operation-results`: one object, metadata after Flows; fixtures generator seed 7, about 418 bytes a flow) converted to an Arrow IPC file, beside the floor (`JSON.parse` of the whole file), stream-json alone (packed options, only reading the flows), DuckDB `read_json` -> Parquet (@duckdb/node-api, in process), and the plain script (`JSON.parse` + ipaddr.js + `tableFromJSON` + `tableToIPC`). The CLI case is a separate `node` process measured from outside (GNU time: wall, CPU, peak RSS, Node start-up included).",
+    "A saved capture in the AWS CLI's merged pretty format (`aws network-firewall list-flow-operation-results`: one object, metadata after Flows; fixtures generator seed 7, about 418 bytes a flow) converted to an Arrow IPC file, beside the floor (`JSON.parse` of the whole file), stream-json alone (packed options, only reading the flows), DuckDB `read_json` -> Parquet (@duckdb/node-api, in process), and the plain script (`JSON.parse` + ipaddr.js + `tableFromJSON` + `tableToIPC`). In-process cases run in the benchmark child (tsx and the TypeScript sources loaded: about 34 MiB more RSS than plain `node` on dist), so the peak RSS target is judged on the same pipeline run as a plain `node` script on the built packages; that case and the CLI are separate processes measured from outside (GNU time: wall, CPU, peak RSS, Node start-up included).",
   defaultSize: 1_000_000,
   unit: 'flow',
   cases: [
@@ -53,6 +65,20 @@ export default defineScenario({
           const bytes = fileSize(out);
           removeQuietly(out);
           return { check: `${emitted}`, detail: `${(bytes / 2 ** 20).toFixed(0)} MiB Arrow` };
+        };
+      },
+    },
+    {
+      name: SCRIPT,
+      baseline: JSON_PARSE,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath('script.arrow');
+        return async () => {
+          const { emitted, ...measured } = await runLibraryProcess(['file', file, out]);
+          const bytes = fileSize(out);
+          removeQuietly(out);
+          return { ...measured, check: `${emitted}:${bytes}`, detail: 'separate process' };
         };
       },
     },
@@ -106,11 +132,16 @@ export default defineScenario({
       },
     },
   ],
+  findings: [
+    'CPU profile of the library pipeline (`node --cpu-prof bench/scenarios/support/library-export.mjs file <1M-flow file> out.arrow`, built tree of 2026-11-23 20:05 UTC, 4.2 s of samples): `FlowsScanner.#fast` (core/src/source/flows-scanner.ts: JSON.parse of flow spans) 29%, `FlowWriter.append` (core/src/serialize/flow-batch-writer.ts) 12%, idle 11%, the address memo closure of `createFlowNormalizer` (core/src/normalize/normalize-flow.ts `addressMemo`: a Map lookup hashes every fresh AddressDefinition string) 10%, `Buffer.toString` of spans 8%, GC 6%.',
+    'The 11% idle is I/O not overlapped with parsing: `openPath` in core/src/source/flow-results-from-file.ts reads into one reused 1 MiB buffer, so the read of chunk k+1 starts only after chunk k was parsed. A second buffer (read-ahead of one chunk) would hide it.',
+    'Peak RSS: a plain `node` process importing the built core is 86 MiB before any work; the rest is the Arrow batch. With the default batchSize of 65,536 rows (core/src/serialize/batch-builder.ts DEFAULT_BATCH_SIZE) `process.memoryUsage().arrayBuffers` peaks at about 100 MiB: `FlowWriter` hands its column buffers to the IPC writer uncopied and allocates fresh ones for every batch, and the dead batches wait for a major GC (the same with output to /dev/null, so not write-queue buildup). Measured with `toArrow({ batchSize })`: 65,536 rows 229 MB, 16,384 rows 187 MB, 8,192 rows 181 MB peak RSS, wall time unchanged (4.0-4.1 s). Lowering the default batch size (or reusing the column buffers once the writer is done with them) meets the 200 MB target.',
+  ],
   targets: [
-    timeRatio(LIBRARY, JSON_PARSE, 1.5),
-    peakRss(LIBRARY, 200),
-    timeRatio(CLI, JSON_PARSE, 1.5),
-    peakRss(CLI, 200),
+    timeRatio(LIBRARY, JSON_PARSE, 1.5, SLOWER),
+    peakRss(SCRIPT, 200, HEAVIER),
+    timeRatio(CLI, JSON_PARSE, 1.5, SLOWER),
+    peakRss(CLI, 200, HEAVIER),
     fasterAndLighter(LIBRARY, DUCKDB),
     fasterAndLighter(LIBRARY, PLAIN),
   ],

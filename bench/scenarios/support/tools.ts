@@ -32,8 +32,10 @@ export function scratchPath(name: string): string {
   return path.join(CACHE_DIR, `${process.pid}-${name}`);
 }
 
+/** Removes an output and what the CLI keeps beside it (status file, interrupted-export directory). */
 export function removeQuietly(file: string): void {
-  rmSync(file, { force: true, recursive: true });
+  for (const p of [file, `${file}.nfw-status.json`, `${file}.nfw-partial`])
+    rmSync(p, { force: true, recursive: true });
 }
 
 export function fileSize(file: string): number {
@@ -106,6 +108,19 @@ export async function timedProcess(
   const [user, system, rss] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
   removeQuietly(report);
   return { ms, cpuMs: (user! + system!) * 1000, maxRssKiB: rss!, stdout };
+}
+
+const LIBRARY_SCRIPT = fileURLToPath(new URL('./library-export.mjs', import.meta.url));
+
+/** The library pipeline in a plain `node` process on the built packages (support/library-export.mjs). */
+export async function runLibraryProcess(
+  args: readonly string[],
+): Promise<{ ms: number; cpuMs?: number; maxRssKiB?: number; emitted: number }> {
+  if (!existsSync(path.join(REPO, 'packages/core/dist/index.js'))) {
+    throw new Error('packages/core/dist is missing: run `pnpm build` (pnpm bench does) first');
+  }
+  const { stdout, ...measured } = await timedProcess(process.execPath, [LIBRARY_SCRIPT, ...args]);
+  return { ...measured, emitted: Number(stdout.trim()) };
 }
 
 /** `nfw-flows ...` as a user runs it: the built bin (run `pnpm build` first; `pnpm bench` does). */
