@@ -116,8 +116,9 @@ try {
       '--flow-operation-id',
       operationId,
       ...endpoint,
+      // IPv4 sources rolled up to /24 and IPv6 sources to /64 (a bare /24 would leave IPv6 hosts as /128).
       '--key',
-      'source/24',
+      'source/24,64',
       '-n',
       '10',
     ]),
@@ -132,7 +133,9 @@ Done. Open the files in a notebook:
   df = pl.read_parquet("demo-out/flows.parquet")
   duckdb.sql("SELECT source_address, sum(byte_count) AS bytes FROM 'demo-out/flows.parquet' GROUP BY 1 ORDER BY 2 DESC LIMIT 10").show()
 
-  # The export's status is in the schema metadata: nfw_flows.status (COMPLETED, COMPLETED_WITH_ERRORS)
+  # Is the export complete? Every output has a status file beside it (any format), and Arrow and Parquet
+  # files also carry nfw_flows.status (COMPLETED, COMPLETED_WITH_ERRORS) in their schema metadata.
+  import json; json.load(open("demo-out/flows.parquet.nfw-status.json"))["complete"]
   pyarrow.parquet.read_schema("demo-out/flows.parquet").metadata
 
 Against AWS, drop --endpoint-url and use your usual credentials (AWS_PROFILE / --profile, AWS_REGION / --region).

@@ -223,6 +223,21 @@ export function collect(value: string, previous: string[] | undefined): string[]
 }
 
 /** Comma-separated lists, also accepted repeated: `--group-by a,b --group-by c`. */
+/**
+ * `--group-by` keys: comma-separated, where a bare number after an address key with a prefix is that
+ * key's IPv6 prefix (`source/24,64,destinationPort` -> `source/24,64`, `destinationPort`), as `--key`
+ * and `--mask` write it. No key name is a number, so this is unambiguous.
+ */
+export function splitKeys(values: string[] | undefined): string[] {
+  const keys: string[] = [];
+  for (const part of splitList(values)) {
+    const last = keys.length - 1;
+    if (/^\d{1,3}$/.test(part) && last >= 0 && /\/\d{1,3}$/.test(keys[last]!)) keys[last] += `,${part}`;
+    else keys.push(part);
+  }
+  return keys;
+}
+
 export function splitList(values: string[] | undefined): string[] {
   return (values ?? [])
     .flatMap((v) => v.split(','))

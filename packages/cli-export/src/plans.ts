@@ -96,7 +96,7 @@ export function readOptions(flags: Flags): ApiReadOptions {
 }
 
 function aggregate(flags: Flags): Aggregate | null {
-  const groupKeys = o.splitList(list(flags, 'groupBy'));
+  const groupKeys = o.splitKeys(list(flags, 'groupBy'));
   const top = str(flags, 'top');
   const mask = parseMask(str(flags, 'mask'));
   if (groupKeys.length > 0 && top !== undefined)

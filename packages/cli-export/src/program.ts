@@ -71,14 +71,14 @@ function outputFlags(cmd: Command): Command {
     .option('--concurrency <n>', 'operations exported at once', '4')
     .option(
       '--group-by <keys>',
-      'export aggregated rows grouped by keys, e.g. source/24,destinationPort',
+      'export aggregated rows grouped by keys, e.g. source/24,64,destinationPort (sources rolled up to IPv4 /24 and IPv6 /64, then port)',
       collect,
     )
     .option('--top <n>', 'export the top N talkers instead of raw flows')
     .option('--by <metric>', 'ranking metric for --top: bytes, packets or flows', 'bytes')
     .option(
       '--key <key>',
-      'key for --top: source, destination, ip, pair, sourcePort, destinationPort, protocol (with /prefix)',
+      'key for --top: source, destination, ip, pair, sourcePort, destinationPort or protocol; addresses roll up with /prefix, e.g. source/24,64 (IPv4 /24, IPv6 /64)',
       'source',
     )
     .option('--mask <prefix>', 'roll addresses up to this prefix, e.g. 24 or 24,64')
@@ -102,7 +102,7 @@ export function buildProgram(action: Action): Command {
           `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --destination-port 443 --out flows.parquet`,
           `nfw-flows operations --firewall-arn ${ARN} --availability-zone us-east-1a`,
           `nfw-flows export --firewall-arn ${ARN} --flow-operation-id ${OP} --availability-zone us-east-1a --out flows.arrow`,
-          `nfw-flows top --input saved-results.json --key source/24 -n 10`,
+          `nfw-flows top --input results.json --key source/24,64 -n 10`,
         ],
       )}`,
     );
@@ -125,7 +125,8 @@ export function buildProgram(action: Action): Command {
         `nfw-flows export --firewall-arn ${ARN} --flow-operation-id ${OP} --availability-zone us-east-1a --out - --format ndjson | jq .`,
         `nfw-flows export --firewall-arn ${ARN} --all-operations --availability-zone us-east-1a --availability-zone us-east-1b --partitioned --out flows/`,
         `nfw-flows export --input results.json --out flows.csv --rejects rejects.ndjson`,
-        `nfw-flows export --input results.json --group-by source/24,destinationPort --out by-subnet.parquet`,
+        `nfw-flows export --input results.json --group-by source/24,64,destinationPort --out by-subnet.parquet`,
+        `nfw-flows export --input results.json --top 100 --by packets --key destination/24,64 --out top-destinations.csv`,
         `nfw-flows export ... --out flows.parquet --resume   # continue after a failure or Ctrl-C`,
       ]),
     )
@@ -184,7 +185,10 @@ export function buildProgram(action: Action): Command {
 
   const topCmd = new Command('top')
     .description('print the top talkers of a flow operation (or a saved response) as a table')
-    .option('--input <file>', 'read a saved response instead of the API; - for stdin');
+    .option(
+      '--input <file>',
+      'read a saved ListFlowOperationResults response (e.g. the AWS CLI output) instead of the API; - for stdin',
+    );
   apiFlags(topCmd, { operations: true });
   awsFlags(topCmd);
   pagingFlags(topCmd);
@@ -193,7 +197,7 @@ export function buildProgram(action: Action): Command {
     .option('--by <metric>', 'bytes, packets or flows', 'bytes')
     .option(
       '--key <key>',
-      'source, destination, ip, pair, sourcePort, destinationPort, protocol (with /prefix)',
+      'source, destination, ip, pair, sourcePort, destinationPort or protocol; addresses roll up with /prefix, e.g. source/24,64 (IPv4 /24, IPv6 /64)',
       'source',
     )
     .option('--mask <prefix>', 'roll addresses up to this prefix, e.g. 24 or 24,64')
@@ -203,9 +207,10 @@ export function buildProgram(action: Action): Command {
     .addHelpText(
       'after',
       examples([
-        `nfw-flows top --firewall-arn ${ARN} --flow-operation-id ${OP} --availability-zone us-east-1a`,
-        'nfw-flows top --input flows.json --key destination/24 --by packets -n 20',
-        'nfw-flows top --input flows.json --key destinationPort --json',
+        `nfw-flows top --firewall-arn ${ARN} --flow-operation-id ${OP} --availability-zone us-east-1a --key source/24,64`,
+        'nfw-flows top --input results.json --key destination/24,64 --by packets -n 20',
+        'nfw-flows top --input results.json --key pair --by flows',
+        'nfw-flows top --input results.json --key destinationPort --json',
       ]),
     )
     .action(async (flags: Record<string, unknown>) => action('top', flags));

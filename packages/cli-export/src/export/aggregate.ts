@@ -43,8 +43,8 @@ function rethrow(flag: string, value: unknown, error: unknown): never {
       value,
       error.message,
       flag === '--group-by'
-        ? 'keys: source, destination, ip, sourcePort, destinationPort, protocol, availabilityZone..., with /prefix for addresses, e.g. source/24,destinationPort'
-        : 'keys: source, destination, ip, pair, sourcePort, destinationPort, protocol, e.g. source/24',
+        ? 'keys: source, destination, ip, sourcePort, destinationPort, protocol, availabilityZone..., with /prefix for addresses, e.g. source/24,64,destinationPort'
+        : 'keys: source, destination, ip, pair, sourcePort, destinationPort, protocol, e.g. source/24,64',
     );
   }
   throw error;
