@@ -34,7 +34,9 @@ describe('bench smoke', () => {
           const seen: string[] = [];
           const { value, text } = target.measure((name) => {
             seen.push(name);
-            return { items: 200, ms: 10, cpuMs: 10, maxRssMiB: 50 };
+            // Plausible medians: the case's own item count at the default size, time growing with it.
+            const items = scenario.cases.find((c) => c.name === name)?.items?.(scenario.defaultSize) ?? 200;
+            return { items, ms: 10 + items / 1000, cpuMs: 10 + items / 1000, maxRssMiB: 50 };
           });
           expect(Number.isFinite(value)).toBe(true);
           expect(text).not.toBe('');

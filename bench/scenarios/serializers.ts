@@ -50,6 +50,10 @@ export default defineScenario({
     'The serializers alone on normalized records already in memory (fixtures generator, seed 7, built before timing: see "input heap"), written to a byte-counting sink: toArrow (IPC file) and toParquet with zstd (the default) and snappy. Beside them, the size of the Parquet file DuckDB writes from the same flows (`read_json` of the AWS CLI file -> `COPY ... (FORMAT parquet)`, plain VARCHAR/BIGINT columns as read_json infers them) with its default snappy and with zstd.',
   defaultSize: 1_000_000,
   unit: 'record',
+  findings: [
+    'File sizes at 1M flows (run of 2026-11-23 20:20 UTC): toParquet zstd 19.7 MiB and snappy 26.8 MiB against DuckDB 15.9 MiB (zstd) and 21.8 MiB (snappy). Ours are about 24% larger because schema v1 has 21 columns (canonical address text plus IP version and prefix length, port ranges as from/to, protocol number and name, all six provenance columns) against the 10 plain columns DuckDB writes from `read_json`; only the sizes compare, DuckDB times include reading the JSON.',
+    'toParquet costs about 3x toArrow (4.0 s against 1.3 s for 1M records): the batch writer builds Arrow, then parquet-wasm re-encodes and compresses it (CPU 6.4 s against 4.0 s wall: compression work runs beside the main thread).',
+  ],
   cases: [
     {
       name: 'toArrow (IPC file)',
