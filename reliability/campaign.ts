@@ -479,10 +479,25 @@ async function runCliScenario(
       const files = listFiles(dir);
       const finished = run.exitCode === 0 || run.exitCode === 3;
       if (!finished) {
-        if (files.includes('flows.ndjson'))
-          violations.push(
-            `a file under the final name after ${run.killed ? 'SIGKILL' : `exit ${run.exitCode}`}`,
-          );
+        if (run.killed) {
+          // The data file's rename is the commit point: after a kill, a file under the final name
+          // must be the complete data (its status file, if any, saying what the exit would have).
+          if (files.includes('flows.ndjson')) {
+            const text = readFileSync(out, 'utf8');
+            const rows = text === '' ? [] : text.split(/(?<=\n)/);
+            const { lost, duplicated } = compareRows(expectedLines(op, expectedOutcome(s)), rows);
+            if (lost + duplicated > 0)
+              violations.push(
+                `an incomplete file under the final name after SIGKILL (${lost} lost, ${duplicated} duplicated)`,
+              );
+            if (files.includes(STATUS_FILE)) {
+              const code = s.faults.includes('completedWithErrors') ? 3 : 0;
+              violations.push(...statusFileViolations(path.join(dir, STATUS_FILE), code, s.faults));
+            }
+          } else if (files.includes(STATUS_FILE))
+            violations.push('a status file without its data after SIGKILL');
+        } else if (files.includes('flows.ndjson') || files.includes(STATUS_FILE))
+          violations.push(`a file under the final name after exit ${run.exitCode}`);
         if (!run.killed) {
           const lines = run.stderr
             .trim()
@@ -503,8 +518,9 @@ async function runCliScenario(
         violations.push('exit 3 without COMPLETED_WITH_ERRORS');
       if (run.exitCode === 0 && s.faults.includes('completedWithErrors'))
         violations.push('exit 0 for COMPLETED_WITH_ERRORS (expected 3)');
-      const leftovers = files.filter((f) => f !== 'flows.ndjson');
+      const leftovers = files.filter((f) => f !== 'flows.ndjson' && f !== STATUS_FILE);
       if (leftovers.length > 0) violations.push(`files left after success: ${leftovers.join(', ')}`);
+      violations.push(...statusFileViolations(path.join(dir, STATUS_FILE), run.exitCode, s.faults));
       if (!files.includes('flows.ndjson')) {
         violations.push(`exit ${run.exitCode} but no output file`);
         return { outcome: 'complete', written: [], attempts, kills, violations };
@@ -588,4 +604,23 @@ export function summarize(results: readonly RunResult[]): SummaryRow[] {
   const total = row('total', results);
   rows.push({ ...total, injected: total.injected + statusAll });
   return rows;
+}
+
+/** The CLI's status file beside the output (`<out>.nfw-status.json`). */
+const STATUS_FILE = 'flows.ndjson.nfw-status.json';
+
+/** The status file must exist after success and say what the exit code says: complete exactly on exit 0. */
+function statusFileViolations(file: string, exitCode: number | null, faults: readonly string[]): string[] {
+  let status: { complete?: unknown; status?: unknown };
+  try {
+    status = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return [`no readable status file after exit ${exitCode}: ${(error as Error).message}`];
+  }
+  const out: string[] = [];
+  if (status.complete !== (exitCode === 0))
+    out.push(`status file complete=${status.complete} on exit ${exitCode}`);
+  const expected = faults.includes('completedWithErrors') ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED';
+  if (status.status !== expected) out.push(`status file says ${status.status}, expected ${expected}`);
+  return out;
 }

@@ -1,8 +1,10 @@
 /**
  * Exit codes (contract) and the one-line description of any error the CLI can meet.
- * 0 done; 1 failed; 2 usage error; 3 done but the data is incomplete; 130/143 interrupted (as the AWS CLI).
+ * 0 done; 1 failed; 2 usage error; 3 done but the data is incomplete; 130/143 interrupted (as the AWS CLI);
+ * 141 the reader of stdout went away (128 + SIGPIPE, what coreutils report; printed silently).
  */
 import { isNfwError } from '@nfw-flows/core';
+import { WriteError } from './output/write-error.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT_OK = 0;
@@ -11,6 +13,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_INCOMPLETE = 3;
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
+/** stdout closed by its reader (EPIPE): 128 + SIGPIPE, so `set -o pipefail` sees a cut-short export. */
+export const EXIT_EPIPE = 141;
 
 /** Raised when the user interrupted the run (Ctrl-C, SIGTERM). */
 export class Interrupted extends Error {
@@ -61,6 +65,7 @@ function isRegionMissing(error: unknown): boolean {
 
 export function describeError(error: unknown): Described {
   if (error instanceof UsageError) return { exitCode: EXIT_USAGE, line: error.line() };
+  if (error instanceof WriteError) return { exitCode: EXIT_FAILED, line: error.message };
   if (error instanceof Interrupted) {
     return { exitCode: error.signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT, line: error.message };
   }

@@ -8,7 +8,7 @@ import { runCapture } from './commands/capture.js';
 import { type RunContext, runExport } from './commands/export.js';
 import { runOperations } from './commands/operations.js';
 import { runTop } from './commands/top.js';
-import { describeError, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, Interrupted } from './exit.js';
+import { describeError, EXIT_EPIPE, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, Interrupted } from './exit.js';
 import { removePendingTemporaries } from './output/atomic-file.js';
 import { exportPlan } from './plans.js';
 import { buildProgram } from './program.js';
@@ -49,6 +49,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       epipe = true;
       controller.abort(error);
     }
+  };
+  // Late EPIPEs (writes still queued when the command ends) must not crash with a stack trace.
+  const ignoreLateEpipe = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
   };
   if (options.handleSignals) {
     process.on('SIGINT', onSignal);
@@ -92,7 +96,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       return EXIT_USAGE;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return epipe ? EXIT_EPIPE : exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (
@@ -107,7 +111,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       );
       return EXIT_USAGE;
     }
-    if (epipe || (isEpipe(error) && !interrupted)) return EXIT_OK;
+    // The reader went away (`| head`): quiet like coreutils, but not a success (issue 9).
+    if (epipe || (isEpipe(error) && !interrupted)) return EXIT_EPIPE;
     const described = interrupted ? describeError(new Interrupted(interrupted)) : describeError(error);
     stderr.write(`nfw-flows: ${described.line}\n`);
     if (process.env.NFW_FLOWS_DEBUG && error instanceof Error && error.stack)
@@ -115,6 +120,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return described.exitCode;
   } finally {
     stdout.off('error', onStdoutError);
+    if (epipe) stdout.on('error', ignoreLateEpipe);
     if (options.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -3,11 +3,11 @@
  * serializer -> atomic file, partition directory or stdout. API exports to files go through the
  * resumable spool (see output/spool.ts and output/checkpoint.ts).
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { isNfwError } from '@nfw-flows/core';
+import { type FlowOperationStatus, isNfwError } from '@nfw-flows/core';
 import { type ClientFlags, createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { Aggregate } from '../export/aggregate.js';
@@ -32,10 +32,11 @@ import {
   writeStreamOutput,
 } from '../export/write-output.js';
 import type { OutputFormat } from '../options.js';
-import { AtomicDirectory, AtomicFile } from '../output/atomic-file.js';
+import { AtomicDirectory, AtomicFile, sweepStaleTemporaries } from '../output/atomic-file.js';
 import {
   CHECKPOINT_VERSION,
   type Checkpoint,
+  checkpointPath,
   createPartialDirectory,
   type ExportIdentity,
   emptyProgress,
@@ -44,11 +45,14 @@ import {
   partialDirectory,
   readCheckpoint,
   removePartialDirectory,
+  type StagedOutput,
   sameIdentity,
   writeCheckpoint,
 } from '../output/checkpoint.js';
+import { crashPoint } from '../output/crash-point.js';
 import { readableFromBatches, readSpool } from '../output/spool.js';
 import {
+  type ExportStatus,
   exportStatus,
   type OperationStatus,
   PARTITIONED_STATUS_FILE,
@@ -112,6 +116,12 @@ export async function runExport(
   const totals: Totals = newTotals();
   const update = () => progress.update(totals);
   let bytes: number | null = null;
+  // Temporaries of killed runs (their exit hook never ran); never those of a live process.
+  const sweep = () => {
+    if (plan.out !== '-') sweepStaleTemporaries(plan.out);
+    if (plan.rejects) sweepStaleTemporaries(plan.rejects);
+  };
+  sweep();
   try {
     const c = plan.source.kind === 'api' ? (client ?? createClient(plan.clientFlags)) : null;
     if (plan.source.kind === 'api' && plan.out !== '-')
@@ -120,6 +130,7 @@ export async function runExport(
   } finally {
     progress.stop();
   }
+  sweep();
   const { status, message } = overallStatus(totals);
   if (!plan.quiet) {
     const target = plan.out === '-' ? 'stdout' : path.relative(process.cwd(), plan.out) || plan.out;
@@ -284,7 +295,13 @@ async function exportApiToFile(
   const partial = partialDirectory(plan.out);
   let checkpoint: Checkpoint | null = null;
   if (existsSync(partial)) {
-    if (plan.resume) {
+    if (plan.resume && !existsSync(checkpointPath(partial))) {
+      // Killed before its first checkpoint: nothing was committed, so start over.
+      progress.log(
+        `nfw-flows: ${partial} has no checkpoint (interrupted before the first page was saved); starting from the beginning`,
+      );
+      removePartialDirectory(partial);
+    } else if (plan.resume) {
       checkpoint = readCheckpoint(partial);
       if (checkpoint === null)
         throw new UsageError(
@@ -303,6 +320,14 @@ async function exportApiToFile(
         'pass --resume to continue it, or --force to discard it',
       );
     }
+  } else if (plan.resume && existsSync(plan.out)) {
+    // Killed after the cleanup, before exiting: the export is done; report its recorded outcome.
+    const finished = finishedExport(plan, source);
+    if (finished === null)
+      throw new UsageError('--out', plan.out, 'already exists', 'pass --force to overwrite it');
+    progress.log(`nfw-flows: ${plan.out} is already complete (see its status file); nothing to resume`);
+    totalsFromStatus(totals, finished);
+    return finished.bytes;
   } else if (plan.resume) {
     progress.log(`nfw-flows: nothing to resume for ${plan.out}; starting from the beginning`);
   }
@@ -431,8 +456,22 @@ async function exportApiToFile(
       pages: p.pages,
     };
   });
+  const record = (output: StagedOutput) => {
+    cp.output = output;
+    cp.updatedAt = new Date().toISOString();
+    writeCheckpoint(partial, cp);
+  };
   let bytes = 0;
-  if (plan.partitioned) {
+  const committed = cp.output !== undefined && isCommitted(plan, cp.output);
+  if (committed) {
+    // Killed after the commit point: the data under the final name is this export's; finish up.
+    bytes = cp.output!.bytes;
+    if (!plan.partitioned) {
+      const status = new AtomicFile(statusFilePath(plan.out, false), { force: true });
+      status.writeText(cp.output!.status);
+      status.commit();
+    }
+  } else if (plan.partitioned) {
     const temp = path.join(partial, 'out');
     rmSync(temp, { recursive: true, force: true });
     const dir = new AtomicDirectory(plan.out, temp, { force: plan.force });
@@ -469,11 +508,12 @@ async function exportApiToFile(
         };
       }
       // Published with the partitions, in the same rename.
-      writeFileSync(
-        path.join(temp, PARTITIONED_STATUS_FILE),
-        statusText(exportStatus(statusFields(plan, totals, operations), plan.out, bytes)),
-      );
+      const text = statusText(exportStatus(statusFields(plan, totals, operations), plan.out, bytes));
+      writeFileSync(path.join(temp, PARTITIONED_STATUS_FILE), text);
+      record({ bytes, status: text });
+      crashPoint('before-commit');
       dir.commit();
+      crashPoint('after-data');
     } catch (error) {
       dir.discard();
       throw error;
@@ -486,16 +526,74 @@ async function exportApiToFile(
     bytes = await writeFileOutput(readableFromBatches(all()), plan.out, plan.force, {
       ...options,
       status: () => statusFields(plan, totals, operations),
+      staged: (size, status) => record({ bytes: size, status: status === null ? '' : statusText(status) }),
     });
   }
   if (plan.rejects) {
-    await concatenateFiles(
-      jobs.map((_, i) => files(i).rejects),
-      plan.rejects,
-      plan.force,
-      ctx.signal,
-    );
+    const parts = jobs.map((_, i) => files(i).rejects);
+    // After a kill past the commit point the rejects may already be in place: the same bytes are ours.
+    if (!(committed && existsSync(plan.rejects) && sameContent(parts, plan.rejects)))
+      await concatenateFiles(parts, plan.rejects, plan.force || committed, ctx.signal);
+    crashPoint('after-rejects');
   }
-  removePartialDirectory(partial);
+  removePartialDirectory(partial, () => crashPoint('after-partial-rename'));
+  crashPoint('after-cleanup');
   return bytes;
+}
+
+/** The target holds what this checkpoint staged: the commit rename happened. */
+function isCommitted(plan: ExportPlan, output: StagedOutput): boolean {
+  try {
+    if (plan.partitioned) return readFileSync(statusFilePath(plan.out, true), 'utf8') === output.status;
+    const st = statSync(plan.out);
+    return st.isFile() && st.size === output.bytes;
+  } catch {
+    return false;
+  }
+}
+
+function sameContent(parts: string[], target: string): boolean {
+  return Buffer.concat(parts.map((p) => readFileSync(p))).equals(readFileSync(target));
+}
+
+/**
+ * The status file of a finished export of the same plan beside (or inside) `plan.out`, consistent
+ * with the data (same size), or null.
+ */
+function finishedExport(plan: ExportPlan, source: ApiSource): ExportStatus | null {
+  try {
+    const status = JSON.parse(
+      readFileSync(statusFilePath(plan.out, plan.partitioned), 'utf8'),
+    ) as ExportStatus;
+    const st = statSync(plan.out);
+    const aggregate = plan.aggregate === null ? null : plan.aggregate.kind === 'group' ? 'group-by' : 'top';
+    const ids = (list: readonly { flowOperationId?: string; flow_operation_id?: string }[]) =>
+      list.map((j) => j.flowOperationId ?? j.flow_operation_id).join(',');
+    const same =
+      status.file === path.basename(plan.out) &&
+      status.format === plan.format &&
+      status.partitioned === plan.partitioned &&
+      status.source === 'api' &&
+      status.aggregate === aggregate &&
+      (plan.partitioned ? st.isDirectory() : st.isFile() && st.size === status.bytes) &&
+      (source.jobs === null || ids(source.jobs) === ids(status.operations ?? []));
+    return same ? status : null;
+  } catch {
+    return null;
+  }
+}
+
+function totalsFromStatus(totals: Totals, status: ExportStatus): void {
+  totals.flows = status.flows;
+  totals.rejected = status.rejected;
+  totals.pages = status.pages;
+  const operations = status.operations ?? [];
+  totals.jobs = totals.jobsDone = operations.length;
+  for (const op of operations)
+    totals.statuses.set(op.flow_operation_id, {
+      status: op.status as FlowOperationStatus | null,
+      message: op.status_message,
+    });
+  if (operations.length === 0)
+    totals.statuses.set('', { status: status.status as FlowOperationStatus, message: status.status_message });
 }

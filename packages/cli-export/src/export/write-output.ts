@@ -8,7 +8,15 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import { AtomicFile } from '../output/atomic-file.js';
-import { exportStatus, type StatusFields, statusFilePath, statusText } from '../output/status-file.js';
+import { crashPoint } from '../output/crash-point.js';
+import {
+  type ExportStatus,
+  exportStatus,
+  type StatusFields,
+  statusFilePath,
+  statusText,
+} from '../output/status-file.js';
+import { asWriteError } from '../output/write-error.js';
 import { type Aggregate, aggregateTransform } from './aggregate.js';
 import { type ParquetCompression, serializer } from './serializer.js';
 
@@ -20,6 +28,12 @@ export interface WriteOptions {
   signal: AbortSignal;
   /** File outputs: the status file's fields, asked for once the data is written (counts are final). */
   status?: () => StatusFields;
+  /**
+   * Called once data and status are staged (flushed, final mode) and before the data is renamed into
+   * place: the resumable export records them in its checkpoint, so a resume after a kill past the
+   * commit point can tell the file is its own and finish the cleanup.
+   */
+  staged?: (bytes: number, status: ExportStatus | null) => void;
 }
 
 function stages(options: WriteOptions): Transform[] {
@@ -42,8 +56,10 @@ function stages(options: WriteOptions): Transform[] {
 
 /**
  * Write records into `target` atomically, with its status file (status-file.ts) when `options.status` is
- * given; returns the file size. The data is published first and its status file right after, so a
- * crash between the two leaves data without a status (unknown), never a stale status beside new data.
+ * given; returns the file size. Order: data and status staged beside their targets (0600, flushed, then
+ * final mode), `staged()`, any old status removed (--force), then the data renamed into place: that
+ * rename is the commit point. The status file follows it. So a kill leaves either no data under the
+ * final name, or the complete data (with its status, or without it: unknown, never a stale one).
  */
 export async function writeFileOutput(
   records: Readable,
@@ -51,25 +67,33 @@ export async function writeFileOutput(
   force: boolean,
   options: WriteOptions,
 ): Promise<number> {
-  const file = new AtomicFile(target, { force });
+  let file: AtomicFile | null = null;
   let status: AtomicFile | null = null;
   try {
+    file = new AtomicFile(target, { force });
     await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
     const bytes = file.size();
+    let record: ExportStatus | null = null;
     if (options.status) {
-      const statusPath = statusFilePath(target, false);
       // The status file belongs to its data file: replaced with it, whatever was there.
-      status = new AtomicFile(statusPath, { force: true });
-      status.writeText(statusText(exportStatus(options.status(), target, bytes)));
-      if (force) rmSync(statusPath, { force: true });
+      record = exportStatus(options.status(), target, bytes);
+      status = new AtomicFile(statusFilePath(target, false), { force: true });
+      status.writeText(statusText(record));
+      status.seal();
     }
+    file.seal();
+    options.staged?.(bytes, record);
+    crashPoint('before-commit');
+    if (force && status) rmSync(statusFilePath(target, false), { force: true });
     file.commit();
+    crashPoint('after-data');
     status?.commit();
+    crashPoint('after-status');
     return bytes;
   } catch (error) {
-    file.discard();
+    file?.discard();
     status?.discard();
-    throw error;
+    throw asWriteError(target, error);
   }
 }
 
@@ -92,7 +116,11 @@ export async function writeStreamOutput(
   out: Writable,
   options: WriteOptions,
 ): Promise<void> {
-  await pipeline([records, ...stages(options), out], { signal: options.signal, end: false });
+  try {
+    await pipeline([records, ...stages(options), out], { signal: options.signal, end: false });
+  } catch (error) {
+    throw asWriteError('stdout', error);
+  }
 }
 
 /** Concatenate line files into one atomic file (the --rejects output). */
@@ -112,7 +140,7 @@ export async function concatenateFiles(
     file.commit();
   } catch (error) {
     file.discard();
-    throw error;
+    throw asWriteError(target, error);
   }
   return statSync(target).size;
 }

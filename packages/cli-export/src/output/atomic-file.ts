@@ -1,17 +1,21 @@
 /**
  * Atomic outputs: data is written under a temporary name beside the target and renamed at the end,
- * so on any failure, Ctrl-C or kill nothing exists under the final name. Temporaries still pending
- * when the process exits (error, signal) are removed by an exit hook.
+ * so on any failure, Ctrl-C or kill nothing exists under the final name. Temporaries are created 0600
+ * (a half-written export is never readable by others) and get their final mode (0666 & ~umask) right
+ * before the rename. Temporaries still pending when the process exits (error, signal) are removed by
+ * an exit hook; those of a SIGKILLed process are swept by the next export (sweepStaleTemporaries).
  */
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   createWriteStream,
   existsSync,
+  fchmodSync,
   fstatSync,
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   unlinkSync,
@@ -38,6 +42,58 @@ export function removePendingTemporaries(): void {
   pending.clear();
 }
 
+/** The mode a plain `open(..., 0o666)` would give: what users expect of a file they asked for. */
+export function defaultFileMode(): number {
+  return 0o666 & ~process.umask();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Remove temporaries a killed export left beside `target`: `.<name>.nfw-tmp-<pid>-<rand>` (and those of
+ * its status file and partial directory) whose process is gone. A live process's temporaries are never
+ * touched; our own pid counts as gone for names we are not tracking (a container restarts at the same pid).
+ * Returns the names removed.
+ */
+export function sweepStaleTemporaries(target: string): string[] {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  const escaped = base.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const pattern = new RegExp(
+    `^\\.${escaped}(?:\\.nfw-status\\.json|\\.nfw-partial)?\\.nfw-tmp-(\\d+)-[0-9a-f]+$`,
+  );
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    const full = path.join(dir, name);
+    if (pending.has(full)) continue;
+    if (pid !== process.pid && isAlive(pid)) continue;
+    try {
+      rmSync(full, { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // Not ours to insist on (permissions): it stays, hidden and named as a temporary.
+    }
+  }
+  return removed;
+}
+
 export function temporaryName(target: string): string {
   return path.join(
     path.dirname(target),
@@ -49,15 +105,18 @@ export class AtomicFile {
   readonly target: string;
   readonly temp: string;
   private readonly force: boolean;
+  private readonly mode: number | undefined;
   private fd: number | null;
   private done = false;
 
+  /** `mode`: the final mode (default 0666 & ~umask); until the commit the temporary is 0600. */
   constructor(target: string, options: { force: boolean; mode?: number }) {
     this.target = target;
     this.force = options.force;
+    this.mode = options.mode;
     this.temp = temporaryName(target);
     track(this.temp);
-    this.fd = openSync(this.temp, 'wx', options.mode ?? 0o644);
+    this.fd = openSync(this.temp, 'wx', 0o600);
   }
 
   /** A write stream on the temporary file; it does not close the descriptor (commit() does, after fsync). */
@@ -78,27 +137,45 @@ export class AtomicFile {
     return fstatSync(this.fd).size;
   }
 
-  /** Flush to disk and move into place. Without force, an existing target is an error (never replaced). */
-  commit(): void {
-    if (this.done) return;
+  /** Final mode, flush to disk and close; the file is then ready to be moved into place. */
+  seal(): void {
     if (this.fd !== null) {
+      fchmodSync(this.fd, this.mode ?? defaultFileMode());
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = null;
     }
+  }
+
+  /** Seal and move into place. Without force, an existing target is an error (never replaced). */
+  commit(): void {
+    if (this.done) return;
+    this.seal();
     publish(this.temp, this.target, this.force, '--out');
     pending.delete(this.temp);
     this.done = true;
   }
 
+  /**
+   * Drop the temporary. Never throws: it runs while another error is on its way out, and a failed
+   * write stream may already have closed the descriptor (EBADF), which must not hide that error.
+   */
   discard(): void {
     if (this.done) return;
     if (this.fd !== null) {
-      closeSync(this.fd);
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
       this.fd = null;
     }
-    rmSync(this.temp, { force: true });
-    pending.delete(this.temp);
+    try {
+      rmSync(this.temp, { force: true });
+      pending.delete(this.temp);
+    } catch {
+      // left for the exit hook
+    }
     this.done = true;
   }
 }

@@ -5,6 +5,8 @@
  * lengths) and the identity of the export, so a resume never mixes two different exports. Never
  * credentials.
  */
+
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -53,11 +55,22 @@ export interface JobProgress {
   statusMessage: string | null;
 }
 
+/**
+ * Recorded once the final output is staged, before it is renamed into place (the commit point): its
+ * size and its status file's text. A resume that finds the target with this size (partitioned: this
+ * status file inside it) knows the commit happened and only finishes the cleanup.
+ */
+export interface StagedOutput {
+  bytes: number;
+  status: string;
+}
+
 export interface Checkpoint {
   version: number;
   identity: ExportIdentity;
   jobs: JobProgress[];
   updatedAt: string;
+  output?: StagedOutput;
 }
 
 export function emptyProgress(): JobProgress {
@@ -85,8 +98,20 @@ export function createPartialDirectory(dir: string): void {
   mkdirSync(dir, { mode: 0o700 });
 }
 
-export function removePartialDirectory(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+/**
+ * Remove the partial directory: renamed aside first (one atomic step, so a kill never leaves a
+ * directory without its checkpoint but with spools), then deleted. A kill between the two leaves a
+ * `.<name>.nfw-partial.nfw-tmp-<pid>-*` directory that the next export sweeps.
+ */
+export function removePartialDirectory(dir: string, afterRename?: () => void): void {
+  if (!existsSync(dir)) return;
+  const aside = path.join(
+    path.dirname(dir),
+    `.${path.basename(dir)}.nfw-tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  renameSync(dir, aside);
+  afterRename?.();
+  rmSync(aside, { recursive: true, force: true });
 }
 
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
