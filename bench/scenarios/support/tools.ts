@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the end-to-end scenarios (file, API, bulk, scaling, serializers): cached input
  * files, peer libraries resolved from packages/core, and child processes timed from the outside
- * (wall, CPU and peak RSS through GNU time, so a CLI process is measured like an in-process case).
+ * (wall, CPU and peak RSS through GNU time /usr/bin/time, so a CLI process is measured like an in-process case).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -68,21 +68,23 @@ const GNU_TIME = '/usr/bin/time';
 
 /**
  * Runs a command to completion and measures it from outside: wall ms (here), and CPU ms and peak RSS
- * from GNU time when installed (else the wall time only). stdout is kept (small outputs only);
- * stderr is kept for the error message. A non-zero exit throws.
+ * from GNU time. stdout is kept (small outputs only); stderr is kept for the error message. A non-zero
+ * exit throws.
  */
 export async function timedProcess(
   command: string,
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<{ ms: number; cpuMs?: number; maxRssKiB?: number; stdout: string }> {
-  const useTime = existsSync(GNU_TIME);
+): Promise<{ ms: number; cpuMs: number; maxRssKiB: number; stdout: string }> {
+  // Without GNU time the peak RSS of the child would silently be the benchmark's own: refuse instead.
+  if (!existsSync(GNU_TIME))
+    throw new Error(`${GNU_TIME} is missing: install GNU time (Debian package "time")`);
   const report = scratchPath(`time-${Math.random().toString(36).slice(2)}.txt`);
-  const argv = useTime ? ['-f', '%U %S %M', '-o', report, command, ...args] : [...args];
+  const argv = ['-f', '%U %S %M', '-o', report, command, ...args];
   const start = process.hrtime.bigint();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
     (resolve, reject) => {
-      const child = spawn(useTime ? GNU_TIME : command, argv, {
+      const child = spawn(GNU_TIME, argv, {
         cwd: options.cwd ?? REPO,
         env: options.env ?? process.env,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +106,6 @@ export async function timedProcess(
     removeQuietly(report);
     throw new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`);
   }
-  if (!useTime) return { ms, stdout };
   const [user, system, rss] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
   removeQuietly(report);
   return { ms, cpuMs: (user! + system!) * 1000, maxRssKiB: rss!, stdout };
