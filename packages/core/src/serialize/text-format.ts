@@ -1,3 +1,4 @@
+import { Transform, type TransformCallback } from 'node:stream';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
 import { type CellValue, columnGetters, FLOW_COLUMNS } from './flow-columns.js';
@@ -103,3 +104,40 @@ export function textColumns(columnsOption: unknown): TextColumns {
 
 /** Output is pushed in chunks of about this many characters, not one push per record. */
 export const TEXT_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The Transform behind toNdjson and toCsv: records or rows in, text out in chunks of about
+ * TEXT_CHUNK_CHARS (never one push per record), starting with `first` (the CSV header).
+ */
+export function textTransform(
+  columns: readonly ColumnSpec[],
+  format: (item: FlowRecord | Row) => string,
+  first = '',
+): Transform & { readonly columns: readonly ColumnSpec[] } {
+  let chunk = first;
+  const stream = new Transform({
+    writableObjectMode: true,
+    readableObjectMode: false,
+    transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
+      try {
+        chunk += format(item);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (chunk.length >= TEXT_CHUNK_CHARS) {
+        this.push(chunk, 'utf8');
+        chunk = '';
+      }
+      callback();
+    },
+    flush(callback: TransformCallback) {
+      if (chunk.length > 0) this.push(chunk, 'utf8');
+      chunk = '';
+      callback();
+    },
+  });
+  return Object.defineProperty(stream, 'columns', { value: columns, enumerable: true }) as Transform & {
+    readonly columns: readonly ColumnSpec[];
+  };
+}

@@ -1,9 +1,9 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
 import type { CellValue } from './flow-columns.js';
 import { flowLineFormatter } from './flow-text.js';
-import { TEXT_CHUNK_CHARS, textColumns } from './text-format.js';
+import { TEXT_CHUNK_CHARS, textColumns, textTransform } from './text-format.js';
 
 export interface ToCsvOptions {
   /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
@@ -85,30 +85,5 @@ export function* encodeCsv(
  */
 export function toCsv(options: ToCsvOptions = {}): Transform & { readonly columns: readonly ColumnSpec[] } {
   const { columns, header, format } = csvLineFormatter(options);
-  let chunk = header;
-  const stream = new Transform({
-    writableObjectMode: true,
-    readableObjectMode: false,
-    transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
-      try {
-        chunk += format(item);
-      } catch (error) {
-        callback(error as Error);
-        return;
-      }
-      if (chunk.length >= TEXT_CHUNK_CHARS) {
-        this.push(chunk, 'utf8');
-        chunk = '';
-      }
-      callback();
-    },
-    flush(callback: TransformCallback) {
-      if (chunk.length > 0) this.push(chunk, 'utf8');
-      chunk = '';
-      callback();
-    },
-  });
-  return Object.defineProperty(stream, 'columns', { value: columns, enumerable: true }) as Transform & {
-    readonly columns: readonly ColumnSpec[];
-  };
+  return textTransform(columns, format, header);
 }
