@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { NfwError } from '../errors.js';
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, WS } from './json-bytes.js';
 
 /**
  * Incremental scanner for saved ListFlowOperationResults output, with no I/O: feed it byte chunks split
@@ -48,16 +49,6 @@ const EMPTY = Buffer.alloc(0);
 const FAST_WINDOW = 512 << 10;
 /** Largest #work kept for reuse; bigger appends allocate (a caller writing huge chunks). */
 const WORK_LIMIT = 4 << 20;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const WS = new Uint8Array(256);
-WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
 
 enum S {
   Top, // between top-level values

@@ -1,14 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { FlowsScanner, type ScanEvents } from './flows-scanner.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const WS = new Uint8Array(256);
-WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
+import { BACKSLASH, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, WS } from './json-bytes.js';
 
 const FIRST_TAIL = 64 << 10;
 const MAX_TAIL = 16 << 20;
