@@ -1,5 +1,6 @@
 import { describeValue, NfwError } from '../errors.js';
 import { parseAddress, parsePortRange, parseProtocol } from '../parse/index.js';
+import { plainDecimal } from '../parse/plain-decimal.js';
 import type { FlowContext, FlowRecord, ParsedAddress, PortRange, Protocol } from '../types.js';
 
 /** Age is an Arrow Uint32 column (`age_seconds`): a larger value could not be written, so it is rejected here. */
@@ -65,23 +66,14 @@ for (let port = 0; port <= 65_535; port++) SINGLE_PORTS.push(undefined);
 
 /** parsePortRange for a plain decimal port (same rules: 0..65535, no leading zero) without parsing twice. */
 function sharedPort(text: string, field: string): PortRange {
-  const length = text.length;
-  if (length >= 1 && length <= 5 && (length === 1 || text.charCodeAt(0) !== 48)) {
-    let value = 0;
-    let i = 0;
-    for (; i < length; i++) {
-      const digit = text.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) break;
-      value = value * 10 + digit;
+  const value = plainDecimal(text, 0, text.length, 65_535);
+  if (value >= 0) {
+    let range = SINGLE_PORTS[value];
+    if (range === undefined) {
+      range = Object.freeze({ from: value, to: value, any: false });
+      SINGLE_PORTS[value] = range;
     }
-    if (i === length && value <= 65_535) {
-      let range = SINGLE_PORTS[value];
-      if (range === undefined) {
-        range = Object.freeze({ from: value, to: value, any: false });
-        SINGLE_PORTS[value] = range;
-      }
-      return range;
-    }
+    return range;
   }
   return Object.freeze(parsePortRange(text, field)); // ranges, ANY, or the error
 }

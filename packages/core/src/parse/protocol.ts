@@ -1,5 +1,6 @@
 import { describeValue, NfwError } from '../errors.js';
 import type { Protocol } from '../types.js';
+import { plainDecimal } from './plain-decimal.js';
 
 /**
  * IANA "Assigned Internet Protocol Numbers" keywords 0..146, as IANA spells them (protocol-numbers
@@ -61,17 +62,8 @@ export function protocolByKeyword(keyword: string): Protocol | undefined {
 export function parseProtocol(text: string, field?: string): Protocol {
   if (typeof text === 'string') {
     const length = text.length;
-    if (length >= 1 && length <= 3) {
-      let value = 0;
-      let i = 0;
-      for (; i < length; i++) {
-        const digit = text.charCodeAt(i) - 48;
-        if (digit < 0 || digit > 9) break;
-        value = value * 10 + digit;
-      }
-      if (i === length && (length === 1 || text.charCodeAt(0) !== 48) && value <= 255)
-        return PROTOCOLS[value]!;
-    }
+    const value = plainDecimal(text, 0, length, 255);
+    if (value >= 0) return PROTOCOLS[value]!;
     const byKeyword = length <= 40 ? BY_KEYWORD.get(text.toUpperCase()) : undefined;
     if (byKeyword !== undefined) return byKeyword;
   }
