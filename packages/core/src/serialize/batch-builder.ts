@@ -6,12 +6,16 @@ import { createFlowBatchWriter, type FlowBatchWriter } from './flow-batch-writer
 import { type CellValue, columnGetters, FLOW_COLUMNS } from './flow-columns.js';
 import { columnsSchema, normalizeColumns, normalizePositiveInt } from './schema.js';
 
-export const DEFAULT_BATCH_SIZE = 65_536;
+// 16K rows, not 64K: same speed, but each batch's column buffers are garbage once written, and at 64K
+// rows the dead batches awaiting GC kept peak RSS about 40 MB higher (bench: file-to-arrow, api-to-arrow).
+export const DEFAULT_BATCH_SIZE = 16_384;
+/** Parquet row groups stay larger: readers prefer fewer, bigger row groups (and the file is smaller). */
+export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 
 export interface BatchBuilderOptions {
   /** Columns of generic rows (group-by, top talkers); omitted: flow records, schema v1. */
   columns?: ColumnSpec[] | readonly ColumnSpec[];
-  /** Rows per batch (default 65536); `append` returns true once a batch is full. */
+  /** Rows per batch (default 16384); `append` returns true once a batch is full. */
   batchSize?: number;
   /** The schema batches are built against (default: the columns' schema with default metadata). */
   schema?: Schema;

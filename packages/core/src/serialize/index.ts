@@ -3,6 +3,7 @@ export {
   type BatchBuilderOptions,
   createBatchBuilder,
   DEFAULT_BATCH_SIZE,
+  DEFAULT_ROW_GROUP_SIZE,
 } from './batch-builder.js';
 export { type CellValue, FLOW_COLUMNS } from './flow-columns.js';
 export { createIpcWriter, type IpcFormat, type IpcWriter } from './ipc-writer.js';

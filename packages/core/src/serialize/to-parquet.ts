@@ -5,7 +5,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
-import { createBatchBuilder, DEFAULT_BATCH_SIZE } from './batch-builder.js';
+import { createBatchBuilder, DEFAULT_ROW_GROUP_SIZE } from './batch-builder.js';
 import { createIpcWriter } from './ipc-writer.js';
 import {
   buildMetadata,
@@ -98,7 +98,7 @@ export interface ParquetTransform extends Transform {
  */
 export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   const codec = normalizeCompression(options.compression);
-  const rowGroupSize = normalizePositiveInt(options.rowGroupSize, 'rowGroupSize', DEFAULT_BATCH_SIZE);
+  const rowGroupSize = normalizePositiveInt(options.rowGroupSize, 'rowGroupSize', DEFAULT_ROW_GROUP_SIZE);
   const metadata = normalizeMetadata(options.metadata);
   const builder = createBatchBuilder({ columns: options.columns, batchSize: rowGroupSize });
   const overrides: Record<string, string> = {};
