@@ -1,0 +1,208 @@
+import { Agent, request } from 'node:http';
+import { defineScenario, type Target } from '../scenario.js';
+import { type Client, makeClient, type OperationRef, sdk, startEmulatorProcess } from './support/api.js';
+
+const PAGE = 100;
+const RAW = 'emulator -> raw keep-alive HTTP client (bodies read, not parsed)';
+const SDK = 'SDK paginator draining the same operation';
+const TARGET = 'NetworkFirewall_20201112.ListFlowOperationResults';
+const TOKEN_KEY = Buffer.from('"NextToken":"');
+// Only the end of a body is kept: the emulator writes NextToken last, after the Flows array.
+const TAIL_BYTES = 256;
+
+const pagesOf = (flows: number) => Math.max(1, Math.ceil(flows / PAGE));
+const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString('en-US');
+
+/**
+ * What the SDK's signer sends, minus a real signature: the emulator checks only the shape of the SigV4
+ * Authorization header and the presence of X-Amz-Date, so the raw client costs no HMAC per request.
+ */
+function signedLookingHeaders(): Record<string, string> {
+  const amzDate = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+  return {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': TARGET,
+    'x-amz-date': amzDate,
+    authorization: `AWS4-HMAC-SHA256 Credential=AKIDBENCH/${amzDate.slice(0, 8)}/us-east-1/network-firewall/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
+  };
+}
+
+interface RawPage {
+  bytes: number;
+  nextToken: string | undefined;
+}
+
+/** One ListFlowOperationResults page over a keep-alive socket: body bytes counted, NextToken cut from its tail. */
+function rawPage(
+  endpoint: URL,
+  agent: Agent,
+  headers: Record<string, string>,
+  input: Record<string, unknown>,
+): Promise<RawPage> {
+  const body = JSON.stringify(input);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      endpoint,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let bytes = 0;
+        let tail: Buffer = Buffer.alloc(0);
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          tail = chunk.length >= TAIL_BYTES ? chunk : Buffer.concat([tail, chunk]);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          if (res.statusCode !== 200) {
+            reject(new Error(`emulator answered ${res.statusCode}: ${tail.toString('utf8')}`));
+            return;
+          }
+          const at = tail.lastIndexOf(TOKEN_KEY);
+          const nextToken =
+            at < 0
+              ? undefined
+              : tail.toString('latin1', at + TOKEN_KEY.length, tail.indexOf(0x22, at + TOKEN_KEY.length));
+          resolve({ bytes, nextToken });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A raw client for one operation of the emulator: one socket, kept alive, pages of 100. */
+function rawClient(endpoint: string, op: OperationRef) {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const headers = signedLookingHeaders();
+  return {
+    page: (input: Record<string, unknown>) => rawPage(url, agent, headers, { ...op, ...input }),
+    async drain(): Promise<{ pages: number; bytes: number }> {
+      let pages = 0;
+      let bytes = 0;
+      let token: string | undefined;
+      do {
+        const page = await rawPage(url, agent, headers, {
+          ...op,
+          MaxResults: PAGE,
+          ...(token === undefined ? {} : { NextToken: token }),
+        });
+        pages++;
+        bytes += page.bytes;
+        token = page.nextToken;
+      } while (token !== undefined);
+      return { pages, bytes };
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * The flow generator builds its tables on the first page: one small page before the timed work, so
+ * both cases time steady-state serving.
+ */
+async function warmEmulator(endpoint: string, op: OperationRef): Promise<void> {
+  const client = rawClient(endpoint, op);
+  await client.page({ MaxResults: 1 });
+  client.close();
+}
+
+/** The SDK's own first request (lazy middleware and config set-up) happens before the timed work too. */
+async function warmSdk(client: Client, op: OperationRef): Promise<void> {
+  for await (const _ of sdk.paginateListFlowOperationResults({ client, pageSize: 1 }, { ...op })) break;
+}
+
+/** Page rate of `subject` is at least `min` times that of `reference` (same operation, same page size). */
+function pageRateRatio(subject: string, reference: string, min: number, whenMissed: string): Target {
+  return {
+    target: `emulator page rate (${subject}) >= ${min}x the SDK paginator's`,
+    min,
+    whenMissed,
+    measure(stats) {
+      const s = stats(subject);
+      const r = stats(reference);
+      const sRate = (pagesOf(s.items) / s.ms) * 1000;
+      const rRate = (pagesOf(r.items) / r.ms) * 1000;
+      const value = sRate / rRate;
+      return {
+        value,
+        text: `${Math.round(sRate).toLocaleString('en-US')} vs ${Math.round(rRate).toLocaleString('en-US')} pages/s (${value.toFixed(2)}x)`,
+      };
+    },
+  };
+}
+
+export default defineScenario({
+  name: 'emulator',
+  description:
+    "The fixtures emulator's page rate on loopback (issue 3: fast enough never to be the bottleneck of a benchmark): one operation, `ListFlowOperationResults` with MaxResults=100, the emulator in its own Node process on 127.0.0.1 (no added latency). The raw client sends signed-looking requests over one keep-alive socket, follows NextToken and only counts the body bytes, so its time is the emulator's serving rate; the baseline is the real SDK paginator (`paginateListFlowOperationResults`) draining the same operation. The emulator's flow generator is warmed with one page before the timed work in both cases. Detail: pages, body size and rates of the last run.",
+  defaultSize: 1_000_000,
+  unit: 'flow',
+  cases: [
+    {
+      name: RAW,
+      baseline: SDK,
+      prepare: async (n) => {
+        const emulator = await startEmulatorProcess({ flowsPerScope: n });
+        const op = emulator.operations[0]!;
+        await warmEmulator(emulator.endpoint, op);
+        const client = rawClient(emulator.endpoint, op);
+        return async () => {
+          const start = performance.now();
+          const { pages, bytes } = await client.drain();
+          const ms = performance.now() - start;
+          client.close();
+          emulator.close();
+          if (pages !== pagesOf(n))
+            throw new Error(`expected ${pagesOf(n)} pages of ${n} flows, got ${pages}`);
+          return {
+            check: `${pages}:${bytes}`,
+            detail: `${pages.toLocaleString('en-US')} pages, ${(bytes / 1e6).toFixed(1)} MB; ${perSecond(pages, ms)} pages/s, ${perSecond(n, ms)} flows/s, ${((bytes / 1e6 / ms) * 1000).toFixed(1)} MB/s`,
+          };
+        };
+      },
+    },
+    {
+      name: SDK,
+      prepare: async (n) => {
+        const emulator = await startEmulatorProcess({ flowsPerScope: n });
+        const op = emulator.operations[0]!;
+        await warmEmulator(emulator.endpoint, op);
+        const client = makeClient(emulator.endpoint);
+        await warmSdk(client, op);
+        return async () => {
+          const start = performance.now();
+          let pages = 0;
+          let flows = 0;
+          for await (const page of sdk.paginateListFlowOperationResults(
+            { client, pageSize: PAGE },
+            { ...op },
+          )) {
+            pages++;
+            flows += page.Flows?.length ?? 0;
+          }
+          const ms = performance.now() - start;
+          emulator.close();
+          if (flows !== n) throw new Error(`expected ${n} flows, the paginator gave ${flows}`);
+          return {
+            check: `${pages}:${flows}`,
+            detail: `${pages.toLocaleString('en-US')} pages; ${perSecond(pages, ms)} pages/s, ${perSecond(flows, ms)} flows/s`,
+          };
+        };
+      },
+    },
+  ],
+  findings: [
+    'Per page at 1M flows (medians, load 1.2-1.3, 2-vCPU Firecracker VM): raw client 0.59 ms wall, of which 0.19 ms is its own CPU (HTTP parsing of about 23 KB), so about 0.40 ms is the emulator serving the page; SDK paginator 1.37 ms wall, 0.98 ms CPU: about 0.39 ms of every SDK page (28% of its wall time) is spent waiting for the emulator. Paging is sequential (NextToken), so the emulator time adds to every page a paginator-driven benchmark reads, rather than hiding behind it.',
+    'CPU profile of the emulator host (`node --cpu-prof --import tsx bench/scenarios/support/emulator-host.ts`, 200K flows, driven by the raw client): of about 1.5 s busy, `writev` (the kernel copy of the response into the loopback socket) 327 ms (21%), flow generator `flowAt` + IPv6 text 170 ms (11%), JSON writer `jsonValue`/`jsonString` 120 ms (8%), GC 102 ms (7%), engine `results`/`handle` 96 ms, NextToken HMAC 37 ms, the rest HTTP parsing, tsx loader start-up and small items. Generator + JSON writer alone measure about 2.5 microseconds a flow in process (0.25 ms a page): no single hot spot; reaching 3x the SDK (about 2,200 pages/s) needs the per-page emulator time below about 0.25 ms (e.g. pages written straight into a Buffer, or pre-serialized pages).',
+  ],
+  targets: [
+    pageRateRatio(
+      RAW,
+      SDK,
+      3,
+      'one request is in flight at a time, so the raw rate is the emulator serving a page plus the raw client receiving it; see Findings: about 0.4 ms a page in the emulator (kernel loopback writes, the flow generator, the JSON writer, GC)',
+    ),
+  ],
+});
