@@ -1,7 +1,8 @@
 /**
  * Raw commander flags -> typed plans, validated once up front (before any request or file is created).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FlowFilter } from '@aws-sdk/client-network-firewall';
 import {
   isNfwError,
@@ -17,7 +18,7 @@ import type { Scope } from './export/jobs.js';
 import type { ApiReadOptions } from './export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
 import * as o from './options.js';
-import type { JobIdentity } from './output/checkpoint.js';
+import { type JobIdentity, partialDirectory } from './output/checkpoint.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = Record<string, unknown>;
@@ -198,6 +199,17 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   const outRaw = str(flags, 'out');
   if (outRaw === undefined || outRaw === '') o.outputPath(outRaw, false);
   const format = o.format(str(flags, 'format'), outRaw, partitioned);
+  if (input === undefined && outRaw !== '-' && !force && !resume) {
+    // An interrupted export (possibly killed past its commit point, its file already in place).
+    const partial = partialDirectory(path.resolve(outRaw!));
+    if (existsSync(partial))
+      throw new UsageError(
+        '--out',
+        outRaw,
+        `an interrupted export of it is kept in ${partial}`,
+        'pass --resume to continue it, or --force to discard it',
+      );
+  }
   const out = o.outputPath(outRaw, force || resume);
   const agg = aggregate(flags);
   let source: ApiSource | FileSource;

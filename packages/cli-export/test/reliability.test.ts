@@ -134,11 +134,11 @@ describe('resume and interruption', () => {
 });
 
 describe('pipes and usage errors', () => {
-  test('`--out - | head` ends quietly on EPIPE', async () => {
+  test('`--out - | head` ends quietly on EPIPE, with exit 141 (128 + SIGPIPE) for pipefail', async () => {
     const r = await run([...args(), '--out', '-', '--format', 'ndjson'], {
       onSpawn: (child) => child.stdout!.once('data', () => child.stdout!.destroy()),
     });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(141);
     expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
   });
 

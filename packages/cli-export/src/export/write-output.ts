@@ -71,6 +71,7 @@ export async function writeFileOutput(
   let status: AtomicFile | null = null;
   try {
     file = new AtomicFile(target, { force });
+    crashPoint('after-open');
     await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
     const bytes = file.size();
     let record: ExportStatus | null = null;
