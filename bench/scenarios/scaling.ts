@@ -36,7 +36,7 @@ export default defineScenario({
   cases: SERIES.map(([label, factor, maxRuns]) => sizeCase(label, factor, maxRuns)),
   findings: [
     'Per flow, 10K and 100K cost more (14 and 4.6 microseconds against 2.3 at 1M and 10M, run of 2026-11-23 20:20 UTC): a fixed cost of about 0.2-0.3 s (JIT warm-up of the normalizer and the batch writer, first schema and batch allocations) that larger runs amortize. The marginal cost is what linear growth is about, and it is the target.',
-    'Peak RSS in this process includes the benchmark harness (tsx and TypeScript sources: about 120 MiB before any work). It rises from 10K to 1M (154 -> 266 MB) and is flat from 1M to 10M (263 MB): 10K never fills one 65,536-row batch, and the ArrayBuffers of dead batches are freed only by major GCs (see file-to-arrow Findings), which reach their steady state within the first million flows. The 10M flows (2 GiB of Arrow) never exist whole: they come from the generator page by page.',
+    'Peak RSS in this process includes the benchmark harness (tsx and TypeScript sources: about 120 MiB before any work). Measured with 65,536-row batches it rose from 10K to 1M (154 -> 266 MB) and was flat from 1M to 10M (263 MB); with the 16,384-row default (2026-11-23 21:00 UTC run) 152 -> 215 MB, and 216 MB at 10M: 10K fills barely one batch, and the ArrayBuffers of dead batches are freed only by major GCs (see file-to-arrow Findings), which reach their steady state within the first million flows. The 10M flows (2 GiB of Arrow) never exist whole: they come from the generator page by page.',
   ],
   targets: [
     {
@@ -74,7 +74,7 @@ export default defineScenario({
       target: 'peak RSS flat over the whole series: 10M at most 1.15x the peak of 100K',
       max: 1.15,
       whenMissed:
-        'the rise happens below 1M, while 65,536-row Arrow batches and the garbage of dead batches build up to their steady state (see Findings); from 1M to 10M it stays flat',
+        'the rise happens below 1M, while Arrow batches and the garbage of dead batches build up to their steady state (see Findings); from 1M to 10M it stays flat',
       measure(stats) {
         const rss = SERIES.map(([label]) => ({ label, mb: megabytes(stats(caseName(label)).maxRssMiB) }));
         const value = rss[3]!.mb / rss[1]!.mb;
