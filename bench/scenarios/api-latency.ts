@@ -1,9 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { flowResults, toArrow } from '../core.js';
 import { defineScenario } from '../scenario.js';
-import { drainPaginator, makeClient, startEmulatorProcess } from './support/api.js';
-import { fileSize, removeQuietly, scratchPath } from './support/tools.js';
+import { drainPaginator, libraryArrowExport, makeClient, startEmulatorProcess } from './support/api.js';
 
 /** Delay the emulator adds before every ListFlowOperationResults answer. */
 export const LATENCY_MS = 50;
@@ -35,17 +31,14 @@ export default defineScenario({
       prepare: async (n) => {
         const emulator = await startEmulatorProcess({ flowsPerScope: n, latencyMs: LATENCY_MS });
         const client = makeClient(emulator.endpoint);
-        const out = scratchPath('latency.arrow');
         return async () => {
-          const source = flowResults(client, emulator.operations[0]!);
-          await pipeline(source, toArrow({ format: 'file' }), createWriteStream(out));
+          const { emitted, bytes } = await libraryArrowExport(
+            client,
+            emulator.operations[0]!,
+            'latency.arrow',
+          );
           emulator.close();
-          const bytes = fileSize(out);
-          removeQuietly(out);
-          return {
-            check: String(source.summary().emitted),
-            detail: `ideal ${pages(n) * LATENCY_MS} ms, ${bytes} B`,
-          };
+          return { check: String(emitted), detail: `ideal ${pages(n) * LATENCY_MS} ms, ${bytes} B` };
         };
       },
     },

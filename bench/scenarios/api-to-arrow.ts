@@ -1,12 +1,11 @@
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { flowResults, toArrow } from '../core.js';
+import { writeFileSync } from 'node:fs';
 import { defineScenario } from '../scenario.js';
 import {
   cliApiEnv,
   cliExportArgs,
   collectPages,
   drainPaginator,
+  libraryArrowExport,
   makeClient,
   startEmulatorProcess,
 } from './support/api.js';
@@ -45,17 +44,10 @@ export default defineScenario({
       prepare: async (n) => {
         const emulator = await startEmulatorProcess({ flowsPerScope: n });
         const client = makeClient(emulator.endpoint);
-        const out = scratchPath('api.arrow');
         return async () => {
-          const source = flowResults(client, emulator.operations[0]!);
-          await pipeline(source, toArrow({ format: 'file' }), createWriteStream(out));
+          const { emitted, bytes } = await libraryArrowExport(client, emulator.operations[0]!, 'api.arrow');
           emulator.close();
-          const bytes = fileSize(out);
-          removeQuietly(out);
-          return {
-            check: String(source.summary().emitted),
-            detail: `${(bytes / 2 ** 20).toFixed(1)} MiB Arrow`,
-          };
+          return { check: String(emitted), detail: `${(bytes / 2 ** 20).toFixed(1)} MiB Arrow` };
         };
       },
     },

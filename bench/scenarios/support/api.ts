@@ -3,11 +3,12 @@
  * client against it on loopback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { flowResults } from '../../core.js';
-import { requireFromCore } from '../../core.js';
-import { REPO } from './tools.js';
+import { flowResults, requireFromCore, toArrow } from '../../core.js';
+import { fileSize, REPO, removeQuietly, scratchPath } from './tools.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -129,4 +130,21 @@ export function cliExportArgs(op: OperationRef, out: string): string[] {
     '--quiet',
     '--force',
   ];
+}
+
+/**
+ * The library pipeline the API scenarios time: flowResults -> toArrow (file format) -> a scratch file,
+ * which is removed afterwards. Returns the records emitted and the file size.
+ */
+export async function libraryArrowExport(
+  client: Client,
+  op: OperationRef,
+  name: string,
+): Promise<{ emitted: number; bytes: number }> {
+  const out = scratchPath(name);
+  const source = flowResults(client, op);
+  await pipeline(source, toArrow({ format: 'file' }), createWriteStream(out));
+  const bytes = fileSize(out);
+  removeQuietly(out);
+  return { emitted: source.summary().emitted, bytes };
 }
