@@ -117,34 +117,61 @@ export interface ArrowTransform extends Transform {
 }
 
 /**
+ * The Transform behind toArrow. `_write` and `_read` replace Transform's own (same backpressure: the
+ * write callback waits while the readable side is full), which wraps every record's callback in a new
+ * closure: at a million records a second that closure is a measurable share of the stream's cost.
+ */
+class ArrowStream extends Transform {
+  /** The write callback held back while the readable side is above its highWaterMark. */
+  private pending: ((error?: Error | null) => void) | null = null;
+
+  constructor(private readonly encoder: ArrowEncoder) {
+    super({ writableObjectMode: true, readableObjectMode: false });
+  }
+
+  override _write(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let chunks: readonly Uint8Array[];
+    try {
+      chunks = this.encoder.push(item);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    if (chunks.length === 0) {
+      callback();
+      return;
+    }
+    let room = true;
+    for (let i = 0; i < chunks.length; i++) room = this.push(asBuffer(chunks[i]));
+    if (room) callback();
+    else this.pending = callback;
+  }
+
+  override _read(): void {
+    const callback = this.pending;
+    if (callback !== null) {
+      this.pending = null;
+      callback();
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      for (const chunk of this.encoder.end()) this.push(asBuffer(chunk));
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+}
+
+/**
  * A Transform from flow records (or rows, with `columns`) to Arrow IPC bytes. Holds at most one batch;
  * backpressure comes from the Transform itself (no throughNode buffering).
  */
 export function toArrow(options: ToArrowOptions = {}): ArrowTransform {
   const encoder = createArrowEncoder(options);
-  const stream = new Transform({
-    writableObjectMode: true,
-    readableObjectMode: false,
-    transform(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback) {
-      let chunks: readonly Uint8Array[];
-      try {
-        chunks = encoder.push(item);
-      } catch (error) {
-        callback(error as Error);
-        return;
-      }
-      for (let i = 0; i < chunks.length; i++) this.push(asBuffer(chunks[i]));
-      callback();
-    },
-    flush(callback: TransformCallback) {
-      try {
-        for (const chunk of encoder.end()) this.push(asBuffer(chunk));
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-  }) as ArrowTransform;
+  const stream = new ArrowStream(encoder) as unknown as ArrowTransform;
   Object.defineProperty(stream, 'columns', { value: encoder.columns, enumerable: true });
   stream.setMetadata = (key, value) => encoder.setMetadata(key, value);
   return stream;

@@ -252,3 +252,60 @@ describe('text formats: schema v1 fast path', () => {
     }
   });
 });
+
+describe('schema v1 writer: records as the normalizer shares them', () => {
+  test.prop(
+    [recordsArb, fc.integer({ min: 1, max: 64 }), fc.constantFrom('file' as const, 'stream' as const)],
+    { numRuns: 60 },
+  )(
+    'writes the same bytes as the generic per-column builders (differential)',
+    (records, batchSize, format) => {
+      const fast = Buffer.concat([...encodeArrow(records, { batchSize, format })]);
+      const rows = records.map((r) => expectedRow(r) as Row);
+      const generic = Buffer.concat([...encodeArrow(rows, { batchSize, format, columns: FLOW_COLUMNS })]);
+      expect(fast.equals(generic)).toBe(true);
+    },
+  );
+
+  test('an address object changed between records is written as it is now', () => {
+    const [a] = makeRecords(1);
+    const destination = { ...a.destination };
+    const first = { ...a, destination };
+    const table = tableFromIPC(
+      Buffer.concat([
+        ...encodeArrow(
+          (function* () {
+            yield first;
+            destination.text = '192.0.2.99';
+            yield { ...first };
+            yield { ...first, destination: { ...destination, text: 'fe80::1/64' } };
+          })(),
+          { batchSize: 2 },
+        ),
+      ]),
+    );
+    expect(table.getChild('destination_address')?.toArray()).toEqual([
+      a.destination.text,
+      '192.0.2.99',
+      'fe80::1/64',
+    ]);
+  });
+
+  test('a destination that is not an address object fails as the source does', () => {
+    const [r] = makeRecords(1);
+    for (const [change, field] of [
+      [{ destination: 5 }, 'destination_address'],
+      [{ destination: { ...r.destination, text: null } }, 'destination_address'],
+      [{ destination: { ...r.destination, family: 300 } }, 'destination_ip_version'],
+      [{ source: { ...r.source, text: 5 }, destination: null }, 'source_address'],
+    ] as [Partial<Record<keyof FlowRecord, unknown>>, string][]) {
+      const bad = { ...r, ...change } as FlowRecord;
+      expect(() => [...encodeArrow([r, bad])], field).toThrow(
+        expect.objectContaining({ code: 'NFW_INVALID_RECORD', field }),
+      );
+    }
+    // No address object at all: a TypeError, for the destination as for the source.
+    expect(() => [...encodeArrow([{ ...r, destination: null } as never])]).toThrow(TypeError);
+    expect(() => [...encodeArrow([{ ...r, source: null } as never])]).toThrow(TypeError);
+  });
+});
