@@ -14,6 +14,7 @@ import {
   type SourceItem,
   type SourceState,
 } from './flow-results-stream.js';
+import { withRawFlows } from './raw-flows.js';
 import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -246,6 +247,7 @@ async function* apiItems(
         client,
         ...(opts.pageSize === undefined ? {} : { pageSize: opts.pageSize }),
         startingToken: requestToken,
+        withCommand: withRawFlows,
       },
       request,
       { abortSignal: state.signal },

@@ -105,6 +105,30 @@ describe('normalizeFlow', () => {
     },
   );
 
+  it('the stream normalizer agrees with normalizeFlow across memo rotations (more addresses than it keeps)', () => {
+    const normalize = createFlowNormalizer();
+    const texts: string[] = [];
+    for (let i = 0; i < 40_000; i++) texts.push(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
+    for (let i = 0; i < 40_000; i += 1000) texts.push(`fd00::${i.toString(16)}`);
+    // Forwards, then backwards: the second pass meets old-generation, rotated-out and young entries.
+    for (const order of [texts, [...texts].reverse()]) {
+      for (let i = 0; i + 1 < order.length; i += 2) {
+        const flow = {
+          ...base,
+          SourceAddress: { AddressDefinition: order[i]! },
+          DestinationAddress: { AddressDefinition: order[i + 1]! },
+        };
+        const got = normalize(flow, context);
+        const want = normalizeFlow(flow, context);
+        if (got.source.text !== want.source.text || got.destination.text !== want.destination.text) {
+          expect(got).toEqual(want);
+        }
+      }
+    }
+    const flow = { ...base, SourceAddress: { AddressDefinition: '10.0.1.2' } };
+    expect(normalize(flow, context)).toEqual(normalizeFlow(flow, context));
+  });
+
   const portText = fc.oneof(
     fc.nat(70_000).map(String),
     fc.stringMatching(/^[0-9]{1,6}$/),
@@ -117,6 +141,12 @@ describe('normalizeFlow', () => {
     fc.ipV6(),
     fc.tuple(fc.ipV4(), fc.nat(40)).map(([a, p]) => `${a}/${p}`),
     fc.constantFrom('010.0.0.1', '10.1', '::ffff:10.0.0.9', '1.2.3.4/33', ''),
+    // IPv4 texts near the memo's 32-bit key rule (strict dotted quads only)
+    fc.constantFrom('0.0.0.0', '255.255.255.255', '256.0.0.1', '1.2.3.4.5', '1..2.3', '1.2.3.', '.1.2.3'),
+    fc.constantFrom('01.2.3.4', '1.2.3.00', '1.2.3.0255', '1.2.3.4 ', '1.2.3.a', '1.2.3.4/32', '1.2.3.-1'),
+    fc
+      .tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.stringMatching(/^0?[0-9]{1,3}$/))
+      .map((p) => p.join('.')),
   );
   const outcome = (run: () => unknown) => {
     try {
