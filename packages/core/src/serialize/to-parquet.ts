@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStreamDefaultController } from 'node:stream/web';
 import { ReadableStream } from 'node:stream/web';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
+import type * as ParquetWasm from 'parquet-wasm';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
 import { createBatchBuilder, DEFAULT_ROW_GROUP_SIZE } from './batch-builder.js';
@@ -33,13 +34,24 @@ export interface ToParquetOptions {
   metadata?: MetadataInput;
 }
 
-const CODECS: Record<ParquetCompression, parquet.Compression> = {
-  zstd: parquet.Compression.ZSTD,
-  snappy: parquet.Compression.SNAPPY,
-  gzip: parquet.Compression.GZIP,
-  brotli: parquet.Compression.BROTLI,
-  lz4: parquet.Compression.LZ4_RAW,
-  none: parquet.Compression.UNCOMPRESSED,
+let loaded: typeof ParquetWasm | undefined;
+/**
+ * parquet-wasm, instantiated on first use: its wasm module costs about 21 MiB of RSS and start-up time
+ * that users of the other formats should not pay. Its Node build is CommonJS and loads synchronously.
+ */
+function parquetWasm(): typeof ParquetWasm {
+  loaded ??= createRequire(import.meta.url)('parquet-wasm') as typeof ParquetWasm;
+  return loaded;
+}
+
+/** Codec names to parquet-wasm's `Compression` member names. */
+const CODECS: Record<ParquetCompression, keyof typeof ParquetWasm.Compression> = {
+  zstd: 'ZSTD',
+  snappy: 'SNAPPY',
+  gzip: 'GZIP',
+  brotli: 'BROTLI',
+  lz4: 'LZ4_RAW',
+  none: 'UNCOMPRESSED',
 };
 
 /**
@@ -49,15 +61,16 @@ const CODECS: Record<ParquetCompression, parquet.Compression> = {
  */
 const NEAR_UNIQUE_FLOW_COLUMNS = ['age_seconds', 'packet_count', 'byte_count'];
 
-function normalizeCompression(value: unknown): parquet.Compression {
-  if (value === undefined) return CODECS.zstd;
+function normalizeCompression(value: unknown): ParquetWasm.Compression {
+  const { Compression } = parquetWasm();
+  if (value === undefined) return Compression[CODECS.zstd];
   if (typeof value !== 'string' || !Object.hasOwn(CODECS, value)) {
     throw new NfwError('NFW_INVALID_OPTION', `compression must be one of ${Object.keys(CODECS).join(', ')}`, {
       field: 'compression',
       value,
     });
   }
-  return CODECS[value as ParquetCompression];
+  return Compression[CODECS[value as ParquetCompression]];
 }
 
 /** parquet-wasm takes Arrow IPC *stream* bytes: one small stream per batch. */
@@ -66,8 +79,8 @@ function ipcStream(schema: Schema, batches: RecordBatch[]): Uint8Array {
   return Buffer.concat([...writer.start(), ...batches.flatMap((b) => writer.write(b)), ...writer.finish()]);
 }
 
-function wasmBatch(schema: Schema, batch: RecordBatch): parquet.RecordBatch {
-  const table = parquet.Table.fromIPCStream(ipcStream(schema, [batch]));
+function wasmBatch(schema: Schema, batch: RecordBatch): ParquetWasm.RecordBatch {
+  const table = parquetWasm().Table.fromIPCStream(ipcStream(schema, [batch]));
   try {
     return table.recordBatch(0)!;
   } finally {
@@ -104,7 +117,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   const overrides: Record<string, string> = {};
 
   let schema: Schema | null = null;
-  let controller: ReadableStreamDefaultController<parquet.RecordBatch> | null = null;
+  let controller: ReadableStreamDefaultController<ParquetWasm.RecordBatch> | null = null;
   let pump: Promise<void> | null = null;
   // The wasm writer pulls batches one at a time (highWaterMark 0): we hand over the next batch only
   // when it asks, and wait for the reader of our output before reading more bytes from it.
@@ -115,7 +128,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
 
   const flowRecords = options.columns === undefined;
   const properties = (map: Map<string, string>) => {
-    let builder = new parquet.WriterPropertiesBuilder();
+    let builder = new (parquetWasm().WriterPropertiesBuilder)();
     if (flowRecords) {
       for (const name of NEAR_UNIQUE_FLOW_COLUMNS) builder = builder.setColumnDictionaryEnabled(name, false);
     }
@@ -135,7 +148,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   const start = (stream: Transform) => {
     const map = currentMetadata();
     schema = columnsSchema(builder.columns, map);
-    const input = new ReadableStream<parquet.RecordBatch>(
+    const input = new ReadableStream<ParquetWasm.RecordBatch>(
       {
         start(c) {
           controller = c;
@@ -151,7 +164,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
       },
       { highWaterMark: 0 },
     );
-    const output = parquet.transformParquetStream(
+    const output = parquetWasm().transformParquetStream(
       input as unknown as globalThis.ReadableStream,
       properties(map),
     );
@@ -211,8 +224,8 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
         if (schema === null && last === null) {
           // No rows: a valid file with the schema and no row groups, written in one piece.
           const map = currentMetadata();
-          const table = parquet.Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
-          const bytes = parquet.writeParquet(table, properties(map));
+          const table = parquetWasm().Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
+          const bytes = parquetWasm().writeParquet(table, properties(map));
           this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
           callback();
           return;

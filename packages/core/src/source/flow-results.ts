@@ -1,9 +1,7 @@
-import {
-  DescribeFlowOperationCommand,
-  type ListFlowOperationResultsCommandInput,
-  type ListFlowOperationResultsCommandOutput,
-  type NetworkFirewallClient,
-  paginateListFlowOperationResults,
+import type {
+  ListFlowOperationResultsCommandInput,
+  ListFlowOperationResultsCommandOutput,
+  NetworkFirewallClient,
 } from '@aws-sdk/client-network-firewall';
 import { describeValue, NfwError } from '../errors.js';
 import type { FlowContext, FlowOperationStatus } from '../types.js';
@@ -17,6 +15,13 @@ import {
 import { withRawFlows } from './raw-flows.js';
 import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
 import { sdkError } from './sdk-errors.js';
+
+let sdk: Promise<typeof import('@aws-sdk/client-network-firewall')> | undefined;
+/** The SDK's paginator and commands, imported on the first API read: file-only users never load it. */
+const loadSdk = () => {
+  sdk ??= import('@aws-sdk/client-network-firewall');
+  return sdk;
+};
 
 /** The ListFlowOperationResults input, as the API names it (NextToken/MaxResults come from the options). */
 export interface FlowResultsInput {
@@ -242,6 +247,7 @@ async function* apiItems(
     // `paginate` mutates its input object: give it a fresh copy per run.
     const request: ListFlowOperationResultsCommandInput = { ...input };
     if (opts.pageSize !== undefined) request.MaxResults = opts.pageSize;
+    const { paginateListFlowOperationResults } = await loadSdk();
     const paginator = paginateListFlowOperationResults(
       {
         client,
@@ -363,6 +369,7 @@ async function waitForOperation(
     let status: string | undefined;
     let message: string | undefined;
     try {
+      const { DescribeFlowOperationCommand } = await loadSdk();
       const out = await client.send(new DescribeFlowOperationCommand({ ...input }), {
         abortSignal: state.signal,
       });
