@@ -5,7 +5,16 @@ import { type FlowContext, type FlowRecord, normalizeFlow } from '@nfw-flows/cor
 import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { afterAll, describe, expect } from 'vitest';
 import { escapePartitionValue } from '../src/export/write-output.js';
-import { readSpool, SpoolWriter } from '../src/output/spool.js';
+import {
+  decodeRecord,
+  type EncodedRecord,
+  encodeRecord,
+  readableFromBatches,
+  readSpool,
+  SPOOL_PIECE,
+  SpoolDecoder,
+  SpoolWriter,
+} from '../src/output/spool.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -59,6 +68,103 @@ describe('spool', () => {
       expect(await readAll(file)).toEqual(all);
     },
   );
+
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 1000 }),
+      fc.integer({ min: 0, max: 400 }),
+      fc.integer({ min: 1, max: 300 }),
+      fc.integer({ min: 1, max: 8192 }),
+    ],
+    { numRuns: 12 },
+  )(
+    'readableFromBatches(readSpool(file)) gives the records written, for any piece and chunk size',
+    async (seed, count, piece, chunkBytes) => {
+      const all = records(seed, count);
+      const file = path.join(tmp.dir, `pieces-${seed}-${count}-${piece}-${chunkBytes}`);
+      const writer = new SpoolWriter(file);
+      for (const r of all) writer.write(r);
+      writer.close();
+      for await (const batch of readSpool(file, { piece, chunkBytes })) {
+        expect(batch.length).toBeGreaterThan(0);
+        expect(batch.length).toBeLessThanOrEqual(piece);
+      }
+      const out: FlowRecord[] = [];
+      for await (const r of readableFromBatches(readSpool(file, { piece, chunkBytes })))
+        out.push(r as FlowRecord);
+      expect(out).toEqual(all);
+    },
+  );
+
+  // Few distinct texts with random other fields: memo hits, and texts whose other fields differ.
+  const encodedAddress = fc.tuple(
+    fc.constantFrom(4 as const, 6 as const),
+    fc.constantFrom('10.0.0.1', '::1'),
+    fc.integer({ min: 0, max: 128 }),
+    fc.constantFrom('10.0.0.0', '::'),
+    fc.constantFrom('10.0.0.1', '10.0.0.1/8', '::1'),
+    fc.constantFrom('0a000001', '00000000000000000000000000000001', ''),
+  );
+  const encodedPort = fc.option(
+    fc.tuple(
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.constantFrom(0 as const, 1 as const),
+    ),
+  );
+  const counter = fc.option(fc.integer({ min: 0, max: 10 }));
+  const encodedRecord = fc.tuple(
+    encodedAddress,
+    encodedPort,
+    encodedAddress,
+    encodedPort,
+    fc.option(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom('TCP', 'UDP'))),
+    counter,
+    counter,
+    counter,
+  ) as fc.Arbitrary<EncodedRecord>;
+
+  test.prop([fc.array(encodedRecord, { maxLength: 60 })])(
+    'SpoolDecoder (shared values) decodes every record as decodeRecord does',
+    (encoded) => {
+      const c = context('op-a', null);
+      const decoder = new SpoolDecoder();
+      for (const e of encoded) expect(decoder.record(e, c)).toEqual(decodeRecord(e, c));
+    },
+  );
+
+  test('SpoolDecoder agrees with decodeRecord on generated flows', () => {
+    const decoder = new SpoolDecoder();
+    for (const r of records(5, 3000)) {
+      const e = JSON.parse(JSON.stringify(encodeRecord(r))) as EncodedRecord;
+      expect(decoder.record(e, r)).toEqual(decodeRecord(e, r));
+    }
+  });
+
+  test('a slow consumer: records decoded but not yet consumed stay bounded', async () => {
+    const count = 20_000; // several 1 MiB chunks of the spool
+    const file = path.join(tmp.dir, 'slow-consumer');
+    const writer = new SpoolWriter(file);
+    for (const r of records(11, count)) writer.write(r);
+    writer.close();
+    let decoded = 0;
+    async function* counted() {
+      for await (const batch of readSpool(file)) {
+        decoded += batch.length;
+        yield batch;
+      }
+    }
+    let consumed = 0;
+    let ahead = 0;
+    for await (const _ of readableFromBatches(counted())) {
+      consumed++;
+      ahead = Math.max(ahead, decoded - consumed);
+      if (consumed % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(consumed).toBe(count);
+    // The Readable's buffer (highWaterMark 1024) plus the rest of one piece.
+    expect(ahead).toBeLessThanOrEqual(1024 + SPOOL_PIECE);
+  });
 
   test('a spool with garbage after the committed length is cut back on resume', async () => {
     const all = records(3, 20);

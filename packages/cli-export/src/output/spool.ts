@@ -178,7 +178,7 @@ function decodePort(e: EncodedPort): PortRange | null {
   return e === null ? null : { from: e[0], to: e[1], any: e[2] === 1 };
 }
 
-type EncodedRecord = [
+export type EncodedRecord = [
   EncodedAddress,
   EncodedPort,
   EncodedAddress,
@@ -222,10 +222,86 @@ export function decodeRecord(e: EncodedRecord, c: FlowContext): FlowRecord {
   };
 }
 
+/** Addresses kept per generation of a decoder's memo (two generations: at most twice this many). */
+const ADDRESS_MEMO_LIMIT = 16_384;
+
+/**
+ * decodeRecord with decoded values shared between records (frozen, as the normalizer shares them): flows
+ * repeat the same talkers, so a memo of addresses saves most of the allocations of the final conversion
+ * (two objects and a Uint8Array per address). A hit is taken only when every encoded field is equal, so
+ * the result is the same as decodeRecord's.
+ */
+export class SpoolDecoder {
+  private young = new Map<string, [EncodedAddress, ParsedAddress]>();
+  private old = new Map<string, [EncodedAddress, ParsedAddress]>();
+  private readonly ports = new Map<string, PortRange>();
+  private readonly protocols = new Map<string, Protocol>();
+
+  record(e: EncodedRecord, c: FlowContext): FlowRecord {
+    return {
+      firewallArn: c.firewallArn,
+      availabilityZone: c.availabilityZone,
+      vpcEndpointId: c.vpcEndpointId,
+      vpcEndpointAssociationArn: c.vpcEndpointAssociationArn,
+      flowOperationId: c.flowOperationId,
+      flowRequestTimestamp: c.flowRequestTimestamp,
+      source: this.address(e[0]),
+      sourcePort: e[1] === null ? null : this.port(e[1]),
+      destination: this.address(e[2]),
+      destinationPort: e[3] === null ? null : this.port(e[3]),
+      protocol: e[4] === null ? null : this.protocol(e[4]),
+      ageSeconds: e[5],
+      packetCount: e[6],
+      byteCount: e[7],
+    };
+  }
+
+  private address(e: EncodedAddress): ParsedAddress {
+    const text = e[4];
+    let hit = this.young.get(text);
+    if (hit !== undefined && sameAddress(hit[0], e)) return hit[1];
+    hit = this.old.get(text);
+    if (hit === undefined || !sameAddress(hit[0], e)) hit = [e, Object.freeze(decodeAddress(e))];
+    if (this.young.size >= ADDRESS_MEMO_LIMIT) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(text, hit);
+    return hit[1];
+  }
+
+  private port(e: [number, number, 0 | 1]): PortRange {
+    const key = `${e[0]}:${e[1]}:${e[2]}`;
+    let value = this.ports.get(key);
+    if (value === undefined) {
+      value = Object.freeze(decodePort(e)!);
+      // Bounded: a spool holds few distinct port ranges, but nothing guarantees it.
+      if (this.ports.size >= ADDRESS_MEMO_LIMIT) this.ports.clear();
+      this.ports.set(key, value);
+    }
+    return value;
+  }
+
+  private protocol(e: [number, string]): Protocol {
+    const key = `${e[0]}:${e[1]}`;
+    let value = this.protocols.get(key);
+    if (value === undefined) {
+      value = Object.freeze({ number: e[0], name: e[1] });
+      if (this.protocols.size >= 1024) this.protocols.clear();
+      this.protocols.set(key, value);
+    }
+    return value;
+  }
+}
+
+function sameAddress(a: EncodedAddress, b: EncodedAddress): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] && a[4] === b[4] && a[5] === b[5];
+}
+
 /** Lines of a file in order, a chunk's worth at a time. */
-export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
+export async function* readLineBatches(file: string, chunkBytes = 1 << 20): AsyncGenerator<string[]> {
   let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes })) {
     const lines = (rest + (chunk as string)).split('\n');
     rest = lines.pop() ?? '';
     if (lines.length > 0) yield lines;
@@ -233,11 +309,22 @@ export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
   if (rest !== '') yield [rest];
 }
 
-/** The records of a spool file, in the order they were written, in batches. */
-export async function* readSpool(file: string): AsyncGenerator<FlowRecord[]> {
+/** Records per piece yielded by readSpool: a 1 MiB chunk holds thousands, decoded only as they are needed. */
+export const SPOOL_PIECE = 256;
+
+/**
+ * The records of a spool file, in the order they were written, in pieces of at most `piece` records
+ * (a chunk's lines are decoded a piece at a time, as the consumer asks for them). `chunkBytes`: read size.
+ */
+export async function* readSpool(
+  file: string,
+  options: { piece?: number; chunkBytes?: number } = {},
+): AsyncGenerator<FlowRecord[]> {
+  const piece = options.piece ?? SPOOL_PIECE;
+  const decoder = new SpoolDecoder();
   let context: FlowContext | null = null;
-  for await (const lines of readLineBatches(file)) {
-    const batch: FlowRecord[] = [];
+  for await (const lines of readLineBatches(file, options.chunkBytes)) {
+    let batch: FlowRecord[] = [];
     for (const line of lines) {
       if (line === '') continue;
       if (line.charCodeAt(0) === 123 /* { */) {
@@ -245,31 +332,51 @@ export async function* readSpool(file: string): AsyncGenerator<FlowRecord[]> {
         continue;
       }
       if (context === null) throw new Error(`spool ${file} has a record before any context`);
-      batch.push(decodeRecord(JSON.parse(line) as EncodedRecord, context));
+      batch.push(decoder.record(JSON.parse(line) as EncodedRecord, context));
+      if (batch.length >= piece) {
+        yield batch;
+        batch = [];
+      }
     }
     if (batch.length > 0) yield batch;
   }
 }
 
-/** A Readable (object mode) over batches, pushing whole batches at once (no promise per record). */
+/**
+ * A Readable (object mode) over batches, without a promise per record. It pushes only while the buffer
+ * wants more (`push()` returns true) and keeps the rest of the batch for the next `read()`, so what is
+ * decoded but not yet consumed stays within highWaterMark + one batch.
+ */
 export function readableFromBatches<T>(batches: AsyncIterable<T[]>): Readable {
   const it = batches[Symbol.asyncIterator]();
+  let batch: T[] = [];
+  let at = 0;
+  let pulling = false;
+  const pump = (stream: Readable): void => {
+    while (at < batch.length) {
+      if (!stream.push(batch[at++])) return; // read() comes again once the consumer drains the buffer
+    }
+    if (pulling) return;
+    pulling = true;
+    it.next().then(
+      (r) => {
+        pulling = false;
+        if (r.done) {
+          stream.push(null);
+          return;
+        }
+        batch = r.value;
+        at = 0;
+        pump(stream);
+      },
+      (error: unknown) => stream.destroy(error as Error),
+    );
+  };
   return new Readable({
     objectMode: true,
     highWaterMark: 1024,
     read() {
-      it.next().then(
-        (r) => {
-          if (r.done) {
-            this.push(null);
-            return;
-          }
-          for (const item of r.value) this.push(item);
-          // A batch may fill the buffer past the high-water mark; read() is called again when drained.
-          if (r.value.length === 0) this.read(0);
-        },
-        (error: unknown) => this.destroy(error as Error),
-      );
+      pump(this);
     },
     destroy(error, callback) {
       Promise.resolve(it.return?.()).then(
