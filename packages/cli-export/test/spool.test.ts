@@ -10,6 +10,7 @@ import {
   decodeRecord,
   type EncodedRecord,
   encodeRecord,
+  hexBytes,
   readableFromBatches,
   readSpool,
   recordLine,
@@ -253,6 +254,17 @@ describe('spool', () => {
     expect(log.commit()).toBe(expected);
     log.close();
     expect(readFileSync(file)).toEqual(Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8'));
+  });
+
+  test.prop([
+    fc.oneof(
+      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('hex')),
+      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('hex').toUpperCase()),
+      fc.string({ maxLength: 12 }),
+      fc.stringMatching(/^[0-9a-fA-Fg \u00e9\u0100]{0,12}$/),
+    ),
+  ])('hexBytes gives what new Uint8Array(Buffer.from(hex, "hex")) gives, for any string', (hex) => {
+    expect(hexBytes(hex)).toEqual(new Uint8Array(Buffer.from(hex, 'hex')));
   });
 
   test('a spool with garbage after the committed length is cut back on resume', async () => {
