@@ -5,7 +5,18 @@ import { type FlowContext, type FlowRecord, normalizeFlow } from '@nfw-flows/cor
 import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { afterAll, describe, expect } from 'vitest';
 import { escapePartitionValue } from '../src/export/write-output.js';
-import { readSpool, SpoolWriter } from '../src/output/spool.js';
+import {
+  AppendLog,
+  decodeRecord,
+  type EncodedRecord,
+  encodeRecord,
+  hexBytes,
+  readableFromBatches,
+  readSpool,
+  recordLine,
+  SPOOL_PIECE,
+  SpoolWriter,
+} from '../src/output/spool.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -59,6 +70,202 @@ describe('spool', () => {
       expect(await readAll(file)).toEqual(all);
     },
   );
+
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 1000 }),
+      fc.integer({ min: 0, max: 400 }),
+      fc.integer({ min: 1, max: 300 }),
+      fc.integer({ min: 1, max: 8192 }),
+    ],
+    { numRuns: 12 },
+  )(
+    'readableFromBatches(readSpool(file)) gives the records written, for any piece and chunk size',
+    async (seed, count, piece, chunkBytes) => {
+      const all = records(seed, count);
+      const file = path.join(tmp.dir, `pieces-${seed}-${count}-${piece}-${chunkBytes}`);
+      const writer = new SpoolWriter(file);
+      for (const r of all) writer.write(r);
+      writer.close();
+      for await (const batch of readSpool(file, { piece, chunkBytes })) {
+        expect(batch.length).toBeGreaterThan(0);
+        expect(batch.length).toBeLessThanOrEqual(piece);
+      }
+      const out: FlowRecord[] = [];
+      for await (const r of readableFromBatches(readSpool(file, { piece, chunkBytes })))
+        out.push(r as FlowRecord);
+      expect(out).toEqual(all);
+    },
+  );
+
+  // Encoded values: a few texts, with random other fields.
+  const encodedAddress = fc.tuple(
+    fc.constantFrom(4 as const, 6 as const),
+    fc.constantFrom('10.0.0.1', '::1'),
+    fc.integer({ min: 0, max: 128 }),
+    fc.constantFrom('10.0.0.0', '::'),
+    fc.constantFrom('10.0.0.1', '10.0.0.1/8', '::1'),
+    fc.constantFrom('0a000001', '00000000000000000000000000000001', ''),
+  );
+  const encodedPort = fc.option(
+    fc.tuple(
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.constantFrom(0 as const, 1 as const),
+    ),
+  );
+  const counter = fc.option(fc.integer({ min: 0, max: 10 }));
+
+  // Lines as JSON.stringify writes them from arbitrary values, with the few texts above mixed in
+  // (strings holding `]`, `"` or `,`, negative, fractional and huge numbers, non-numbers).
+  const anyValue = fc.oneof(
+    fc.constant(null),
+    fc.integer(),
+    fc.double({ noNaN: true }),
+    fc.constantFrom(0, 1234567890123456, 9007199254740991, 12345678901234568, 1e21),
+    fc.string(),
+    fc.constantFrom(']', '"]', 'a,b', '[1]'),
+  );
+  const wildAddress = fc.oneof(
+    encodedAddress,
+    fc.tuple(
+      fc.constantFrom(4, 6),
+      fc.string(),
+      fc.integer({ min: 0, max: 128 }),
+      fc.string(),
+      fc.string(),
+      fc.constantFrom('0a000001', ''),
+    ),
+  );
+  const wildLine = fc
+    .tuple(
+      wildAddress,
+      fc.oneof(encodedPort, fc.array(anyValue, { maxLength: 4 })),
+      wildAddress,
+      encodedPort,
+      fc.oneof(
+        fc.option(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.string())),
+        fc.array(anyValue, { maxLength: 3 }),
+      ),
+      fc.oneof(counter, anyValue),
+      fc.oneof(counter, anyValue),
+      fc.oneof(counter, anyValue),
+    )
+    .map((e) => JSON.stringify(e));
+
+  test.prop([fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 400 })], { numRuns: 10 })(
+    'recordLine writes exactly JSON.stringify(encodeRecord(r)), and decodeRecord reads it back',
+    (seed, count) => {
+      for (const r of records(seed, count)) {
+        const line = recordLine(r);
+        expect(line).toBe(JSON.stringify(encodeRecord(r)));
+        expect(decodeRecord(JSON.parse(line) as EncodedRecord, r)).toEqual(r);
+      }
+    },
+  );
+
+  test.prop([wildLine.filter((l) => JSON.parse(l)[0].length === 6 && JSON.parse(l)[2].length === 6)])(
+    'recordLine agrees with JSON.stringify(encodeRecord(r)) on unusual values (frozen or not)',
+    (line) => {
+      const c = context('op-a', null);
+      let r: FlowRecord;
+      try {
+        r = decodeRecord(JSON.parse(line) as EncodedRecord, c);
+      } catch {
+        return;
+      }
+      for (const record of [r, { ...r, source: Object.freeze({ ...r.source }) }]) {
+        let expected: unknown;
+        try {
+          expected = JSON.stringify(encodeRecord(record));
+        } catch (error) {
+          expected = error;
+        }
+        if (expected instanceof Error) expect(() => recordLine(record)).toThrow();
+        else expect(recordLine(record)).toBe(expected);
+      }
+    },
+  );
+
+  test('a slow consumer: records decoded but not yet consumed stay bounded', async () => {
+    const count = 20_000; // several 1 MiB chunks of the spool (read in 1 MiB chunks below)
+    const file = path.join(tmp.dir, 'slow-consumer');
+    const writer = new SpoolWriter(file);
+    for (const r of records(11, count)) writer.write(r);
+    writer.close();
+    let decoded = 0;
+    async function* counted() {
+      for await (const batch of readSpool(file, { chunkBytes: 1 << 20 })) {
+        decoded += batch.length;
+        yield batch;
+      }
+    }
+    let consumed = 0;
+    let ahead = 0;
+    for await (const _ of readableFromBatches(counted())) {
+      consumed++;
+      ahead = Math.max(ahead, decoded - consumed);
+      if (consumed % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(consumed).toBe(count);
+    // The Readable's buffer (highWaterMark 1024) plus the rest of one piece.
+    expect(ahead).toBeLessThanOrEqual(1024 + SPOOL_PIECE);
+  });
+
+  test('readableFromBatches buffers at most its highWaterMark, whatever the batch size', async () => {
+    async function* big() {
+      for (let b = 0; b < 4; b++) yield Array.from({ length: 5000 }, (_, i) => ({ b, i }));
+    }
+    const stream = readableFromBatches(big());
+    let consumed = 0;
+    let buffered = 0;
+    for await (const _ of stream) {
+      consumed++;
+      buffered = Math.max(buffered, stream.readableLength);
+      if (consumed % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(consumed).toBe(20_000);
+    expect(buffered).toBeLessThanOrEqual(stream.readableHighWaterMark);
+  });
+
+  test.prop(
+    [
+      fc.array(
+        fc.oneof(
+          { weight: 20, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom('x'.repeat(300_000), '€'.repeat(90_000), '\ud800'.repeat(5)),
+          },
+        ),
+        { maxLength: 30 },
+      ),
+    ],
+    { numRuns: 30 },
+  )('AppendLog writes every line and knows its exact byte length (long and multi-byte lines)', (lines) => {
+    const file = path.join(tmp.dir, 'append-log');
+    const log = new AppendLog(file);
+    let expected = 0;
+    for (const line of lines) {
+      log.append(line);
+      expected += Buffer.byteLength(line, 'utf8') + 1;
+      expect(log.length).toBe(expected);
+    }
+    expect(log.commit()).toBe(expected);
+    log.close();
+    expect(readFileSync(file)).toEqual(Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8'));
+  });
+
+  test.prop([
+    fc.oneof(
+      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('hex')),
+      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('hex').toUpperCase()),
+      fc.string({ maxLength: 12 }),
+      fc.stringMatching(/^[0-9a-fA-Fg \u00e9\u0100]{0,12}$/),
+    ),
+  ])('hexBytes gives what new Uint8Array(Buffer.from(hex, "hex")) gives, for any string', (hex) => {
+    expect(hexBytes(hex)).toEqual(new Uint8Array(Buffer.from(hex, 'hex')));
+  });
 
   test('a spool with garbage after the committed length is cut back on resume', async () => {
     const all = records(3, 20);

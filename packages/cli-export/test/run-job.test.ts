@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JobHooks } from '../src/export/run-job.js';
+import { emptyProgress } from '../src/output/checkpoint.js';
+import { readSpool } from '../src/output/spool.js';
+
+const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/run-job';
+const OP = '1d5c3b7a-2f44-4e1b-9a6d-0c8e7f6a5b41';
+const FLOWS = 1234;
+let emulator: Emulator;
+let runJob: typeof import('../src/export/run-job.js').runJob;
+let client: NetworkFirewallClient;
+const dir = mkdtempSync(path.join(tmpdir(), 'nfw-run-job-'));
+
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // A checkpoint after every page (read when the module loads), so commits happen while records flow.
+  process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS = '0';
+  ({ runJob } = await import('../src/export/run-job.js'));
+  delete process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS;
+  emulator = await startEmulator({
+    seed: 5,
+    operations: [{ firewallArn: ARN, flowOperationId: OP, availabilityZone: 'us-east-1a', flows: FLOWS }],
+  });
+  client = new NetworkFirewallClient({
+    region: 'us-east-1',
+    endpoint: emulator.endpoint,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+  });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await emulator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const job = { firewallArn: ARN, flowOperationId: OP, availabilityZone: 'us-east-1a' };
+const read = { wait: false, strict: false };
+const files = (name: string) => ({
+  spool: path.join(dir, `${name}.spool`),
+  rejects: path.join(dir, `${name}.rejects`),
+});
+
+describe('runJob', () => {
+  test('every record of the operation ends up in the spool once, with a final checkpoint', async () => {
+    const commits: boolean[] = [];
+    const hooks: JobHooks = { commit: (_p, final) => commits.push(final), tick() {}, warn() {} };
+    const f = files('all');
+    const progress = await runJob(client, job, f, emptyProgress(), read, hooks, new AbortController().signal);
+    expect(progress).toMatchObject({ done: true, records: FLOWS, pages: Math.ceil(FLOWS / 100) });
+    expect(commits.at(-1)).toBe(true);
+    expect(commits.filter((final) => !final).length).toBeGreaterThan(1);
+    let n = 0;
+    for await (const batch of readSpool(f.spool)) n += batch.length;
+    expect(n).toBe(FLOWS);
+  });
+
+  test('an error while a record is being written fails the job with that error', async () => {
+    const failure = new Error('checkpoint disk is gone');
+    let calls = 0;
+    const hooks: JobHooks = {
+      commit() {
+        if (++calls === 2) throw failure;
+      },
+      tick() {},
+      warn() {},
+    };
+    await expect(
+      runJob(client, job, files('fail'), emptyProgress(), read, hooks, new AbortController().signal),
+    ).rejects.toBe(failure);
+    expect(calls).toBe(2);
+  });
+});
