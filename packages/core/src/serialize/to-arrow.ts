@@ -9,7 +9,7 @@ import { buildMetadata, columnsSchema, type MetadataInput, normalizeMetadata } f
 export interface ToArrowOptions {
   /** `file` (default; `.arrow`/`.feather`) or `stream` (`.arrows`). */
   format?: IpcFormat;
-  /** Rows per RecordBatch (default 16384). */
+  /** Rows per RecordBatch (default 4096). */
   batchSize?: number;
   /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
   columns?: ColumnSpec[] | readonly ColumnSpec[];
