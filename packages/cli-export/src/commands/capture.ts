@@ -4,12 +4,8 @@
  * is continued instead of starting a new one.
  */
 import { existsSync } from 'node:fs';
-import {
-  type NetworkFirewallClient,
-  StartFlowCaptureCommand,
-  type StartFlowCaptureRequest,
-} from '@aws-sdk/client-network-firewall';
-import { createClient } from '../client.js';
+import type { NetworkFirewallClient, StartFlowCaptureRequest } from '@aws-sdk/client-network-firewall';
+import { createClient, loadSdk } from '../client.js';
 import { scopeRequest } from '../export/jobs.js';
 import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
 import { captureFilters, exportPlan } from '../plans.js';
@@ -37,7 +33,7 @@ export async function runCapture(
     );
   const scope = source.scopes[0]!;
   const firewallArn = source.firewallArns[0]!;
-  const c = client ?? createClient(plan.clientFlags);
+  const c = client ?? (await createClient(plan.clientFlags));
 
   let flowOperationId: string | undefined;
   if (plan.resume && plan.out !== '-' && existsSync(partialDirectory(plan.out))) {
@@ -52,6 +48,7 @@ export async function runCapture(
       MinimumFlowAgeInSeconds: minimumFlowAge,
       FlowFilters: filters,
     };
+    const { StartFlowCaptureCommand } = await loadSdk();
     const started = await c.send(new StartFlowCaptureCommand(request), { abortSignal: ctx.signal });
     if (!started.FlowOperationId) throw new Error('StartFlowCapture returned no FlowOperationId');
     flowOperationId = started.FlowOperationId;

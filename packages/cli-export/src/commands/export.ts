@@ -123,7 +123,7 @@ export async function runExport(
   };
   sweep();
   try {
-    const c = plan.source.kind === 'api' ? (client ?? createClient(plan.clientFlags)) : null;
+    const c = plan.source.kind === 'api' ? (client ?? (await createClient(plan.clientFlags))) : null;
     if (plan.source.kind === 'api' && plan.out !== '-')
       bytes = await exportApiToFile(plan, plan.source, c!, ctx, totals, update, progress);
     else bytes = await exportDirect(plan, c, ctx, totals, update, progress);

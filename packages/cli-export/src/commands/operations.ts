@@ -26,7 +26,7 @@ export async function runOperations(
   const arns = firewallArns(flags);
   const scopeList = scopes(flags);
   const type = flags.flowOperationType as 'FLOW_CAPTURE' | 'FLOW_FLUSH' | undefined;
-  const c = client ?? createClient(clientFlags(flags));
+  const c = client ?? (await createClient(clientFlags(flags)));
   const rows: OperationRow[] = [];
   for (const firewallArn of arns) {
     for (const scope of scopeList) {

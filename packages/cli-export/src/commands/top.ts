@@ -42,7 +42,7 @@ export async function runTop(
     if (plan.source.kind === 'file') {
       records = fileRecords(plan.source.input, plan.source.strict, ctx.signal, totals, hooks);
     } else {
-      const c = client ?? createClient(plan.clientFlags);
+      const c = client ?? (await createClient(plan.clientFlags));
       const jobs =
         plan.source.jobs ??
         (await allOperationJobs(c, plan.source.firewallArns, plan.source.scopes, ctx.signal));

@@ -2,12 +2,12 @@
  * Jobs of a bulk export: one (firewall, flow operation, scope) each. `--all-operations` asks
  * ListFlowOperations for every completed capture of each firewall and scope.
  */
-import {
-  type FlowOperationMetadata,
-  type ListFlowOperationsRequest,
-  type NetworkFirewallClient,
-  paginateListFlowOperations,
+import type {
+  FlowOperationMetadata,
+  ListFlowOperationsRequest,
+  NetworkFirewallClient,
 } from '@aws-sdk/client-network-firewall';
+import { loadSdk } from '../client.js';
 import type { JobIdentity } from '../output/checkpoint.js';
 
 /** A scope of flow operations: an Availability Zone, or a VPC endpoint association (with its endpoint id). */
@@ -54,6 +54,7 @@ export async function listFlowOperations(
   const input: ListFlowOperationsRequest = { FirewallArn: firewallArn, ...scopeRequest(scope) };
   if (options.type !== undefined) input.FlowOperationType = options.type;
   const out: FlowOperationMetadata[] = [];
+  const { paginateListFlowOperations } = await loadSdk();
   for await (const page of paginateListFlowOperations(
     { client, pageSize: 100 },
     input,
