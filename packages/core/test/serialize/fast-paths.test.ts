@@ -16,6 +16,14 @@ const anyUnits = fc.string({
 });
 const anyText = fc.oneof(anyUnits, fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string());
 
+/** The schema v1 fast path writes the same bytes as the generic per-column builders. */
+function expectSameBytesAsGeneric(records: FlowRecord[], batchSize: number, format: 'file' | 'stream'): void {
+  const fast = Buffer.concat([...encodeArrow(records, { batchSize, format })]);
+  const rows = records.map((r) => expectedRow(r) as Row);
+  const generic = Buffer.concat([...encodeArrow(rows, { batchSize, format, columns: FLOW_COLUMNS })]);
+  expect(fast.equals(generic)).toBe(true);
+}
+
 describe('UTF-8 fast path', () => {
   test.prop([anyText, fc.nat(7)], { numRuns: 300 })(
     'writeUtf8 writes the bytes TextEncoder gives, at any offset',
@@ -138,15 +146,7 @@ describe('schema v1 writer', () => {
       fc.constantFrom('file' as const, 'stream' as const),
     ],
     { numRuns: 60 },
-  )(
-    'writes the same bytes as the generic per-column builders (differential)',
-    (records, batchSize, format) => {
-      const fast = Buffer.concat([...encodeArrow(records, { batchSize, format })]);
-      const rows = records.map((r) => expectedRow(r) as Row);
-      const generic = Buffer.concat([...encodeArrow(rows, { batchSize, format, columns: FLOW_COLUMNS })]);
-      expect(fast.equals(generic)).toBe(true);
-    },
-  );
+  )('writes the same bytes as the generic per-column builders (differential)', expectSameBytesAsGeneric);
 
   test('a missing, mistyped or out-of-range value fails with NFW_INVALID_RECORD naming the column', () => {
     const [r] = makeRecords(1);
@@ -257,15 +257,7 @@ describe('schema v1 writer: records as the normalizer shares them', () => {
   test.prop(
     [recordsArb, fc.integer({ min: 1, max: 64 }), fc.constantFrom('file' as const, 'stream' as const)],
     { numRuns: 60 },
-  )(
-    'writes the same bytes as the generic per-column builders (differential)',
-    (records, batchSize, format) => {
-      const fast = Buffer.concat([...encodeArrow(records, { batchSize, format })]);
-      const rows = records.map((r) => expectedRow(r) as Row);
-      const generic = Buffer.concat([...encodeArrow(rows, { batchSize, format, columns: FLOW_COLUMNS })]);
-      expect(fast.equals(generic)).toBe(true);
-    },
-  );
+  )('writes the same bytes as the generic per-column builders (differential)', expectSameBytesAsGeneric);
 
   test('an address object changed between records is written as it is now', () => {
     const [a] = makeRecords(1);
