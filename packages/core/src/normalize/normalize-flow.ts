@@ -78,8 +78,8 @@ function addressMemo(): (text: string, field: string) => ParsedAddress {
   };
 }
 
-/** Slots per table: a power of two, twice MEMO_LIMIT (load factor at most 1/2, so probes end). */
-const V4_BITS = 15;
+/** Slots per table: a power of two, at least twice MEMO_LIMIT (load factor at most 1/2, so probes end). */
+const V4_BITS = 32 - Math.clz32(MEMO_LIMIT * 2 - 1);
 const V4_SLOTS = 1 << V4_BITS;
 const V4_SHIFT = 32 - V4_BITS;
 
