@@ -13,11 +13,20 @@ import {
   hexBytes,
   readableFromBatches,
   readSpool,
+  recordBytesBound,
   recordLine,
   SPOOL_PIECE,
   SpoolWriter,
+  writeRecordBytes,
 } from '../src/output/spool.js';
 import { tempDir } from './helpers.js';
+
+/** The line writeRecordBytes writes into a buffer at an offset, or null where it declines. */
+function bytesLine(r: FlowRecord, at = 7): string | null {
+  const buf = Buffer.alloc(at + recordBytesBound(r), 0x78);
+  const end = writeRecordBytes(buf, at, r);
+  return end < 0 ? null : buf.toString('utf8', at, end);
+}
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -159,6 +168,7 @@ describe('spool', () => {
       for (const r of records(seed, count)) {
         const line = recordLine(r);
         expect(line).toBe(JSON.stringify(encodeRecord(r)));
+        expect(bytesLine(r)).toBe(line);
         expect(decodeRecord(JSON.parse(line) as EncodedRecord, r)).toEqual(r);
       }
     },
@@ -182,8 +192,36 @@ describe('spool', () => {
           expected = error;
         }
         if (expected instanceof Error) expect(() => recordLine(record)).toThrow();
-        else expect(recordLine(record)).toBe(expected);
+        else {
+          expect(recordLine(record)).toBe(expected);
+          // the byte writer writes the same line, or declines and the spool writes recordLine's
+          const bytes = bytesLine(record);
+          if (bytes !== null) expect(bytes).toBe(expected);
+        }
       }
+    },
+  );
+
+  const number = fc.oneof(fc.double(), fc.maxSafeInteger(), fc.integer(), fc.constant(-0));
+  test.prop([
+    fc.array(number, { minLength: 4, maxLength: 4 }),
+    fc.array(fc.option(number), { minLength: 4, maxLength: 4 }),
+    fc.boolean(),
+  ])(
+    'writeRecordBytes writes numbers as JSON.stringify does (negative, fractional, huge, -0, NaN)',
+    (ports, counters, any) => {
+      const [r] = records(3, 1);
+      const record: FlowRecord = {
+        ...r!,
+        sourcePort: { from: ports[0]!, to: ports[1]!, any },
+        destinationPort: counters[3] === null ? null : { from: ports[2]!, to: ports[3]!, any: !any },
+        ageSeconds: counters[0] ?? null,
+        packetCount: counters[1] ?? null,
+        byteCount: counters[2] ?? null,
+      };
+      const expected = JSON.stringify(encodeRecord(record));
+      expect(bytesLine(record)).toBe(expected);
+      expect(bytesLine(record, 0)).toBe(expected);
     },
   );
 

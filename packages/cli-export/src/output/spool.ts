@@ -47,6 +47,29 @@ export class AppendLog {
     this.buffer[this.buffered++] = 10; // \n
   }
 
+  /**
+   * Appends a line that `write` puts straight into the buffer (no string made for it): `write(buf, at)`
+   * writes at most `maxBytes` bytes at `at` and returns the end, or -1 to decline (nothing appended).
+   * Returns false when it declined.
+   */
+  appendWith(maxBytes: number, write: (buf: Buffer, at: number) => number): boolean {
+    if (maxBytes + 1 > BUFFER_BYTES) {
+      const scratch = Buffer.allocUnsafe(maxBytes + 1);
+      const end = write(scratch, 0);
+      if (end < 0) return false;
+      this.flush();
+      scratch[end] = 10; // \n
+      this.writeAll(scratch.subarray(0, end + 1));
+      return true;
+    }
+    if (this.buffered + maxBytes + 1 > BUFFER_BYTES) this.flush();
+    const end = write(this.buffer, this.buffered);
+    if (end < 0) return false;
+    this.buffer[end] = 10; // \n
+    this.buffered = end + 1;
+    return true;
+  }
+
   flush(): void {
     if (this.buffered === 0) return;
     const n = this.buffered;
@@ -98,7 +121,9 @@ export class SpoolWriter {
       this.context = contextOf(record);
       this.log.append(JSON.stringify({ c: encodeContext(this.context) }));
     }
-    this.log.append(recordLine(record));
+    if (!this.log.appendWith(recordBytesBound(record), (buf, at) => writeRecordBytes(buf, at, record))) {
+      this.log.append(recordLine(record));
+    }
     this.records++;
   }
 
@@ -264,32 +289,23 @@ export function decodeRecord(e: EncodedRecord, c: FlowContext): FlowRecord {
   };
 }
 
-/** JSON of encodeAddress per (frozen, shared by the normalizer) address object. */
+/**
+ * The spool line of a record as a string: what writeRecordBytes writes into the buffer, and the line of
+ * the records it declines (a counter or port bound that is not a number).
+ */
+export function recordLine(r: FlowRecord): string {
+  return JSON.stringify(encodeRecord(r));
+}
+
+/**
+ * JSON of encodeAddress per (frozen, shared) address object, for writeRecordBytes. Kept as strings:
+ * small Buffers are slices of shared 8 KiB pools, and a few live ones kept whole pools alive.
+ */
 const addressJson = new WeakMap<ParsedAddress, string>();
 /** JSON of a protocol per (frozen, shared) protocol object. */
 const protocolJson = new WeakMap<Protocol, string>();
 
-/**
- * The spool line of a record: the same text as `JSON.stringify(encodeRecord(r))`, built by concatenation
- * with the JSON of each frozen address and protocol made once (flows repeat the same talkers). Anything
- * unusual (a counter that is not a number or null, an unfrozen address) takes the generic path.
- */
-export function recordLine(r: FlowRecord): string {
-  const age = r.ageSeconds;
-  const packets = r.packetCount;
-  const bytes = r.byteCount;
-  if (
-    (age !== null && typeof age !== 'number') ||
-    (packets !== null && typeof packets !== 'number') ||
-    (bytes !== null && typeof bytes !== 'number')
-  ) {
-    return JSON.stringify(encodeRecord(r));
-  }
-  const p = r.protocol;
-  return `[${addressLine(r.source)},${portLine(r.sourcePort)},${addressLine(r.destination)},${portLine(r.destinationPort)},${p === null ? 'null' : protocolLine(p)},${numberLine(age)},${numberLine(packets)},${numberLine(bytes)}]`;
-}
-
-function addressLine(a: ParsedAddress): string {
+function addressJsonOf(a: ParsedAddress): string {
   let json = addressJson.get(a);
   if (json === undefined) {
     json = JSON.stringify(encodeAddress(a));
@@ -298,7 +314,8 @@ function addressLine(a: ParsedAddress): string {
   return json;
 }
 
-function protocolLine(p: Protocol): string {
+function protocolJsonOf(p: Protocol | null): string {
+  if (p === null) return 'null';
   let json = protocolJson.get(p);
   if (json === undefined) {
     json = JSON.stringify([p.number, p.name]);
@@ -307,15 +324,95 @@ function protocolLine(p: Protocol): string {
   return json;
 }
 
-function portLine(p: PortRange | null): string {
-  if (p === null) return 'null';
-  if (typeof p.from !== 'number' || typeof p.to !== 'number') return JSON.stringify(encodePort(p));
-  return `[${numberLine(p.from)},${numberLine(p.to)},${p.any ? 1 : 0}]`;
+const NULL_BYTES = Buffer.from('null');
+
+/** Longest a number's JSON can be (`-1.7976931348623157e+308` and the like). */
+const NUMBER_BYTES = 24;
+
+/** At most the bytes writeRecordBytes writes for `r` (ports and counters at their longest). */
+export function recordBytesBound(r: FlowRecord): number {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit
+  return (
+    3 *
+      (addressJsonOf(r.source).length +
+        addressJsonOf(r.destination).length +
+        protocolJsonOf(r.protocol).length) +
+    9 * NUMBER_BYTES +
+    16
+  );
 }
 
-/** JSON.stringify of a number or null (non-finite numbers are null in JSON). */
-function numberLine(n: number | null): string {
-  return n !== null && Number.isFinite(n) ? String(n) : 'null';
+/**
+ * Writes the spool line of `r` (the same bytes as `JSON.stringify(encodeRecord(r))`, without the newline)
+ * at `at`, straight into `buf`: the spool's old space no longer fills with a string per record. Returns
+ * the end, or -1 for a record recordLine must write (a counter or port bound that is not a number).
+ */
+export function writeRecordBytes(buf: Buffer, at: number, r: FlowRecord): number {
+  const age = r.ageSeconds;
+  const packets = r.packetCount;
+  const bytes = r.byteCount;
+  if (
+    (age !== null && typeof age !== 'number') ||
+    (packets !== null && typeof packets !== 'number') ||
+    (bytes !== null && typeof bytes !== 'number')
+  ) {
+    return -1;
+  }
+  const sp = r.sourcePort;
+  const dp = r.destinationPort;
+  if (sp !== null && (typeof sp.from !== 'number' || typeof sp.to !== 'number')) return -1;
+  if (dp !== null && (typeof dp.from !== 'number' || typeof dp.to !== 'number')) return -1;
+  let i = at;
+  buf[i++] = 91; // [
+  i += buf.write(addressJsonOf(r.source), i, 'utf8');
+  buf[i++] = 44; // ,
+  i = writePort(buf, i, sp);
+  buf[i++] = 44;
+  i += buf.write(addressJsonOf(r.destination), i, 'utf8');
+  buf[i++] = 44;
+  i = writePort(buf, i, dp);
+  buf[i++] = 44;
+  i += buf.write(protocolJsonOf(r.protocol), i, 'utf8');
+  buf[i++] = 44;
+  i = writeNumber(buf, i, age);
+  buf[i++] = 44;
+  i = writeNumber(buf, i, packets);
+  buf[i++] = 44;
+  i = writeNumber(buf, i, bytes);
+  buf[i++] = 93; // ]
+  return i;
+}
+
+function writePort(buf: Buffer, at: number, p: PortRange | null): number {
+  if (p === null) return at + NULL_BYTES.copy(buf, at);
+  let i = at;
+  buf[i++] = 91;
+  i = writeNumber(buf, i, p.from);
+  buf[i++] = 44;
+  i = writeNumber(buf, i, p.to);
+  buf[i++] = 44;
+  buf[i++] = p.any ? 49 : 48;
+  buf[i++] = 93;
+  return i;
+}
+
+/** JSON.stringify of a number or null (non-finite is null): digits for safe integers, else String(n). */
+function writeNumber(buf: Buffer, at: number, n: number | null): number {
+  if (n === null || !Number.isFinite(n)) return at + NULL_BYTES.copy(buf, at);
+  if (!Number.isSafeInteger(n)) return at + buf.write(String(n), at, 'latin1');
+  let i = at;
+  let v = n;
+  if (v < 0) {
+    buf[i++] = 45; // -
+    v = -v;
+  }
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let d = i + digits - 1; d >= i; d--) {
+    buf[d] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return i + digits;
 }
 
 /**
