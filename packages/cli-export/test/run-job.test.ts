@@ -5,7 +5,7 @@ import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobHooks } from '../src/export/run-job.js';
-import { emptyProgress } from '../src/output/checkpoint.js';
+import { emptyProgress, type JobProgress } from '../src/output/checkpoint.js';
 import { readSpool } from '../src/output/spool.js';
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/run-job';
@@ -55,6 +55,30 @@ describe('runJob', () => {
     expect(progress).toMatchObject({ done: true, records: FLOWS, pages: Math.ceil(FLOWS / 100) });
     expect(commits.at(-1)).toBe(true);
     expect(commits.filter((final) => !final).length).toBeGreaterThan(1);
+    let n = 0;
+    for await (const batch of readSpool(f.spool)) n += batch.length;
+    expect(n).toBe(FLOWS);
+  });
+
+  test('a kill after the last page was checkpointed, before done: the resume reads nothing again', async () => {
+    const checkpoints: JobProgress[] = [];
+    const hooks: JobHooks = {
+      commit: (p, final) => {
+        if (!final) checkpoints.push({ ...p });
+      },
+      tick() {},
+      warn() {},
+    };
+    const f = files('last-page');
+    await runJob(client, job, f, emptyProgress(), read, hooks, new AbortController().signal);
+    // What a checkpoint file holds if the process dies right after the last page's commit.
+    const killed = checkpoints.at(-1)!;
+    expect(killed).toMatchObject({ done: false, records: FLOWS });
+    expect(killed.nextToken).toBeUndefined();
+    const requests = emulator.stats().requests;
+    const resumed = await runJob(client, job, f, killed, read, hooks, new AbortController().signal);
+    expect(resumed).toMatchObject({ done: true, records: FLOWS, pages: killed.pages });
+    expect(emulator.stats().requests).toBe(requests);
     let n = 0;
     for await (const batch of readSpool(f.spool)) n += batch.length;
     expect(n).toBe(FLOWS);

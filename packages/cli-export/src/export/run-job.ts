@@ -93,6 +93,15 @@ export async function runJob(
   const rejects = new AppendLog(files.rejects, resuming ? start.rejectsBytes : undefined);
   try {
     if (progress.done) return progress;
+    if (resuming && progress.nextToken === undefined) {
+      // Killed after the last page's checkpoint, before the final one: every page is in the spool.
+      // (Paging again from an absent token would start over and spool every record twice.)
+      progress.done = true;
+      progress.spoolBytes = spool.commit();
+      progress.rejectsBytes = rejects.commit();
+      hooks.commit({ ...progress }, true);
+      return progress;
+    }
     const readSoFar = progress.records + progress.rejected;
     const remaining = read.maxItems === undefined ? undefined : read.maxItems - readSoFar;
     if (remaining !== undefined && remaining <= 0) {
