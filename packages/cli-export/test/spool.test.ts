@@ -7,25 +7,39 @@ import { afterAll, describe, expect } from 'vitest';
 import { escapePartitionValue } from '../src/export/write-output.js';
 import {
   AppendLog,
+  appendRecordBytes,
   decodeRecord,
   type EncodedRecord,
   encodeRecord,
   hexBytes,
   readableFromBatches,
   readSpool,
-  recordBytesBound,
   recordLine,
   SPOOL_PIECE,
   SpoolWriter,
-  writeRecordBytes,
 } from '../src/output/spool.js';
 import { tempDir } from './helpers.js';
 
-/** The line writeRecordBytes writes into a buffer at an offset, or null where it declines. */
+/**
+ * The line appendRecordBytes writes into an AppendLog (after a line of `at` bytes, so at an offset of
+ * its buffer), or null where it declines (then nothing may have been appended).
+ */
+let logs = 0;
 function bytesLine(r: FlowRecord, at = 7): string | null {
-  const buf = Buffer.alloc(at + recordBytesBound(r), 0x78);
-  const end = writeRecordBytes(buf, at, r);
-  return end < 0 ? null : buf.toString('utf8', at, end);
+  const file = path.join(tmp.dir, `bytes-${logs++}`);
+  const log = new AppendLog(file);
+  const before = 'x'.repeat(Math.max(0, at - 1));
+  if (at > 0) log.append(before);
+  const written = appendRecordBytes(log, r);
+  log.close();
+  const text = readFileSync(file, 'utf8');
+  const head = at > 0 ? `${before}\n` : '';
+  if (!written) {
+    expect(text).toBe(head);
+    return null;
+  }
+  expect(text.startsWith(head) && text.endsWith('\n')).toBe(true);
+  return text.slice(head.length, -1);
 }
 
 const tmp = tempDir();
@@ -208,7 +222,7 @@ describe('spool', () => {
     fc.array(fc.option(number), { minLength: 4, maxLength: 4 }),
     fc.boolean(),
   ])(
-    'writeRecordBytes writes numbers as JSON.stringify does (negative, fractional, huge, -0, NaN)',
+    'appendRecordBytes writes numbers as JSON.stringify does (negative, fractional, huge, -0, NaN)',
     (ports, counters, any) => {
       const [r] = records(3, 1);
       const record: FlowRecord = {

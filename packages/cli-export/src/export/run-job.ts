@@ -2,7 +2,8 @@
  * One job of an export (one flow operation in one scope) read from the API into its spool, with a
  * checkpoint after each page whose records are all durably in the spool. Resuming continues from the
  * last committed page: the spool is truncated to its committed length and paging restarts at the
- * NextToken recorded with it, so each flow ends up in the spool exactly once.
+ * NextToken recorded with it (none recorded after the last page: the job is complete), so each flow
+ * ends up in the spool exactly once.
  */
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';

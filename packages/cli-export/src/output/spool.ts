@@ -48,26 +48,25 @@ export class AppendLog {
   }
 
   /**
-   * Appends a line that `write` puts straight into the buffer (no string made for it): `write(buf, at)`
-   * writes at most `maxBytes` bytes at `at` and returns the end, or -1 to decline (nothing appended).
-   * Returns false when it declined.
+   * Room for a line of at most `maxBytes` bytes, written straight into `lineBuffer` (no string made for
+   * it): the offset to write it at, after a flush if needed, or -1 when no line that long fits the
+   * buffer (append it as a string). End the line with endLine.
    */
-  appendWith(maxBytes: number, write: (buf: Buffer, at: number) => number): boolean {
-    if (maxBytes + 1 > BUFFER_BYTES) {
-      const scratch = Buffer.allocUnsafe(maxBytes + 1);
-      const end = write(scratch, 0);
-      if (end < 0) return false;
-      this.flush();
-      scratch[end] = 10; // \n
-      this.writeAll(scratch.subarray(0, end + 1));
-      return true;
-    }
+  reserve(maxBytes: number): number {
+    if (maxBytes + 1 > BUFFER_BYTES) return -1;
     if (this.buffered + maxBytes + 1 > BUFFER_BYTES) this.flush();
-    const end = write(this.buffer, this.buffered);
-    if (end < 0) return false;
+    return this.buffered;
+  }
+
+  /** The buffer reserve() hands out room in. */
+  get lineBuffer(): Buffer {
+    return this.buffer;
+  }
+
+  /** Ends the line written from reserve()'s offset up to `end`. */
+  endLine(end: number): void {
     this.buffer[end] = 10; // \n
     this.buffered = end + 1;
-    return true;
   }
 
   flush(): void {
@@ -121,9 +120,7 @@ export class SpoolWriter {
       this.context = contextOf(record);
       this.log.append(JSON.stringify({ c: encodeContext(this.context) }));
     }
-    if (!this.log.appendWith(recordBytesBound(record), (buf, at) => writeRecordBytes(buf, at, record))) {
-      this.log.append(recordLine(record));
-    }
+    if (!appendRecordBytes(this.log, record)) this.log.append(recordLine(record));
     this.records++;
   }
 
@@ -290,7 +287,7 @@ export function decodeRecord(e: EncodedRecord, c: FlowContext): FlowRecord {
 }
 
 /**
- * The spool line of a record as a string: what writeRecordBytes writes into the buffer, and the line of
+ * The spool line of a record as a string: what appendRecordBytes writes into the buffer, and the line of
  * the records it declines (a counter or port bound that is not a number).
  */
 export function recordLine(r: FlowRecord): string {
@@ -298,7 +295,7 @@ export function recordLine(r: FlowRecord): string {
 }
 
 /**
- * JSON of encodeAddress per (frozen, shared) address object, for writeRecordBytes. Kept as strings:
+ * JSON of encodeAddress per (frozen, shared) address object, for appendRecordBytes. Kept as strings:
  * small Buffers are slices of shared 8 KiB pools, and a few live ones kept whole pools alive.
  */
 const addressJson = new WeakMap<ParsedAddress, string>();
@@ -329,25 +326,13 @@ const NULL_BYTES = Buffer.from('null');
 /** Longest a number's JSON can be (`-1.7976931348623157e+308` and the like). */
 const NUMBER_BYTES = 24;
 
-/** At most the bytes writeRecordBytes writes for `r` (ports and counters at their longest). */
-export function recordBytesBound(r: FlowRecord): number {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit
-  return (
-    3 *
-      (addressJsonOf(r.source).length +
-        addressJsonOf(r.destination).length +
-        protocolJsonOf(r.protocol).length) +
-    9 * NUMBER_BYTES +
-    16
-  );
-}
-
 /**
- * Writes the spool line of `r` (the same bytes as `JSON.stringify(encodeRecord(r))`, without the newline)
- * at `at`, straight into `buf`: the spool's old space no longer fills with a string per record. Returns
- * the end, or -1 for a record recordLine must write (a counter or port bound that is not a number).
+ * Appends the spool line of `r` (the same bytes as `JSON.stringify(encodeRecord(r))`) straight into the
+ * log's buffer: the old space no longer fills with a string per record. False, with nothing appended,
+ * for a record recordLine must write (a counter or port bound that is not a number, a line longer than
+ * the buffer).
  */
-export function writeRecordBytes(buf: Buffer, at: number, r: FlowRecord): number {
+export function appendRecordBytes(log: AppendLog, r: FlowRecord): boolean {
   const age = r.ageSeconds;
   const packets = r.packetCount;
   const bytes = r.byteCount;
@@ -356,23 +341,29 @@ export function writeRecordBytes(buf: Buffer, at: number, r: FlowRecord): number
     (packets !== null && typeof packets !== 'number') ||
     (bytes !== null && typeof bytes !== 'number')
   ) {
-    return -1;
+    return false;
   }
   const sp = r.sourcePort;
   const dp = r.destinationPort;
-  if (sp !== null && (typeof sp.from !== 'number' || typeof sp.to !== 'number')) return -1;
-  if (dp !== null && (typeof dp.from !== 'number' || typeof dp.to !== 'number')) return -1;
-  let i = at;
+  if (sp !== null && (typeof sp.from !== 'number' || typeof sp.to !== 'number')) return false;
+  if (dp !== null && (typeof dp.from !== 'number' || typeof dp.to !== 'number')) return false;
+  const src = addressJsonOf(r.source);
+  const dst = addressJsonOf(r.destination);
+  const protocol = protocolJsonOf(r.protocol);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; ports and counters at their longest
+  let i = log.reserve(3 * (src.length + dst.length + protocol.length) + 9 * NUMBER_BYTES + 16);
+  if (i < 0) return false;
+  const buf = log.lineBuffer;
   buf[i++] = 91; // [
-  i += buf.write(addressJsonOf(r.source), i, 'utf8');
+  i += buf.write(src, i, 'utf8');
   buf[i++] = 44; // ,
   i = writePort(buf, i, sp);
   buf[i++] = 44;
-  i += buf.write(addressJsonOf(r.destination), i, 'utf8');
+  i += buf.write(dst, i, 'utf8');
   buf[i++] = 44;
   i = writePort(buf, i, dp);
   buf[i++] = 44;
-  i += buf.write(protocolJsonOf(r.protocol), i, 'utf8');
+  i += buf.write(protocol, i, 'utf8');
   buf[i++] = 44;
   i = writeNumber(buf, i, age);
   buf[i++] = 44;
@@ -380,7 +371,8 @@ export function writeRecordBytes(buf: Buffer, at: number, r: FlowRecord): number
   buf[i++] = 44;
   i = writeNumber(buf, i, bytes);
   buf[i++] = 93; // ]
-  return i;
+  log.endLine(i);
+  return true;
 }
 
 function writePort(buf: Buffer, at: number, p: PortRange | null): number {
