@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type FlowOperationStatus, isNfwError } from '@nfw-flows/core';
+import { type FlowOperationStatus, type IpcFormat, isNfwError } from '@nfw-flows/core';
 import { type ClientFlags, createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { Aggregate } from '../export/aggregate.js';
@@ -22,7 +22,7 @@ import {
   overallStatus,
   type Totals,
 } from '../export/live-records.js';
-import { type ApiReadOptions, rejectLine, runJob } from '../export/run-job.js';
+import { type ApiReadOptions, rejectLine, runJob, type SpoolFiles } from '../export/run-job.js';
 import type { ParquetCompression } from '../export/serializer.js';
 import {
   concatenateFiles,
@@ -32,6 +32,7 @@ import {
   writeStreamOutput,
 } from '../export/write-output.js';
 import type { OutputFormat } from '../options.js';
+import { arrowFromSpools } from '../output/arrow-spool.js';
 import { AtomicDirectory, AtomicFile, sweepStaleTemporaries } from '../output/atomic-file.js';
 import {
   CHECKPOINT_VERSION,
@@ -377,9 +378,13 @@ async function exportApiToFile(
       totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
   }
   update();
-  const files = (i: number) => ({
+  // Arrow outputs of flow records spool Arrow batches: the final file is then a copy of them, not a
+  // second conversion of every record (output/arrow-spool.ts).
+  const ipcFormat = arrowSpoolFormat(plan);
+  const files = (i: number): SpoolFiles => ({
     spool: path.join(partial, `job-${i}.spool`),
     rejects: path.join(partial, `job-${i}.rejects`),
+    kind: ipcFormat === null ? 'lines' : 'arrow',
   });
 
   try {
@@ -496,10 +501,14 @@ async function exportApiToFile(
           plan.format,
           part,
         );
-        const size = await writePlainFile(readableFromBatches(readSpool(files(i).spool)), file, {
-          ...options,
-          metadata: metadataOf(jobTotals),
-        });
+        const metadata = metadataOf(jobTotals);
+        const size = await writePlainFile(
+          ipcFormat === null
+            ? readableFromBatches(readSpool(files(i).spool))
+            : arrowFromSpools([files(i).spool], ipcFormat, metadata),
+          file,
+          { ...options, metadata },
+        );
         bytes += size;
         operations[i] = {
           ...operations[i]!,
@@ -523,7 +532,9 @@ async function exportApiToFile(
     async function* all() {
       for (const s of spools) yield* readSpool(s);
     }
-    bytes = await writeFileOutput(readableFromBatches(all()), plan.out, plan.force, {
+    const source =
+      ipcFormat === null ? readableFromBatches(all()) : arrowFromSpools(spools, ipcFormat, options.metadata);
+    bytes = await writeFileOutput(source, plan.out, plan.force, {
       ...options,
       status: () => statusFields(plan, totals, operations),
       staged: (size, status) => record({ bytes: size, status: status === null ? '' : statusText(status) }),
@@ -539,6 +550,14 @@ async function exportApiToFile(
   removePartialDirectory(partial, () => crashPoint('after-partial-rename'));
   crashPoint('after-cleanup');
   return bytes;
+}
+
+/** The IPC format of the Arrow spool for this plan, or null where the spool holds lines. */
+function arrowSpoolFormat(plan: ExportPlan): IpcFormat | null {
+  if (plan.aggregate !== null) return null;
+  if (plan.format === 'arrow') return 'file';
+  if (plan.format === 'arrows') return 'stream';
+  return null;
 }
 
 /** The target holds what this checkpoint staged: the commit rename happened. */

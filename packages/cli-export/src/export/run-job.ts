@@ -17,6 +17,7 @@ import {
   type PageInfo,
   type RejectedRecord,
 } from '@nfw-flows/core';
+import { ArrowSpoolWriter } from '../output/arrow-spool.js';
 import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
 import { AppendLog, SpoolWriter } from '../output/spool.js';
 import { scopeRequest } from './jobs.js';
@@ -73,6 +74,21 @@ const CHECKPOINT_INTERVAL_MS = Number(process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_
 export interface SpoolFiles {
   spool: string;
   rejects: string;
+  /** `arrow`: an Arrow spool (output/arrow-spool.ts, for Arrow outputs of flow records); default: lines. */
+  kind?: 'lines' | 'arrow';
+}
+
+/** What runJob needs of a spool: both kinds commit whole records only, at a length resume truncates to. */
+interface RecordSpool {
+  write(record: FlowRecord): void;
+  commit(): number;
+  close(): void;
+}
+
+function openSpool(files: SpoolFiles, truncateTo: number | undefined): RecordSpool {
+  return files.kind === 'arrow'
+    ? new ArrowSpoolWriter(files.spool, truncateTo)
+    : new SpoolWriter(files.spool, truncateTo);
 }
 
 /**
@@ -90,7 +106,7 @@ export async function runJob(
 ): Promise<JobProgress> {
   const progress: JobProgress = { ...start };
   const resuming = start.pages > 0 || start.records > 0;
-  const spool = new SpoolWriter(files.spool, resuming ? start.spoolBytes : undefined);
+  const spool = openSpool(files, resuming ? start.spoolBytes : undefined);
   const rejects = new AppendLog(files.rejects, resuming ? start.rejectsBytes : undefined);
   try {
     if (progress.done) return progress;

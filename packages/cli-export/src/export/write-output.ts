@@ -2,11 +2,21 @@
  * Final outputs: records (from the spool or a live source) through the optional aggregate and the
  * serializer into an atomic file, a Hive-style partition directory, or stdout.
  */
-import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
-import type { Readable, Transform, Writable } from 'node:stream';
+import { Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
+import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
 import { AtomicFile } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
 import {
@@ -62,7 +72,7 @@ function stages(options: WriteOptions): Transform[] {
  * final name, or the complete data (with its status, or without it: unknown, never a stale one).
  */
 export async function writeFileOutput(
-  records: Readable,
+  records: Readable | ArrowSpoolOutput,
   target: string,
   force: boolean,
   options: WriteOptions,
@@ -72,7 +82,12 @@ export async function writeFileOutput(
   try {
     file = new AtomicFile(target, { force });
     crashPoint('after-open');
-    await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
+    if (records instanceof Readable)
+      await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
+    else {
+      const f = file;
+      await records.writeTo((chunk) => f.write(chunk), options.signal);
+    }
     const bytes = file.size();
     let record: ExportStatus | null = null;
     if (options.status) {
@@ -100,15 +115,30 @@ export async function writeFileOutput(
 
 /** Write records into a plain file (inside a directory that is itself published atomically). */
 export async function writePlainFile(
-  records: Readable,
+  records: Readable | ArrowSpoolOutput,
   target: string,
   options: WriteOptions,
 ): Promise<number> {
   mkdirSync(path.dirname(target), { recursive: true });
-  await pipeline([records, ...stages(options), createWriteStream(target, { flags: 'wx' })], {
-    signal: options.signal,
-  });
+  if (records instanceof Readable) {
+    await pipeline([records, ...stages(options), createWriteStream(target, { flags: 'wx' })], {
+      signal: options.signal,
+    });
+  } else {
+    const fd = openSync(target, 'wx', 0o666);
+    try {
+      await records.writeTo((chunk) => writeFully(fd, chunk), options.signal);
+    } finally {
+      closeSync(fd);
+    }
+  }
   return statSync(target).size;
+}
+
+/** Writes all of `chunk` at the descriptor's position. */
+export function writeFully(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off);
 }
 
 /** Write records to stdout (or another stream that must not be closed by us). */

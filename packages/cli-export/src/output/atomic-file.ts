@@ -21,6 +21,7 @@ import {
   unlinkSync,
   type WriteStream,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../usage-error.js';
@@ -123,6 +124,13 @@ export class AtomicFile {
   stream(): WriteStream {
     if (this.fd === null) throw new Error('AtomicFile already closed');
     return createWriteStream('', { fd: this.fd, autoClose: false });
+  }
+
+  /** Appends `chunk` synchronously (an output copied rather than streamed: output/arrow-spool.ts). */
+  write(chunk: Uint8Array): void {
+    if (this.fd === null) throw new Error('AtomicFile already closed');
+    let off = 0;
+    while (off < chunk.byteLength) off += writeSync(this.fd, chunk, off, chunk.byteLength - off);
   }
 
   /** Write the whole content at once (small files: the status file). */

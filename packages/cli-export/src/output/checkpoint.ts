@@ -21,7 +21,8 @@ import {
 import path from 'node:path';
 import type { FlowOperationStatus } from '@nfw-flows/core';
 
-export const CHECKPOINT_VERSION = 1;
+/** 2: Arrow outputs spool Arrow batches (output/arrow-spool.ts); a version 1 partial of them holds lines. */
+export const CHECKPOINT_VERSION = 2;
 
 export interface JobIdentity {
   firewallArn: string;
