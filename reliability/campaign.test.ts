@@ -71,6 +71,10 @@ describe('CLI-level fault runs (built nfw-flows, SIGKILL then --resume)', () => 
       const s = deriveScenario(SEED, i, { level: 'cli' });
       if (s.faults.includes('kill') && !s.faults.includes('stall') && s.flows <= 1200) picked.push(i);
     }
+    // Both spools: NDJSON exports spool lines, Arrow exports spool record batches.
+    expect(new Set(picked.map((i) => deriveScenario(SEED, i, { level: 'cli' }).format))).toEqual(
+      new Set(['ndjson', 'arrow']),
+    );
     for (const i of picked) {
       const r = await runScenario(deriveScenario(SEED, i, { level: 'cli' }), { cliPath: CLI_PATH });
       // Strict: no stale temporary after success, a file under the final name after a kill only if

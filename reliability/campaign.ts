@@ -7,9 +7,11 @@
  * the capture, rows the emulator sent, rows written, lost, duplicated, and every violated invariant.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  encodeArrow,
   type FlowContext,
   type FlowRecord,
   flowResults,
@@ -59,7 +61,11 @@ export interface Scenario {
    *  each SIGKILL; a negative value -t means "after t ms" (a kill during startup). */
   kills: number[];
   faultSeed: number;
+  /** CLI output format: NDJSON (the line spool) or Arrow (the Arrow spool), every other CLI run. */
+  format: CliFormat;
 }
+
+export type CliFormat = 'ndjson' | 'arrow';
 
 export interface RunResult {
   index: number;
@@ -149,6 +155,8 @@ export function deriveScenario(seed: number, index: number, options: ScenarioOpt
     requestTimeoutMs: rng.chance(0.6) ? 800 : 5000,
     kills,
     faultSeed: rng.int(1, 2 ** 31 - 1),
+    // From the index alone (the random stream of earlier campaigns is unchanged).
+    format: Math.floor(index / (options.cliEvery || 1)) % 2 === 0 ? 'ndjson' : 'arrow',
   };
 }
 
@@ -212,6 +220,38 @@ export function expectedLines(op: OperationInfo, outcome: string): string[] {
   return lines;
 }
 
+/**
+ * A row of an Arrow file as a line: its JSON (counters as decimal text). Expected rows of an Arrow
+ * output are the records toArrow writes, read back the same way: the comparison is about which rows
+ * are there (lost, duplicated, order), the values themselves are the serializer tests' concern.
+ */
+const fromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
+export function arrowLines(bytes: Uint8Array): string[] {
+  const arrow = fromCore('apache-arrow') as {
+    tableFromIPC(b: Uint8Array): { toArray(): { toJSON(): Record<string, unknown> }[] };
+  };
+  return arrow
+    .tableFromIPC(bytes)
+    .toArray()
+    .map((r) => JSON.stringify(r.toJSON(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+/** expectedLines, or for an Arrow output the rows of an Arrow file of the same records. */
+export function expectedRows(op: OperationInfo, outcome: string, format: CliFormat): string[] {
+  if (format === 'ndjson' || outcome !== 'complete') return expectedLines(op, outcome);
+  const context = contextOf(op);
+  const records: FlowRecord[] = [];
+  for (let i = 0; i < op.flows.count; i++) records.push(normalizeFlow(op.flows.flowAt(i), context));
+  return arrowLines(Buffer.concat([...encodeArrow(records, { format: 'file' })]));
+}
+
+/** The rows of a CLI output file as lines (see expectedRows). */
+function writtenRows(file: string, format: CliFormat): string[] {
+  if (format === 'arrow') return arrowLines(readFileSync(file));
+  const text = readFileSync(file, 'utf8');
+  return text === '' ? [] : text.split(/(?<=\n)/);
+}
+
 /** Lost and duplicated rows by multiset difference, plus whether the order is the API's. */
 export function compareRows(
   expected: readonly string[],
@@ -250,7 +290,7 @@ export async function runScenario(s: Scenario, ctx: RunContext = {}): Promise<Ru
     emulator.setFaults(faultOptions(s));
     const op = emulator.operations()[0]!;
     const outcome = expectedOutcome(s);
-    const expected = expectedLines(op, outcome);
+    const expected = expectedRows(op, outcome, s.level === 'cli' ? s.format : 'ndjson');
     const run =
       s.level === 'library' ? await runLibrary(s, emulator, op) : await runCliScenario(s, emulator, op, ctx);
     const { lost, duplicated, inOrder } = compareRows(expected, run.written);
@@ -429,7 +469,9 @@ async function runCliScenario(
 ): Promise<Execution> {
   if (ctx.cliPath === undefined) throw new Error('CLI scenario without cliPath');
   const dir = mkdtempSync(path.join(ctx.workDir ?? tmpdir(), `run-${s.index}-`));
-  const out = path.join(dir, 'flows.ndjson');
+  const name = `flows.${s.format}`;
+  const statusName = `${name}.nfw-status.json`;
+  const out = path.join(dir, name);
   const violations: string[] = [];
   const args = [
     'export',
@@ -448,7 +490,7 @@ async function runCliScenario(
     '--out',
     out,
     '--format',
-    'ndjson',
+    s.format,
     '--wait-timeout',
     '1',
     '--poll-interval',
@@ -482,21 +524,20 @@ async function runCliScenario(
         if (run.killed) {
           // The data file's rename is the commit point: after a kill, a file under the final name
           // must be the complete data (its status file, if any, saying what the exit would have).
-          if (files.includes('flows.ndjson')) {
-            const text = readFileSync(out, 'utf8');
-            const rows = text === '' ? [] : text.split(/(?<=\n)/);
-            const { lost, duplicated } = compareRows(expectedLines(op, expectedOutcome(s)), rows);
+          if (files.includes(name)) {
+            const rows = writtenRows(out, s.format);
+            const { lost, duplicated } = compareRows(expectedRows(op, expectedOutcome(s), s.format), rows);
             if (lost + duplicated > 0)
               violations.push(
                 `an incomplete file under the final name after SIGKILL (${lost} lost, ${duplicated} duplicated)`,
               );
-            if (files.includes(STATUS_FILE)) {
+            if (files.includes(statusName)) {
               const code = s.faults.includes('completedWithErrors') ? 3 : 0;
-              violations.push(...statusFileViolations(path.join(dir, STATUS_FILE), code, s.faults));
+              violations.push(...statusFileViolations(path.join(dir, statusName), code, s.faults));
             }
-          } else if (files.includes(STATUS_FILE))
+          } else if (files.includes(statusName))
             violations.push('a status file without its data after SIGKILL');
-        } else if (files.includes('flows.ndjson') || files.includes(STATUS_FILE))
+        } else if (files.includes(name) || files.includes(statusName))
           violations.push(`a file under the final name after exit ${run.exitCode}`);
         if (!run.killed) {
           const lines = run.stderr
@@ -518,16 +559,14 @@ async function runCliScenario(
         violations.push('exit 3 without COMPLETED_WITH_ERRORS');
       if (run.exitCode === 0 && s.faults.includes('completedWithErrors'))
         violations.push('exit 0 for COMPLETED_WITH_ERRORS (expected 3)');
-      const leftovers = files.filter((f) => f !== 'flows.ndjson' && f !== STATUS_FILE);
+      const leftovers = files.filter((f) => f !== name && f !== statusName);
       if (leftovers.length > 0) violations.push(`files left after success: ${leftovers.join(', ')}`);
-      violations.push(...statusFileViolations(path.join(dir, STATUS_FILE), run.exitCode, s.faults));
-      if (!files.includes('flows.ndjson')) {
+      violations.push(...statusFileViolations(path.join(dir, statusName), run.exitCode, s.faults));
+      if (!files.includes(name)) {
         violations.push(`exit ${run.exitCode} but no output file`);
         return { outcome: 'complete', written: [], attempts, kills, violations };
       }
-      const text = readFileSync(out, 'utf8');
-      const written = text === '' ? [] : text.split(/(?<=\n)/);
-      return { outcome: 'complete', written, attempts, kills, violations };
+      return { outcome: 'complete', written: writtenRows(out, s.format), attempts, kills, violations };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -605,9 +644,6 @@ export function summarize(results: readonly RunResult[]): SummaryRow[] {
   rows.push({ ...total, injected: total.injected + statusAll });
   return rows;
 }
-
-/** The CLI's status file beside the output (`<out>.nfw-status.json`). */
-const STATUS_FILE = 'flows.ndjson.nfw-status.json';
 
 /** The status file must exist after success and say what the exit code says: complete exactly on exit 0. */
 function statusFileViolations(file: string, exitCode: number | null, faults: readonly string[]): string[] {
