@@ -1,7 +1,7 @@
 /**
  * Single-file API exports of several jobs paged at once (--concurrency 2): every format gives the records
- * of the job spools in job order (arrow, ndjson and csv against arrows), and failures, kills and resumes
- * leave no temporary and exactly the data. (Also the guard for converting while paging, if it comes.)
+ * of the job spools in job order (arrow against arrows; ndjson and csv, from the line spool, against
+ * arrows, from the Arrow spool), and failures, kills and resumes leave no temporary and exactly the data.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -89,7 +89,7 @@ beforeAll(async () => {
     ],
   });
   tmp = tempDir();
-  // The reference: arrows is converted after the paging, from the complete spools.
+  // The reference: arrows, copied from the jobs' Arrow spools after the paging.
   const ref = await run([...args(emulator.endpoint), '--format', 'arrows', '--out', out('ref.arrows')]);
   expect(ref.code, ref.stderr).toBe(0);
 });
@@ -101,7 +101,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('conversion while paging (--concurrency 2, several jobs)', () => {
+describe('several jobs into one file (--concurrency 2)', () => {
   test('arrow: the same rows in the same order as arrows; the final status in the footer', async () => {
     emulator.setFaults({ latencyMs: [0, 4] });
     const r = await run([...args(emulator.endpoint), '--out', out('all.arrow')]);

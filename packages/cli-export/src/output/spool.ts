@@ -1,6 +1,6 @@
 /**
- * The spool: records of an export in progress, kept beside the target in `<out>.nfw-partial/` so an
- * interrupted export can resume. It is an append-only log of lines whose byte length is recorded at
+ * The line spool: records of an export in progress (every output but Arrow flow records, which have
+ * arrow-spool.ts), kept beside the target in `<out>.nfw-partial/` so an interrupted export can resume. It is an append-only log of lines whose byte length is recorded at
  * each checkpoint; resuming truncates it to that length. The line codec keeps every field of a
  * FlowRecord exactly (the final file is produced from the spool, so a resumed and a clean run give the
  * same content).
