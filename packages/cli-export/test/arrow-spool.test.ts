@@ -87,7 +87,8 @@ describe('Arrow spool', () => {
       if (format === 'file') {
         const reader = RecordBatchFileReader.from(bytes).open();
         let n = 0;
-        for (let i = 0; i < reader.numRecordBatches; i++) n += (reader.readRecordBatch(i) as RecordBatch).numRows;
+        for (let i = 0; i < reader.numRecordBatches; i++)
+          n += (reader.readRecordBatch(i) as RecordBatch).numRows;
         expect(n).toBe(count);
       }
     },

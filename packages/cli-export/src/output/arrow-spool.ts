@@ -8,8 +8,8 @@
  *
  * The final file is made from the spools without decoding a record: each batch message is copied as it
  * is, after a header under the final schema, whose metadata carries the operation status known only at
- * the end. (The line spool made the CLI decode and rebuild every
- * record after the last page: measured 0.4 s of a 2.9 s export of 200K flows.)
+ * the end. (With the line spool the CLI decoded and re-encoded every record after the last page: about
+ * 0.4 s of a 2.9 s export of 200K flows.)
  */
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import {
@@ -77,13 +77,16 @@ export class ArrowSpoolWriter {
     return this.written;
   }
 
-  /** Closes the file. Records not committed are dropped (a resume pages them again). */
+  /**
+   * Closes the file. The batch being filled is dropped, and whole batches written after the last commit
+   * are cut by the next resume (truncateTo): their pages are paged again.
+   */
   close(): void {
     closeSync(this.fd);
   }
 }
 
-/** The record batches of an export, copied from its spools into the final file (see copyArrowSpools). */
+/** The record batches of an export, copied from its spools into the final file (see arrowFromSpools). */
 export interface ArrowSpoolOutput {
   /** Writes the whole file through `write`, which must take each chunk before it returns. */
   writeTo(write: (chunk: Uint8Array) => void, signal: AbortSignal): Promise<void>;
