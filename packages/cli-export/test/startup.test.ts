@@ -1,6 +1,7 @@
 /**
  * Start-up: the AWS SDK (most of the CLI's load time) and parquet-wasm are loaded only by the commands
- * that need them, so exporting a saved file to Arrow loads neither. A `--require` probe lists the
+ * that need them, so exporting a saved file to Arrow loads neither; cli-progress only to draw a bar on a
+ * terminal (test/progress.test.ts draws one). A `--require` probe lists the
  * CommonJS modules (where both packages' Node builds land) that the CLI process loaded.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   writeFileSync(
     PROBE,
     `process.on('exit', () => {
-      const loaded = Object.keys(require('node:module')._cache).filter((p) => /client-network-firewall|parquet-wasm/.test(p));
+      const loaded = Object.keys(require('node:module')._cache).filter((p) => /client-network-firewall|parquet-wasm|cli-progress/.test(p));
       require('node:fs').writeFileSync(process.env.NFW_PROBE_OUT, JSON.stringify(loaded));
     });`,
   );
@@ -39,10 +40,12 @@ async function loadedBy(args: string[], name: string): Promise<string[]> {
 }
 
 describe('start-up', () => {
-  test('export --input to Arrow loads neither the SDK nor parquet-wasm', async () => {
+  test('export --input to Arrow loads neither the SDK nor parquet-wasm (nor, without a terminal, cli-progress)', async () => {
     const out = path.join(dir, 'saved.arrow');
     const loaded = await loadedBy(['export', '--input', input, '--out', out, '--quiet'], 'arrow');
     expect(loaded).toEqual([]);
+    // Progress lines on a pipe: still no bar library.
+    expect(await loadedBy(['export', '--input', input, '--out', `${out}.2.arrow`], 'lines')).toEqual([]);
     expect(readArrow(out).numRows).toBe(120);
   });
 
