@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { toArrow } from '../core.js';
-import type { BenchCase } from '../scenario.js';
+import type { BenchCase, Target } from '../scenario.js';
 import { defineScenario } from '../scenario.js';
 import { CountingSink, normalizePages, rawPages } from './support/pipelines.js';
 import { megabytes } from './support/targets.js';
@@ -67,45 +67,33 @@ export default defineScenario({
       max: 1.1,
       whenMissed:
         'bounded, with a plateau reached by 3M (see Findings: 3M 184, 10M 192, 20M 184 MiB); the 1M run peaks lower, before the old space has sized itself to the garbage of written batches',
-      measure(stats) {
-        const rss = SERIES.map(([label]) => ({ label, mb: megabytes(stats(caseName(label)).maxRssMiB) }));
-        const value = peak(rss, '10M') / peak(rss, '1M');
-        return {
-          value,
-          text: `${value.toFixed(2)}x (${rss.map((r) => `${r.label} ${r.mb.toFixed(0)} MB`).join(', ')})`,
-        };
-      },
+      measure: rssRatio('10M', '1M', true),
     },
     {
       target: 'peak RSS flat over the whole series: 10M at most 1.15x the peak of 100K',
       max: 1.15,
       whenMissed:
         'bounded, with a plateau reached by 3M (see Findings: 3M 184, 10M 192, 20M 184 MiB); the smaller runs peak lower, before the old space has sized itself to the garbage of written batches',
-      measure(stats) {
-        const rss = SERIES.map(([label]) => ({ label, mb: megabytes(stats(caseName(label)).maxRssMiB) }));
-        const value = peak(rss, '10M') / peak(rss, '100K');
-        return {
-          value,
-          text: `${value.toFixed(2)}x (100K ${peak(rss, '100K').toFixed(0)} MB, 10M ${peak(rss, '10M').toFixed(0)} MB)`,
-        };
-      },
+      measure: rssRatio('10M', '100K'),
     },
     {
       // Bounded means it stops growing: 3.3 times the flows of 3M, the same peak.
       target: 'peak RSS plateau: 10M at most 1.05x the peak of 3M',
       max: 1.05,
-      measure(stats) {
-        const rss = SERIES.map(([label]) => ({ label, mb: megabytes(stats(caseName(label)).maxRssMiB) }));
-        const value = peak(rss, '10M') / peak(rss, '3M');
-        return {
-          value,
-          text: `${value.toFixed(2)}x (3M ${peak(rss, '3M').toFixed(0)} MB, 10M ${peak(rss, '10M').toFixed(0)} MB)`,
-        };
-      },
+      measure: rssRatio('10M', '3M'),
     },
   ],
 });
 
-function peak(rss: readonly { label: string; mb: number }[], label: string): number {
-  return rss.find((r) => r.label === label)!.mb;
+/** A target's measure: the peak RSS of size `big` over that of `small` (`all`: list every size). */
+function rssRatio(big: string, small: string, all = false): Target['measure'] {
+  return (stats) => {
+    const rss = SERIES.map(([label]) => ({ label, mb: megabytes(stats(caseName(label)).maxRssMiB) }));
+    const peak = (label: string) => rss.find((r) => r.label === label)!.mb;
+    const value = peak(big) / peak(small);
+    const sizes = all
+      ? rss.map((r) => `${r.label} ${r.mb.toFixed(0)} MB`).join(', ')
+      : `${small} ${peak(small).toFixed(0)} MB, ${big} ${peak(big).toFixed(0)} MB`;
+    return { value, text: `${value.toFixed(2)}x (${sizes})` };
+  };
 }

@@ -1,24 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fc, test } from '@fast-check/vitest';
-import { encodeArrow, type FlowContext, type FlowRecord, normalizeFlow } from '@nfw-flows/core';
+import { encodeArrow, type FlowRecord, normalizeFlow } from '@nfw-flows/core';
 import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { type RecordBatch, RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect } from 'vitest';
 import { type ArrowSpoolOutput, ArrowSpoolWriter, arrowFromSpools } from '../src/output/arrow-spool.js';
-import { tempDir } from './helpers.js';
+import { flowContext, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const context = (op: string, az: string | null): FlowContext => ({
-  firewallArn: 'arn:aws:network-firewall:us-east-1:123456789012:firewall/f',
-  availabilityZone: az,
-  vpcEndpointId: null,
-  vpcEndpointAssociationArn: null,
-  flowOperationId: op,
-  flowRequestTimestamp: new Date(1767225600500),
-});
+const context = flowContext;
 
 function records(seed: number, count: number, op = 'op-a'): FlowRecord[] {
   return [...createFlowGenerator({ seed, count }).flows()].map((f, i) =>

@@ -117,3 +117,15 @@ export function readArrow(file: string) {
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/** A flow context of the test firewall (operation and zone as given), for records built in tests. */
+export function flowContext(op: string, az: string | null): import('@nfw-flows/core').FlowContext {
+  return {
+    firewallArn: 'arn:aws:network-firewall:us-east-1:123456789012:firewall/f',
+    availabilityZone: az,
+    vpcEndpointId: null,
+    vpcEndpointAssociationArn: null,
+    flowOperationId: op,
+    flowRequestTimestamp: new Date(1767225600500),
+  };
+}

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fc, test } from '@fast-check/vitest';
-import { type FlowContext, type FlowRecord, normalizeFlow } from '@nfw-flows/core';
+import { type FlowRecord, normalizeFlow } from '@nfw-flows/core';
 import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { afterAll, describe, expect } from 'vitest';
 import { escapePartitionValue } from '../src/export/write-output.js';
@@ -18,7 +18,7 @@ import {
   SPOOL_PIECE,
   SpoolWriter,
 } from '../src/output/spool.js';
-import { tempDir } from './helpers.js';
+import { flowContext, tempDir } from './helpers.js';
 
 /**
  * The line appendRecordBytes writes into an AppendLog (after a line of `at` bytes, so at an offset of
@@ -45,14 +45,7 @@ function bytesLine(r: FlowRecord, at = 7): string | null {
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const context = (op: string, az: string | null): FlowContext => ({
-  firewallArn: 'arn:aws:network-firewall:us-east-1:123456789012:firewall/f',
-  availabilityZone: az,
-  vpcEndpointId: null,
-  vpcEndpointAssociationArn: null,
-  flowOperationId: op,
-  flowRequestTimestamp: new Date(1767225600500),
-});
+const context = flowContext;
 
 function records(seed: number, count: number): FlowRecord[] {
   const gen = createFlowGenerator({ seed, count });
