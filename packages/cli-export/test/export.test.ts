@@ -426,6 +426,44 @@ describe('bulk exports', () => {
     expect(status.bytes).toBe(total);
   });
 
+  test('--partitioned --format arrow: each partition copied from its Arrow spool, with its own status', async () => {
+    const dir = out('lake-arrow');
+    const r = await run([
+      'export',
+      '--firewall-arn',
+      ARN,
+      '--all-operations',
+      '--availability-zone',
+      'us-east-1a',
+      '--availability-zone',
+      'us-east-1b',
+      ...endpoint,
+      '--partitioned',
+      '--format',
+      'arrow',
+      '--out',
+      dir,
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    const status = JSON.parse(readFileSync(path.join(dir, '_nfw-status.json'), 'utf8'));
+    const operations = status.operations as Array<{
+      path: string;
+      flows: number;
+      status: string;
+      bytes: number;
+    }>;
+    expect(operations.map((o) => o.flows).sort()).toEqual([FLOWS_A, FLOWS_B, 40].sort());
+    for (const o of operations) {
+      expect(o.path.endsWith('.arrow')).toBe(true);
+      const table = readArrow(path.join(dir, o.path));
+      expect(table.numRows).toBe(o.flows);
+      // The partition's schema (file footer) carries its own operation's status.
+      expect(table.schema.metadata.get('nfw_flows.status')).toBe(o.status);
+      expect(statSync(path.join(dir, o.path)).size).toBe(o.bytes);
+    }
+    expect(new Set(operations.map((o) => o.status))).toEqual(new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS']));
+  });
+
   test('several --flow-operation-id into one file, told apart by the provenance columns', async () => {
     const r = await run([
       'export',

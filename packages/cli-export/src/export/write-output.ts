@@ -136,7 +136,7 @@ export async function writePlainFile(
 }
 
 /** Writes all of `chunk` at the descriptor's position. */
-export function writeFully(fd: number, chunk: Uint8Array): void {
+function writeFully(fd: number, chunk: Uint8Array): void {
   let off = 0;
   while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off);
 }
