@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
-import { Message, RecordBatch, RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
+import { RecordBatch, RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
 import { describe, expect } from 'vitest';
 import {
   createBatchBuilder,
@@ -10,7 +10,7 @@ import {
   toArrow,
 } from '../../src/serialize/index.js';
 import type { ColumnSpec, FlowRecord, Row } from '../../src/types.js';
-import { expectedRow, flowRecordArb, makeRecords, runBytes } from './helpers.js';
+import { batchMessages, expectedRow, flowRecordArb, makeRecords, runBytes } from './helpers.js';
 
 function rowsOf(bytes: Uint8Array): Record<string, unknown>[] {
   return tableFromIPC(bytes)
@@ -320,21 +320,6 @@ describe('engine pieces', () => {
     );
   });
 });
-
-/** The record batch messages of an IPC stream (after its schema), as [bytes, metaDataLength, bodyLength]. */
-function batchMessages(stream: Uint8Array): [Uint8Array, number, number][] {
-  const out: [Uint8Array, number, number][] = [];
-  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
-  let at = 0;
-  for (let n = 0; ; n++) {
-    const metaLength = view.getInt32(at + 4, true);
-    if (metaLength === 0) return out; // end of stream
-    const message = Message.decode(stream.subarray(at + 8, at + 8 + metaLength));
-    const bodyLength = Number(message.bodyLength);
-    if (n > 0) out.push([stream.subarray(at, at + 8 + metaLength + bodyLength), 8 + metaLength, bodyLength]);
-    at += 8 + metaLength + bodyLength;
-  }
-}
 
 describe('IpcWriter.writeEncoded (batches copied without decoding them)', () => {
   test.prop(
