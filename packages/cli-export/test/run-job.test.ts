@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobHooks } from '../src/export/run-job.js';
 import { emptyProgress, type JobProgress } from '../src/output/checkpoint.js';
 import { readSpool } from '../src/output/spool.js';
+import { WriteError } from '../src/output/write-error.js';
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/run-job';
 const OP = '1d5c3b7a-2f44-4e1b-9a6d-0c8e7f6a5b41';
 const FLOWS = 1234;
 let emulator: Emulator;
 let runJob: typeof import('../src/export/run-job.js').runJob;
+let partialWriteError: typeof import('../src/export/run-job.js').partialWriteError;
 let client: NetworkFirewallClient;
 const dir = mkdtempSync(path.join(tmpdir(), 'nfw-run-job-'));
 
@@ -20,7 +22,7 @@ beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   // A checkpoint after every page (read when the module loads), so commits happen while records flow.
   process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS = '0';
-  ({ runJob } = await import('../src/export/run-job.js'));
+  ({ runJob, partialWriteError } = await import('../src/export/run-job.js'));
   delete process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS;
   emulator = await startEmulator({
     seed: 5,
@@ -98,5 +100,52 @@ describe('runJob', () => {
       runJob(client, job, files('fail'), emptyProgress(), read, hooks, new AbortController().signal),
     ).rejects.toBe(failure);
     expect(calls).toBe(2);
+  });
+
+  test('a spool that cannot be written is a write error naming the partial directory, still resumable', async () => {
+    const missing = path.join(dir, 'gone.nfw-partial');
+    const hooks: JobHooks = { commit() {}, tick() {}, warn() {} };
+    for (const kind of ['lines', 'arrow'] as const) {
+      const spoolFiles = {
+        spool: path.join(missing, 'job-0.spool'),
+        rejects: path.join(missing, 'job-0.rejects'),
+        kind,
+      };
+      const error = await runJob(
+        client,
+        job,
+        spoolFiles,
+        emptyProgress(),
+        read,
+        hooks,
+        new AbortController().signal,
+      ).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(WriteError);
+      expect(error?.message).toBe(`cannot write ${missing}: ENOENT: no such file or directory`);
+      // Not an NfwError: export.ts keeps the partial for --resume.
+      expect((error as { code?: string }).code).toBe('ENOENT');
+    }
+  });
+
+  test('partialWriteError wraps file system errors only', () => {
+    const fsError = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
+    const wrapped = partialWriteError('/x/out.arrow.nfw-partial', fsError);
+    expect(wrapped).toBeInstanceOf(WriteError);
+    expect((wrapped as Error).message).toBe(
+      'cannot write /x/out.arrow.nfw-partial: ENOSPC: no space left on device',
+    );
+    const network = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
+    expect(partialWriteError('/x', network)).toBe(network);
+    const plain = new Error('spool is corrupt');
+    expect(partialWriteError('/x', plain)).toBe(plain);
   });
 });

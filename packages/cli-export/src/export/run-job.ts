@@ -5,6 +5,7 @@
  * NextToken recorded with it (none recorded after the last page: the job is complete), so each flow
  * ends up in the spool exactly once.
  */
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
@@ -20,6 +21,7 @@ import {
 import { ArrowSpoolWriter } from '../output/arrow-spool.js';
 import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
 import { AppendLog, SpoolWriter } from '../output/spool.js';
+import { WriteError } from '../output/write-error.js';
 import { scopeRequest } from './jobs.js';
 
 export interface ApiReadOptions {
@@ -96,6 +98,38 @@ function openSpool(files: SpoolFiles, truncateTo: number | undefined): RecordSpo
  * start); the returned progress is final (done: true).
  */
 export async function runJob(
+  client: NetworkFirewallClient,
+  job: JobIdentity,
+  files: SpoolFiles,
+  start: JobProgress,
+  read: ApiReadOptions,
+  hooks: JobHooks,
+  signal: AbortSignal,
+): Promise<JobProgress> {
+  try {
+    return await pageJob(client, job, files, start, read, hooks, signal);
+  } catch (error) {
+    throw partialWriteError(path.dirname(files.spool), error);
+  }
+}
+
+/** System calls of the spool and the rejects log (a network error has its own syscall: left alone). */
+const FILE_SYSCALLS = new Set(['open', 'write', 'read', 'fdatasync', 'fsync', 'ftruncate', 'close']);
+
+/**
+ * A failed write of the spool or the rejects log (full disk, lost directory) as a WriteError naming the
+ * partial directory: `cannot write out.arrow.nfw-partial: ENOSPC: no space left on device` (it said
+ * `cannot write output`). It stays resumable: the partial is kept for `--resume` once there is room.
+ */
+export function partialWriteError(dir: string, error: unknown): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof WriteError || typeof e?.code !== 'string' || typeof e.syscall !== 'string')
+    return error;
+  if (!FILE_SYSCALLS.has(e.syscall)) return error;
+  return new WriteError(dir, error);
+}
+
+async function pageJob(
   client: NetworkFirewallClient,
   job: JobIdentity,
   files: SpoolFiles,
