@@ -370,25 +370,23 @@ describe('progress and the final summary on stderr', () => {
   });
 });
 
+/** `export --all-operations` of both test zones, against the emulator. */
+const allZones = () => [
+  'export',
+  '--firewall-arn',
+  ARN,
+  '--all-operations',
+  '--availability-zone',
+  'us-east-1a',
+  '--availability-zone',
+  'us-east-1b',
+  ...endpoint,
+];
+
 describe('bulk exports', () => {
   test('--all-operations --partitioned: Hive partitions that DuckDB reads as one table', async () => {
     const dir = out('lake');
-    const r = await run([
-      'export',
-      '--firewall-arn',
-      ARN,
-      '--all-operations',
-      '--availability-zone',
-      'us-east-1a',
-      '--availability-zone',
-      'us-east-1b',
-      ...endpoint,
-      '--partitioned',
-      '--out',
-      dir,
-      '--concurrency',
-      '3',
-    ]);
+    const r = await run([...allZones(), '--partitioned', '--out', dir, '--concurrency', '3']);
     // OP_B is COMPLETED_WITH_ERRORS and OP_BAD has rejects: the data is there but incomplete.
     expect(r.code, r.stderr).toBe(3);
     const firewallDir = readdirSync(dir).sort();
@@ -428,22 +426,7 @@ describe('bulk exports', () => {
 
   test('--partitioned --format arrow: each partition copied from its Arrow spool, with its own status', async () => {
     const dir = out('lake-arrow');
-    const r = await run([
-      'export',
-      '--firewall-arn',
-      ARN,
-      '--all-operations',
-      '--availability-zone',
-      'us-east-1a',
-      '--availability-zone',
-      'us-east-1b',
-      ...endpoint,
-      '--partitioned',
-      '--format',
-      'arrow',
-      '--out',
-      dir,
-    ]);
+    const r = await run([...allZones(), '--partitioned', '--format', 'arrow', '--out', dir]);
     expect(r.code, r.stderr).toBe(3);
     const status = JSON.parse(readFileSync(path.join(dir, '_nfw-status.json'), 'utf8'));
     const operations = status.operations as Array<{

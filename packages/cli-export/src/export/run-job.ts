@@ -97,19 +97,11 @@ function openSpool(files: SpoolFiles, truncateTo: number | undefined): RecordSpo
  * Read one job into its spool. `progress` is where a previous run stopped (emptyProgress() for a fresh
  * start); the returned progress is final (done: true).
  */
-export async function runJob(
-  client: NetworkFirewallClient,
-  job: JobIdentity,
-  files: SpoolFiles,
-  start: JobProgress,
-  read: ApiReadOptions,
-  hooks: JobHooks,
-  signal: AbortSignal,
-): Promise<JobProgress> {
+export async function runJob(...args: Parameters<typeof pageJob>): Promise<JobProgress> {
   try {
-    return await pageJob(client, job, files, start, read, hooks, signal);
+    return await pageJob(...args);
   } catch (error) {
-    throw partialWriteError(path.dirname(files.spool), error);
+    throw partialWriteError(path.dirname(args[2].spool), error);
   }
 }
 
