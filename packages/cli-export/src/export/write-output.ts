@@ -10,14 +10,13 @@ import {
   openSync,
   rmSync,
   statSync,
-  writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import { Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
-import { AtomicFile } from '../output/atomic-file.js';
+import { AtomicFile, writeFully } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
 import {
   type ExportStatus,
@@ -133,12 +132,6 @@ export async function writePlainFile(
     }
   }
   return statSync(target).size;
-}
-
-/** Writes all of `chunk` at the descriptor's position. */
-function writeFully(fd: number, chunk: Uint8Array): void {
-  let off = 0;
-  while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off);
 }
 
 /** Write records to stdout (or another stream that must not be closed by us). */

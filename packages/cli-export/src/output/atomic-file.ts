@@ -102,6 +102,12 @@ export function temporaryName(target: string): string {
   );
 }
 
+/** Writes all of `chunk` at the descriptor's position. */
+export function writeFully(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off);
+}
+
 export class AtomicFile {
   readonly target: string;
   readonly temp: string;
@@ -129,8 +135,7 @@ export class AtomicFile {
   /** Appends `chunk` synchronously (an output copied rather than streamed: output/arrow-spool.ts). */
   write(chunk: Uint8Array): void {
     if (this.fd === null) throw new Error('AtomicFile already closed');
-    let off = 0;
-    while (off < chunk.byteLength) off += writeSync(this.fd, chunk, off, chunk.byteLength - off);
+    writeFully(this.fd, chunk);
   }
 
   /** Write the whole content at once (small files: the status file). */
