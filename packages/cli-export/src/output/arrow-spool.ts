@@ -31,7 +31,6 @@ export class ArrowSpoolWriter {
   private readonly builder: BatchBuilder;
   private readonly ipc: IpcWriter;
   private written: number;
-  records = 0;
 
   /** Opens `file`; with `truncateTo` (resume), keeps exactly that many bytes and appends after them. */
   constructor(file: string, truncateTo?: number, batchSize?: number) {
@@ -48,7 +47,6 @@ export class ArrowSpoolWriter {
 
   write(record: FlowRecord): void {
     if (this.builder.append(record)) this.writeBatch();
-    this.records++;
   }
 
   private writeBatch(): void {

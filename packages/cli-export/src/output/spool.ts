@@ -109,7 +109,6 @@ export class AppendLog {
 export class SpoolWriter {
   private readonly log: AppendLog;
   private context: FlowContext | null = null;
-  records = 0;
 
   constructor(file: string, truncateTo?: number) {
     this.log = new AppendLog(file, truncateTo);
@@ -121,7 +120,6 @@ export class SpoolWriter {
       this.log.append(JSON.stringify({ c: encodeContext(this.context) }));
     }
     if (!appendRecordBytes(this.log, record)) this.log.append(recordLine(record));
-    this.records++;
   }
 
   commit(): number {
