@@ -1,8 +1,10 @@
 import { defineScenario } from '../scenario.js';
 import { drainPaginator, libraryArrowExport, makeClient, startEmulatorProcess } from './support/api.js';
+import { rawClient } from './support/raw-client.js';
 
 /** Delay the emulator adds before every ListFlowOperationResults answer. */
 export const LATENCY_MS = 50;
+const RIG = 'raw keep-alive HTTP client, 50 ms a page (the emulator and loopback alone, no SDK)';
 const FLOOR = 'SDK paginator alone, 50 ms a page (floor)';
 const LIBRARY = 'nfw-flows library: flowResults -> toArrow -> file, 50 ms a page';
 const pages = (flows: number) => Math.ceil(flows / 100);
@@ -13,6 +15,21 @@ export default defineScenario({
   defaultSize: 20_000,
   unit: 'flow',
   cases: [
+    {
+      // What the test rig adds to pages x 50 ms before any client work: the emulator answering, loopback.
+      name: RIG,
+      prepare: async (n) => {
+        const emulator = await startEmulatorProcess({ flowsPerScope: n, latencyMs: LATENCY_MS });
+        const client = rawClient(emulator.endpoint, emulator.operations[0]!);
+        return async () => {
+          const { pages: served, bytes } = await client.drain();
+          client.close();
+          emulator.close();
+          if (served !== pages(n)) throw new Error(`expected ${pages(n)} pages, got ${served}`);
+          return { check: `${served}:${bytes}`, detail: `ideal ${pages(n) * LATENCY_MS} ms` };
+        };
+      },
+    },
     {
       name: FLOOR,
       prepare: async (n) => {
@@ -61,7 +78,7 @@ export default defineScenario({
         const value = library.ms / ideal;
         return {
           value,
-          text: `${value.toFixed(3)}x ideal (${ideal} ms); the SDK paginator alone: ${(floor.ms / ideal).toFixed(3)}x ideal; library / paginator ${(library.ms / floor.ms).toFixed(3)}x`,
+          text: `${value.toFixed(3)}x ideal (${ideal} ms); the rig alone (raw client): ${(stats(RIG).ms / ideal).toFixed(3)}x; the SDK paginator alone: ${(floor.ms / ideal).toFixed(3)}x; library / paginator ${(library.ms / floor.ms).toFixed(3)}x`,
         };
       },
     },
