@@ -15,6 +15,7 @@ import {
 } from './support/tools.js';
 
 const JSON_PARSE = 'JSON.parse of the whole file (floor)';
+const JSON_PARSE_PROCESS = 'JSON.parse of the whole file as a node script (floor of the separate processes)';
 const LIBRARY = 'nfw-flows library: flowResultsFromFile -> toArrow -> file';
 const CLI = 'nfw-flows CLI: export --input F --out X.arrow';
 const SCRIPT = 'nfw-flows library as a node script on dist (the same pipeline)';
@@ -45,6 +46,17 @@ export default defineScenario({
       },
     },
     {
+      // The like-for-like floor of the cases run as separate processes: Node start-up on both sides.
+      name: JSON_PARSE_PROCESS,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        return async () => {
+          const { emitted, ...measured } = await runLibraryProcess(['parse', file]);
+          return { ...measured, check: String(emitted), detail: 'separate process' };
+        };
+      },
+    },
+    {
       name: 'stream-json alone (packed, reading flows)',
       baseline: JSON_PARSE,
       prepare: async (n) => {
@@ -70,7 +82,7 @@ export default defineScenario({
     },
     {
       name: SCRIPT,
-      baseline: JSON_PARSE,
+      baseline: JSON_PARSE_PROCESS,
       prepare: async (n) => {
         const file = await cliCaptureFile(n);
         const out = scratchPath('script.arrow');
@@ -84,7 +96,7 @@ export default defineScenario({
     },
     {
       name: CLI,
-      baseline: JSON_PARSE,
+      baseline: JSON_PARSE_PROCESS,
       prepare: async (n) => {
         const file = await cliCaptureFile(n);
         const out = scratchPath('cli.arrow');
@@ -142,6 +154,7 @@ export default defineScenario({
     timeRatio(LIBRARY, JSON_PARSE, 1.5, SLOWER),
     peakRss(SCRIPT, 200, HEAVIER),
     timeRatio(CLI, JSON_PARSE, 1.5, SLOWER),
+    timeRatio(CLI, JSON_PARSE_PROCESS, 1.5, SLOWER),
     peakRss(CLI, 200, HEAVIER),
     fasterAndLighter(LIBRARY, DUCKDB),
     fasterAndLighter(LIBRARY, PLAIN),

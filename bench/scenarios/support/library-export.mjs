@@ -3,7 +3,8 @@
 // Usage: node library-export.mjs file <capture.json> <out.arrow>
 //        node library-export.mjs api <endpoint> <operation-json> <out.arrow>
 //        node library-export.mjs paginator <endpoint> <operation-json>   (the SDK floor, core not loaded)
-import { createWriteStream } from 'node:fs';
+//        node library-export.mjs parse <capture.json>   (JSON.parse of the whole file, core not loaded)
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 
@@ -21,7 +22,9 @@ function sdkClient(endpoint) {
   return { sdk, client };
 }
 
-if (mode === 'paginator') {
+if (mode === 'parse') {
+  process.stdout.write(`${JSON.parse(readFileSync(args[0], 'utf8')).Flows.length}\n`);
+} else if (mode === 'paginator') {
   const { sdk, client } = sdkClient(args[0]);
   let flows = 0;
   for await (const page of sdk.paginateListFlowOperationResults(
