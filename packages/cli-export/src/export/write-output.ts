@@ -16,7 +16,7 @@ import { Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
-import { AtomicFile, writeFully } from '../output/atomic-file.js';
+import { AtomicFile, OUTPUT_HIGH_WATER_MARK, writeFully } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
 import {
   type ExportStatus,
@@ -120,9 +120,16 @@ export async function writePlainFile(
 ): Promise<number> {
   mkdirSync(path.dirname(target), { recursive: true });
   if (records instanceof Readable) {
-    await pipeline([records, ...stages(options), createWriteStream(target, { flags: 'wx' })], {
-      signal: options.signal,
-    });
+    await pipeline(
+      [
+        records,
+        ...stages(options),
+        createWriteStream(target, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK }),
+      ],
+      {
+        signal: options.signal,
+      },
+    );
   } else {
     const fd = openSync(target, 'wx', 0o666);
     try {
