@@ -11,7 +11,18 @@ import {
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../src/main.js';
 import { FakeStream, renderScreen } from './fake-terminal.js';
-import { ARN, assertBuilt, closeDuckdb, ENV, query, readArrow, run, sqlString, tempDir } from './helpers.js';
+import {
+  ALL_ZONES_EXPORT,
+  ARN,
+  assertBuilt,
+  closeDuckdb,
+  ENV,
+  query,
+  readArrow,
+  run,
+  sqlString,
+  tempDir,
+} from './helpers.js';
 
 const OP_A = '11111111-2222-4333-8444-00000000000a';
 const OP_B = '11111111-2222-4333-8444-00000000000b';
@@ -371,17 +382,7 @@ describe('progress and the final summary on stderr', () => {
 });
 
 /** `export --all-operations` of both test zones, against the emulator. */
-const allZones = () => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--all-operations',
-  '--availability-zone',
-  'us-east-1a',
-  '--availability-zone',
-  'us-east-1b',
-  ...endpoint,
-];
+const allZones = () => [...ALL_ZONES_EXPORT, ...endpoint];
 
 describe('bulk exports', () => {
   test('--all-operations --partitioned: Hive partitions that DuckDB reads as one table', async () => {

@@ -14,6 +14,18 @@ export const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 export const BIN = path.join(PACKAGE, 'bin/nfw-flows.js');
 export const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/nfw-flows-demo';
 
+/** `export --all-operations` of the emulator's two test zones (the caller adds endpoint and output). */
+export const ALL_ZONES_EXPORT: readonly string[] = [
+  'export',
+  '--firewall-arn',
+  ARN,
+  '--all-operations',
+  '--availability-zone',
+  'us-east-1a',
+  '--availability-zone',
+  'us-east-1b',
+];
+
 export function assertBuilt(): void {
   if (!existsSync(path.join(PACKAGE, 'dist/cli.js'))) {
     throw new Error(

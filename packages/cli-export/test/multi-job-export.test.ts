@@ -7,7 +7,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createFlowGenerator, type Emulator, type RawFlow, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, closeDuckdb, query, readArrow, run, sqlString, tempDir } from './helpers.js';
+import {
+  ALL_ZONES_EXPORT,
+  ARN,
+  assertBuilt,
+  closeDuckdb,
+  query,
+  readArrow,
+  run,
+  sqlString,
+  tempDir,
+} from './helpers.js';
 
 const OPS = [
   { id: '33333333-2222-4333-8444-00000000000a', az: 'us-east-1a', flows: 1250 },
@@ -29,14 +39,7 @@ let bad: Emulator;
 let tmp: ReturnType<typeof tempDir>;
 const out = (name: string) => path.join(tmp.dir, name);
 const args = (endpoint: string) => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--all-operations',
-  '--availability-zone',
-  'us-east-1a',
-  '--availability-zone',
-  'us-east-1b',
+  ...ALL_ZONES_EXPORT,
   '--endpoint-url',
   endpoint,
   '--page-size',
