@@ -12,6 +12,7 @@ import { describeError, EXIT_EPIPE, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, Interrupte
 import { removePendingTemporaries } from './output/atomic-file.js';
 import { exportPlan } from './plans.js';
 import { buildProgram } from './program.js';
+import { terminalLine } from './terminal-text.js';
 
 export interface MainOptions {
   stdout?: NodeJS.WriteStream;
@@ -107,14 +108,14 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
         return EXIT_OK;
       const name = program.commands.find((c) => argv.includes(c.name()))?.name();
       stderr.write(
-        `nfw-flows: ${usageLine ?? error.message.replace(/^error:\s*/, '')} (see nfw-flows ${name ? `${name} ` : ''}--help)\n`,
+        `nfw-flows: ${terminalLine(usageLine ?? error.message.replace(/^error:\s*/, ''))} (see nfw-flows ${name ? `${name} ` : ''}--help)\n`,
       );
       return EXIT_USAGE;
     }
     // The reader went away (`| head`): quiet like coreutils, but not a success (issue 9).
     if (epipe || (isEpipe(error) && !interrupted)) return EXIT_EPIPE;
     const described = interrupted ? describeError(new Interrupted(interrupted)) : describeError(error);
-    stderr.write(`nfw-flows: ${described.line}\n`);
+    stderr.write(`nfw-flows: ${terminalLine(described.line)}\n`);
     if (process.env.NFW_FLOWS_DEBUG && error instanceof Error && error.stack)
       stderr.write(`${error.stack}\n`);
     return described.exitCode;

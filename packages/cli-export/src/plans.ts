@@ -19,6 +19,8 @@ import type { ApiReadOptions } from './export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
 import * as o from './options.js';
 import { type JobIdentity, partialDirectory } from './output/checkpoint.js';
+import { lockHolder } from './output/output-lock.js';
+import * as targets from './output/output-targets.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = Record<string, unknown>;
@@ -37,6 +39,9 @@ export function clientFlags(flags: Flags): ClientFlags {
   const c: ClientFlags = {};
   const region = o.region(str(flags, 'region'));
   if (region !== undefined) c.region = region;
+  // The SDK takes an empty AWS_REGION as a region and fails later with an unrelated error.
+  else if (process.env.AWS_REGION === '')
+    throw new UsageError('AWS_REGION', '', 'is set but empty', 'unset it, or set a region such as us-east-1');
   const profile = str(flags, 'profile');
   if (profile !== undefined) {
     if (profile === '')
@@ -199,6 +204,20 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   const outRaw = str(flags, 'out');
   if (outRaw === undefined || outRaw === '') o.outputPath(outRaw, false);
   const format = o.format(str(flags, 'format'), outRaw, partitioned);
+  // Before anything else about the target: what --force may replace, and whether a run holds it.
+  if (partitioned) targets.checkPartitionedTarget(outRaw!, force);
+  else targets.checkFileTarget('--out', outRaw!);
+  if (outRaw !== '-') {
+    const holder = lockHolder(path.resolve(outRaw!));
+    if (holder !== null)
+      throw new UsageError(
+        '--out',
+        outRaw,
+        `is being written by another nfw-flows run (pid ${holder})`,
+        'wait for it to finish (it prints where its data went)',
+      );
+    if (!partitioned) targets.checkStatusFile(outRaw!, force);
+  }
   if (input === undefined && outRaw !== '-' && !force && !resume) {
     // An interrupted export (possibly killed past its commit point, its file already in place).
     const partial = partialDirectory(path.resolve(outRaw!));
@@ -263,12 +282,17 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   if (partitioned && agg !== null)
     throw new UsageError('--partitioned', undefined, 'cannot be combined with --group-by or --top');
   const rejectsRaw = str(flags, 'rejects');
+  if (rejectsRaw !== undefined && rejectsRaw !== '') targets.checkFileTarget('--rejects', rejectsRaw);
   const rejects =
     rejectsRaw === undefined ? undefined : o.outputPath(rejectsRaw, force || resume, '--rejects');
   if (rejects === '-')
     throw new UsageError('--rejects', rejectsRaw, 'must be a file', 'stdout is reserved for data');
-  if (rejects !== undefined && rejects === out)
-    throw new UsageError('--rejects', rejectsRaw, 'is the same file as --out');
+  if (rejects !== undefined)
+    targets.checkRejectsPath(rejectsRaw!, rejects, {
+      out,
+      partitioned,
+      input: source.kind === 'file' ? source.input : undefined,
+    });
   const concurrency = o.integer('--concurrency', str(flags, 'concurrency'), 1, 64) ?? 4;
   return {
     command,

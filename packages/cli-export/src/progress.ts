@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type CliProgress from 'cli-progress';
+import { terminalLine } from './terminal-text.js';
 
 export interface ProgressStats {
   pages: number;
@@ -103,7 +104,7 @@ export function createProgress(options: ProgressOptions): Progress {
         bar.update(0, { line: describe(stats, Date.now() - started) });
       },
       log(line) {
-        multi.log(`${line}\n`);
+        multi.log(`${terminalLine(line)}\n`);
       },
       stop() {
         clearInterval(timer);
@@ -128,7 +129,7 @@ export function createProgress(options: ProgressOptions): Progress {
       last = stats;
     },
     log(line) {
-      stream.write(`${line}\n`);
+      stream.write(`${terminalLine(line)}\n`);
     },
     stop() {
       clearInterval(timer);

@@ -21,6 +21,8 @@ export const NFW_ERROR_CODES = [
   'NFW_NOT_FOUND',
   // The API rejected the request as invalid (InvalidRequestException, InvalidTokenException, ...).
   'NFW_REQUEST_REJECTED',
+  // The CLI's resume state (<out>.nfw-partial/checkpoint.json and its spools) is unreadable or inconsistent.
+  'NFW_CHECKPOINT_INVALID',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];

@@ -9,6 +9,7 @@ import { createClient, loadSdk } from '../client.js';
 import { scopeRequest } from '../export/jobs.js';
 import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
 import { captureFilters, exportPlan } from '../plans.js';
+import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { type RunContext, runExport } from './export.js';
 
@@ -54,10 +55,10 @@ export async function runCapture(
     flowOperationId = started.FlowOperationId;
     if (!plan.quiet)
       ctx.stderr.write(
-        `nfw-flows: started flow capture ${flowOperationId} (${started.FlowOperationStatus ?? 'IN_PROGRESS'})\n`,
+        `nfw-flows: started flow capture ${terminalLine(`${flowOperationId} (${started.FlowOperationStatus ?? 'IN_PROGRESS'})`)}\n`,
       );
   } else if (!plan.quiet) {
-    ctx.stderr.write(`nfw-flows: resuming the export of flow capture ${flowOperationId}\n`);
+    ctx.stderr.write(`nfw-flows: resuming the export of flow capture ${terminalLine(flowOperationId)}\n`);
   }
   source.jobs = [{ firewallArn, flowOperationId, ...scope }];
   return runExport(plan, ctx, c);

@@ -37,10 +37,13 @@ import { AtomicDirectory, AtomicFile, sweepStaleTemporaries } from '../output/at
 import {
   CHECKPOINT_VERSION,
   type Checkpoint,
+  checkPartialOwnership,
   checkpointPath,
+  checkSpoolLengths,
   createPartialDirectory,
   type ExportIdentity,
   emptyProgress,
+  identityMismatch,
   type JobIdentity,
   type JobProgress,
   partialDirectory,
@@ -51,6 +54,7 @@ import {
   writeCheckpoint,
 } from '../output/checkpoint.js';
 import { crashPoint } from '../output/crash-point.js';
+import { acquireOutputLock, releaseOutputLock } from '../output/output-lock.js';
 import { readableFromBatches, readSpool } from '../output/spool.js';
 import {
   type ExportStatus,
@@ -62,6 +66,7 @@ import {
   statusText,
 } from '../output/status-file.js';
 import { createProgress, formatBytes, formatCount, formatDuration, type Progress } from '../progress.js';
+import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ApiSource {
@@ -108,6 +113,8 @@ export async function runExport(
   ctx: RunContext,
   client?: NetworkFirewallClient,
 ): Promise<number> {
+  // One run per output at a time: a second one would share (and corrupt) its checkpoint and spools.
+  if (plan.out !== '-') acquireOutputLock(plan.out);
   const started = Date.now();
   const progress = createProgress({
     quiet: plan.quiet,
@@ -117,21 +124,11 @@ export async function runExport(
   const totals: Totals = newTotals();
   const update = () => progress.update(totals);
   let bytes: number | null = null;
-  // Temporaries of killed runs (their exit hook never ran); never those of a live process.
-  const sweep = () => {
-    if (plan.out !== '-') sweepStaleTemporaries(plan.out);
-    if (plan.rejects) sweepStaleTemporaries(plan.rejects);
-  };
-  sweep();
   try {
-    const c = plan.source.kind === 'api' ? (client ?? (await createClient(plan.clientFlags))) : null;
-    if (plan.source.kind === 'api' && plan.out !== '-')
-      bytes = await exportApiToFile(plan, plan.source, c!, ctx, totals, update, progress);
-    else bytes = await exportDirect(plan, c, ctx, totals, update, progress);
+    bytes = await exportTo(plan, ctx, client, totals, update, progress);
   } finally {
-    progress.stop();
+    if (plan.out !== '-') releaseOutputLock(plan.out);
   }
-  sweep();
   const { status, message } = overallStatus(totals);
   if (!plan.quiet) {
     const target = plan.out === '-' ? 'stdout' : path.relative(process.cwd(), plan.out) || plan.out;
@@ -145,7 +142,7 @@ export async function runExport(
       formatDuration(Date.now() - started),
       ...(bytes !== null ? [formatBytes(bytes)] : []),
     ];
-    ctx.stderr.write(`nfw-flows: wrote ${target}: ${parts.join(', ')}\n`);
+    ctx.stderr.write(`nfw-flows: wrote ${terminalLine(`${target}: ${parts.join(', ')}`)}\n`);
   }
   if (status === 'COMPLETED_WITH_ERRORS') {
     const where =
@@ -153,15 +150,43 @@ export async function runExport(
         ? ''
         : `; ${path.relative(process.cwd(), statusFilePath(plan.out, plan.partitioned)) || statusFilePath(plan.out, plan.partitioned)} says so${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? ', and so does the nfw_flows.status metadata' : ''}`;
     ctx.stderr.write(
-      `nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}\n`,
+      `nfw-flows: warning: ${terminalLine(`the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}`)}\n`,
     );
   }
   if (totals.rejected > 0) {
     ctx.stderr.write(
-      `nfw-flows: warning: ${formatCount(totals.rejected)} records were rejected${plan.rejects ? ` (see ${plan.rejects})` : ' (pass --rejects FILE to keep them, or --strict to fail)'}\n`,
+      `nfw-flows: warning: ${terminalLine(`${formatCount(totals.rejected)} records were rejected${plan.rejects ? ` (see ${plan.rejects})` : ' (pass --rejects FILE to keep them, or --strict to fail)'}`)}\n`,
     );
   }
   return status === 'COMPLETED_WITH_ERRORS' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+/** The export itself, once the output is locked. */
+async function exportTo(
+  plan: ExportPlan,
+  ctx: RunContext,
+  client: NetworkFirewallClient | undefined,
+  totals: Totals,
+  update: () => void,
+  progress: Progress,
+): Promise<number | null> {
+  // Temporaries of killed runs (their exit hook never ran); never those of a live process.
+  const sweep = () => {
+    if (plan.out !== '-') sweepStaleTemporaries(plan.out);
+    if (plan.rejects) sweepStaleTemporaries(plan.rejects);
+  };
+  sweep();
+  let bytes: number | null;
+  try {
+    const c = plan.source.kind === 'api' ? (client ?? (await createClient(plan.clientFlags))) : null;
+    if (plan.source.kind === 'api' && plan.out !== '-')
+      bytes = await exportApiToFile(plan, plan.source, c!, ctx, totals, update, progress);
+    else bytes = await exportDirect(plan, c, ctx, totals, update, progress);
+  } finally {
+    progress.stop();
+  }
+  sweep();
+  return bytes;
 }
 
 /** The status file's fields from the final totals (status-file.ts). */
@@ -303,6 +328,7 @@ async function exportApiToFile(
       );
       removePartialDirectory(partial);
     } else if (plan.resume) {
+      checkPartialOwnership(partial);
       checkpoint = readCheckpoint(partial);
       if (checkpoint === null)
         throw new UsageError(
@@ -342,14 +368,26 @@ async function exportApiToFile(
     aggregate: describeAggregate(plan.aggregate),
     maxItems: source.read.maxItems ?? null,
     jobs,
+    endpoint: recordedEndpoint(plan.clientFlags.endpointUrl),
+    strict: source.read.strict,
+    startingToken: source.read.startingToken ?? null,
   };
-  if (checkpoint !== null && !sameIdentity(checkpoint.identity, identity)) {
-    throw new UsageError(
-      '--resume',
-      partial,
-      'belongs to a different export (operations, format or options differ)',
-      'run the same command as the interrupted one, or pass --force to discard it',
-    );
+  if (checkpoint !== null) {
+    const differs = identityMismatch(checkpoint.identity, identity);
+    if (differs !== null)
+      throw new UsageError(
+        '--resume',
+        undefined,
+        `${differs.flag} is ${describeSetting(differs.current)} but the interrupted export in ${partial} used ${describeSetting(differs.recorded)}`,
+        'run the same command as the interrupted one, or pass --force instead of --resume to start over',
+      );
+    if (!sameIdentity(checkpoint.identity, identity))
+      throw new UsageError(
+        '--resume',
+        partial,
+        'belongs to a different export (operations, format or options differ)',
+        'run the same command as the interrupted one, or pass --force to discard it',
+      );
   }
   if (checkpoint === null) {
     createPartialDirectory(partial);
@@ -386,6 +424,7 @@ async function exportApiToFile(
     rejects: path.join(partial, `job-${i}.rejects`),
     kind: ipcFormat === null ? 'lines' : 'arrow',
   });
+  checkSpoolLengths(cp, files);
 
   try {
     await pool(jobs, plan.concurrency, ctx.signal, async (job, i, signal) => {
@@ -420,7 +459,9 @@ async function exportApiToFile(
       update();
     });
   } catch (error) {
-    if (isNfwError(error) && !RESUMABLE.has(error.code)) {
+    if (isNfwError(error, 'NFW_CHECKPOINT_INVALID')) {
+      // Left as found: the error says how to discard it.
+    } else if (isNfwError(error) && !RESUMABLE.has(error.code)) {
       // The same command would fail the same way (operation FAILED, not found, rejected, invalid record).
       removePartialDirectory(partial);
     } else {
@@ -550,6 +591,29 @@ async function exportApiToFile(
   removePartialDirectory(partial, () => crashPoint('after-partial-rename'));
   crashPoint('after-cleanup');
   return bytes;
+}
+
+/**
+ * The endpoint that decides where the data comes from, as the checkpoint records it: --endpoint-url, else
+ * the SDK's environment, without any user:password part (credentials are never recorded).
+ */
+function recordedEndpoint(flag: string | undefined): string | null {
+  const value = flag ?? process.env.AWS_ENDPOINT_URL_NETWORK_FIREWALL ?? process.env.AWS_ENDPOINT_URL;
+  if (value === undefined || value === '') return null;
+  try {
+    const url = new URL(value);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
+function describeSetting(value: unknown): string {
+  if (value === null || value === undefined) return '(not set)';
+  if (Array.isArray(value)) return `[${(value as JobIdentity[]).map(describeJob).join(', ')}]`;
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /** The IPC format of the Arrow spool for this plan, or null where the spool holds lines. */

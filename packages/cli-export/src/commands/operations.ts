@@ -4,6 +4,7 @@ import { createClient } from '../client.js';
 import { EXIT_OK } from '../exit.js';
 import { listFlowOperations, scopeFields } from '../export/jobs.js';
 import { clientFlags, firewallArns, scopes } from '../plans.js';
+import { escapeControls } from '../terminal-text.js';
 import type { RunContext } from './export.js';
 import { renderTable } from './table.js';
 
@@ -81,6 +82,13 @@ export async function runOperations(
     ...(scoped ? [r.AvailabilityZone ?? r.VpcEndpointAssociationArn ?? r.VpcEndpointId ?? ''] : []),
     ...(many ? [r.FirewallArn] : []),
   ]);
-  ctx.stdout.write(renderTable(header, body, []));
+  // A table for a terminal: the service's strings with their control characters escaped.
+  ctx.stdout.write(
+    renderTable(
+      header,
+      body.map((row) => row.map((cell) => escapeControls(cell))),
+      [],
+    ),
+  );
   return EXIT_OK;
 }

@@ -14,10 +14,13 @@ import {
   fstatSync,
   fsyncSync,
   linkSync,
+  lstatSync,
   openSync,
   readdirSync,
   renameSync,
   rmSync,
+  type Stats,
+  statSync,
   unlinkSync,
   type WriteStream,
   writeFileSync,
@@ -25,6 +28,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../usage-error.js';
+import { isOurPartitionedDirectory } from './output-targets.js';
 
 const pending = new Set<string>();
 let hooked = false;
@@ -201,9 +205,38 @@ export class AtomicFile {
   }
 }
 
+/**
+ * What --force may replace: a file by a file; a directory only by a directory and only when it is a
+ * partitioned export of ours (plans check this up front; this is the last line before the rename).
+ */
+function checkReplaceable(temp: string, target: string, flag: string): void {
+  let st: Stats;
+  try {
+    st = statSync(target);
+  } catch {
+    return;
+  }
+  const dir = lstatSync(temp).isDirectory();
+  if (st.isDirectory() && !dir)
+    throw new UsageError(
+      flag,
+      target,
+      'is a directory',
+      'name a file; a directory output needs --partitioned',
+    );
+  if (dir && !(st.isDirectory() && isOurPartitionedDirectory(target)))
+    throw new UsageError(
+      flag,
+      target,
+      'is not a partitioned export of nfw-flows',
+      '--force replaces only a directory nfw-flows wrote; choose another --out',
+    );
+}
+
 /** Move a finished temporary file (or directory) to its final name. */
 export function publish(temp: string, target: string, force: boolean, flag: string): void {
   if (force) {
+    checkReplaceable(temp, target, flag);
     if (existsSync(target)) {
       // rename() cannot replace a directory; move the old one aside first, then drop it.
       const old = temporaryName(target);

@@ -11,15 +11,19 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { FlowOperationStatus } from '@nfw-flows/core';
+import { type FlowOperationStatus, NfwError } from '@nfw-flows/core';
+import { UsageError } from '../usage-error.js';
+import { WriteError } from './write-error.js';
 
 /** 2: Arrow outputs spool Arrow batches (output/arrow-spool.ts); a version 1 partial of them holds lines. */
 export const CHECKPOINT_VERSION = 2;
@@ -40,6 +44,13 @@ export interface ExportIdentity {
   aggregate: string | null;
   maxItems: number | null;
   jobs: JobIdentity[];
+  /**
+   * What else decides the data (absent in checkpoints of older versions: not compared). The endpoint
+   * is recorded without any user:password part; credentials are never recorded.
+   */
+  endpoint?: string | null;
+  strict?: boolean;
+  startingToken?: string | null;
 }
 
 export interface JobProgress {
@@ -96,7 +107,11 @@ export function checkpointPath(dir: string): string {
 }
 
 export function createPartialDirectory(dir: string): void {
-  mkdirSync(dir, { mode: 0o700 });
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    throw new WriteError(dir, error);
+  }
 }
 
 /**
@@ -115,27 +130,171 @@ export function removePartialDirectory(dir: string, afterRename?: () => void): v
   rmSync(aside, { recursive: true, force: true });
 }
 
+/** Write the checkpoint; a system error (full disk) names the checkpoint file. */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   const file = checkpointPath(dir);
   const temp = `${file}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
   try {
-    const buf = Buffer.from(`${JSON.stringify(checkpoint, null, 1)}\n`);
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      const buf = Buffer.from(`${JSON.stringify(checkpoint, null, 1)}\n`);
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw typeof e?.code === 'string' && typeof e.syscall === 'string' ? new WriteError(file, error) : error;
   }
-  renameSync(temp, file);
 }
 
+/** A damaged checkpoint or spool: a coded error naming the file and the way out. */
+export function damagedCheckpoint(file: string, problem: string): NfwError {
+  return new NfwError(
+    'NFW_CHECKPOINT_INVALID',
+    `the interrupted export's ${file} ${problem}; pass --force instead of --resume to discard it and start over`,
+    { field: 'checkpoint', value: file },
+  );
+}
+
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isStringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** What is wrong with the shape of a parsed checkpoint of the current version, or null. */
+function shapeProblem(c: Record<string, unknown>): string | null {
+  const id = c.identity;
+  if (!isObject(id)) return 'has no identity';
+  if (typeof id.command !== 'string' || typeof id.out !== 'string' || typeof id.format !== 'string')
+    return 'has an invalid identity';
+  if (typeof id.partitioned !== 'boolean' || !isStringOrNull(id.aggregate)) return 'has an invalid identity';
+  if (id.maxItems !== null && !isCount(id.maxItems)) return 'has an invalid identity';
+  if (!Array.isArray(id.jobs)) return 'has no job list';
+  for (const job of id.jobs)
+    if (!isObject(job) || typeof job.firewallArn !== 'string' || typeof job.flowOperationId !== 'string')
+      return 'has an invalid job';
+  if (!Array.isArray(c.jobs) || c.jobs.length !== id.jobs.length)
+    return 'does not have one progress entry per job';
+  for (const p of c.jobs) {
+    if (!isObject(p) || typeof p.done !== 'boolean') return 'has an invalid job progress';
+    for (const k of ['pages', 'records', 'rejected', 'spoolBytes', 'rejectsBytes'])
+      if (!isCount(p[k])) return `has an invalid ${k}`;
+    if (p.nextToken !== undefined && typeof p.nextToken !== 'string') return 'has an invalid nextToken';
+    if (!isStringOrNull(p.status) || !isStringOrNull(p.statusMessage)) return 'has an invalid status';
+  }
+  if (c.output !== undefined) {
+    const o = c.output;
+    if (!isObject(o) || !isCount(o.bytes) || typeof o.status !== 'string') return 'has an invalid output';
+  }
+  return null;
+}
+
+/**
+ * The checkpoint in `dir`; null when there is none or it is of another version. Unparseable or of the
+ * wrong shape: NFW_CHECKPOINT_INVALID (never a bare SyntaxError).
+ */
 export function readCheckpoint(dir: string): Checkpoint | null {
   const file = checkpointPath(dir);
   if (!existsSync(file)) return null;
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw damagedCheckpoint(file, 'is not valid JSON');
+    throw error;
+  }
+  if (!isObject(parsed) || typeof parsed.version !== 'number')
+    throw damagedCheckpoint(file, 'is not a checkpoint');
   if (parsed.version !== CHECKPOINT_VERSION) return null;
-  return parsed;
+  const problem = shapeProblem(parsed);
+  if (problem !== null) throw damagedCheckpoint(file, problem);
+  return parsed as unknown as Checkpoint;
+}
+
+/**
+ * The spool and rejects files hold at least the bytes the checkpoint committed (resume truncates them
+ * to it; a shorter file would be grown with zeros, not resumed).
+ */
+export function checkSpoolLengths(
+  checkpoint: Checkpoint,
+  files: (index: number) => { spool: string; rejects: string },
+): void {
+  checkpoint.jobs.forEach((p, i) => {
+    const started = p.pages > 0 || p.records > 0 || p.done;
+    const f = files(i);
+    for (const [file, bytes] of [
+      [f.spool, p.spoolBytes],
+      [f.rejects, p.rejectsBytes],
+    ] as const) {
+      let size: number;
+      try {
+        size = statSync(file).size;
+      } catch {
+        if (started || bytes > 0) throw damagedCheckpoint(file, 'is missing');
+        continue;
+      }
+      if (size < bytes)
+        throw damagedCheckpoint(file, `has ${size} bytes, fewer than the ${bytes} the checkpoint committed`);
+    }
+  });
+}
+
+/**
+ * `--resume` trusts what it finds in the partial directory: it must be a real directory of the current
+ * user that no one else can write to.
+ */
+export function checkPartialOwnership(dir: string): void {
+  const st = lstatSync(dir);
+  if (!st.isDirectory())
+    throw new UsageError('--resume', dir, 'is not a directory', 'pass --force to discard it and start over');
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    throw new UsageError(
+      '--resume',
+      dir,
+      `is owned by uid ${st.uid}, not by you (uid ${uid})`,
+      'resume as its owner, or pass --force to discard it and start over',
+    );
+  if ((st.mode & 0o022) !== 0)
+    throw new UsageError(
+      '--resume',
+      dir,
+      `is writable by other users (mode ${(st.mode & 0o777).toString(8)})`,
+      'chmod go-w it if you trust its content, or pass --force to discard it and start over',
+    );
+}
+
+/** Flags of the identity's fields, to name what differs. */
+const IDENTITY_FLAGS: Array<[keyof ExportIdentity, string]> = [
+  ['command', 'the command'],
+  ['format', '--format'],
+  ['partitioned', '--partitioned'],
+  ['aggregate', '--group-by/--top'],
+  ['maxItems', '--max-items'],
+  ['endpoint', '--endpoint-url'],
+  ['strict', '--strict'],
+  ['startingToken', '--starting-token'],
+  ['jobs', 'the operations (--flow-operation-id, --all-operations, scope flags)'],
+];
+
+/**
+ * The first setting that differs between the checkpoint's identity and this run's, or null when they
+ * match. Settings an older checkpoint did not record are not compared.
+ */
+export function identityMismatch(
+  recorded: ExportIdentity,
+  current: ExportIdentity,
+): { flag: string; recorded: unknown; current: unknown } | null {
+  for (const [key, flag] of IDENTITY_FLAGS) {
+    if (!(key in recorded) && (key === 'endpoint' || key === 'strict' || key === 'startingToken')) continue;
+    if (canonical(recorded[key] ?? null) !== canonical(current[key] ?? null))
+      return { flag, recorded: recorded[key] ?? null, current: current[key] ?? null };
+  }
+  return null;
 }
 
 /** Stable comparison of identities (key order independent of how they were built). */
