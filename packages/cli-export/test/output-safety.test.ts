@@ -400,3 +400,30 @@ describe('point 14: text from outside is escaped and redacted on stderr', () => 
     }
   });
 });
+
+describe('point 15: a full disk at the first checkpoint', () => {
+  test('names the checkpoint path, exit 1, and leaves no partial directory', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { rmSync } = await import('node:fs');
+    const dir = at('full');
+    mkdirSync(dir);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    } catch {
+      console.log('skipped: mount -t tmpfs is not allowed here (needs root)');
+      return;
+    }
+    try {
+      // One page (4 KiB) left: the lock file fits, the checkpoint does not.
+      writeFileSync(path.join(dir, 'fill'), Buffer.alloc(60 << 10));
+      const out = path.join(dir, 'x.ndjson');
+      const r = await run(api('--out', out));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`cannot write ${out}.nfw-partial/checkpoint.json: ENOSPC`);
+      expect(readdirSync(dir)).toEqual(['fill']);
+    } finally {
+      execFileSync('umount', [dir], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

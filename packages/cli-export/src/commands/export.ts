@@ -397,7 +397,13 @@ async function exportApiToFile(
       jobs: jobs.map(() => emptyProgress()),
       updatedAt: new Date().toISOString(),
     };
-    writeCheckpoint(partial, checkpoint);
+    try {
+      writeCheckpoint(partial, checkpoint);
+    } catch (error) {
+      // Nothing committed yet (full disk): leave no partial that invites --resume.
+      rmSync(partial, { recursive: true, force: true });
+      throw error;
+    }
   } else {
     const done = checkpoint.jobs.reduce((n, j) => n + j.records, 0);
     progress.log(`nfw-flows: resuming ${plan.out}: ${formatCount(done)} flows already saved`);

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../usage-error.js';
+import { WriteError } from './write-error.js';
 
 export function lockPath(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.nfw-lock`);
@@ -95,7 +96,7 @@ export function acquireOutputLock(target: string): void {
     try {
       fd = openSync(file, 'wx', 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError(file, error);
       const content = readLock(file);
       if (content === null && ageMs(file) < UNWRITTEN_LOCK_MS) {
         pause(20);
@@ -127,9 +128,13 @@ export function acquireOutputLock(target: string): void {
     }
     try {
       writeSync(fd, JSON.stringify({ pid: process.pid, nonce, started: new Date().toISOString() }));
-    } finally {
+    } catch (error) {
+      // A full disk: no lock file without a pid is left behind.
       closeSync(fd);
+      rmSync(file, { force: true });
+      throw new WriteError(file, error);
     }
+    closeSync(fd);
     held.set(file, nonce);
     if (!hooked) {
       hooked = true;
