@@ -427,3 +427,70 @@ describe('point 15: a full disk at the first checkpoint', () => {
     }
   });
 });
+
+describe('point 15: an operation id too long for a file name', () => {
+  test('--partitioned refuses it before spooling (exit 2, no partial); a file export takes it', async () => {
+    const longId = `op-${'x'.repeat(300)}`;
+    const targets: string[] = [];
+    const server: Server = createServer((req, res) => {
+      const target =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
+      targets.push(target);
+      req.resume();
+      req.on('end', () => {
+        const body =
+          target === 'ListFlowOperations'
+            ? {
+                FirewallArn: ARN,
+                FlowOperations: [
+                  {
+                    FlowOperationId: longId,
+                    FlowOperationType: 'FLOW_CAPTURE',
+                    FlowRequestTimestamp: 1767225600,
+                    FlowOperationStatus: 'COMPLETED',
+                  },
+                ],
+              }
+            : {
+                FirewallArn: ARN,
+                AvailabilityZone: 'us-east-1a',
+                FlowOperationId: longId,
+                FlowOperationStatus: 'COMPLETED',
+                FlowRequestTimestamp: 1767225600,
+                Flows: [flow('10.0.0.1')],
+              };
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const argv = (...more: string[]) => [
+        'export',
+        '--firewall-arn',
+        ARN,
+        '--all-operations',
+        '--availability-zone',
+        'us-east-1a',
+        '--endpoint-url',
+        endpoint,
+        ...more,
+      ];
+      const parts = at('long-id-parts');
+      const r = await run(argv('--partitioned', '--out', parts));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('--partitioned');
+      expect(existsSync(`${parts}.nfw-partial`)).toBe(false);
+      expect(targets).not.toContain('ListFlowOperationResults');
+      const file = at('long-id.ndjson');
+      const ok = await run(argv('--out', file));
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(file, 'utf8')).flow_operation_id).toBe(longId);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
