@@ -13,6 +13,7 @@ import {
   workDirectory,
 } from './cli-checks.js';
 import { CLI_PATH } from './cli-runner.js';
+import { dataLossChecks } from './data-loss-checks.js';
 
 const work = workDirectory();
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -43,5 +44,12 @@ describe('nfw-flows export on bad input and bad outputs', () => {
   test('the checkpoint directory is 0700 and its files 0600', { timeout: 30_000 }, async () => {
     const [r] = await permissionChecks(CLI_PATH, work);
     expect(r!.ok, r!.detail).toBe(true);
+  });
+
+  test('no data loss: directories, --rejects collisions, foreign status files, concurrent runs, damaged checkpoints', {
+    timeout: 120_000,
+  }, async () => {
+    const results = await dataLossChecks(CLI_PATH, work, { rounds: 2 });
+    expect(results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`)).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import {
   workDirectory,
 } from './cli-checks.js';
 import { CLI_BUILT, CLI_PATH } from './cli-runner.js';
+import { dataLossChecks } from './data-loss-checks.js';
 import { type FileCaseResult, fuzzFiles, hostileFiles } from './file-fuzz.js';
 import { type FuzzTarget, fuzzParsers } from './fuzz.js';
 import { checksTable, fileFuzzTable, fuzzTable, matrixTable, replaceFigures } from './report.js';
@@ -109,6 +110,7 @@ async function main(): Promise<number> {
     checks.push(...(await outputFaultChecks(CLI_PATH, work)));
     checks.push(...(await secretChecks(CLI_PATH, work)));
     checks.push(...(await permissionChecks(CLI_PATH, work)));
+    checks.push(...(await dataLossChecks(CLI_PATH, work)));
   }
   rmSync(work, { recursive: true, force: true });
 
