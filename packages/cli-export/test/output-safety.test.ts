@@ -494,3 +494,38 @@ describe('point 15: an operation id too long for a file name', () => {
     }
   });
 });
+
+describe('point 14: the operations table', () => {
+  test("the service's strings are printed with their control characters escaped", async () => {
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          JSON.stringify({
+            FirewallArn: ARN,
+            FlowOperations: [
+              {
+                FlowOperationId: 'op\u001b[2J\u001b]0;pwned\u0007',
+                FlowOperationType: 'FLOW_CAPTURE',
+                FlowRequestTimestamp: 1767225600,
+                FlowOperationStatus: 'COMPLETED\nnfw-flows: wrote x',
+              },
+            ],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await run(['operations', '--firewall-arn', ARN, '--endpoint-url', endpoint]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('op\\x1b[2J\\x1b]0;pwned\\x07');
+      expect(r.stdout).toContain('COMPLETED\\nnfw-flows: wrote x');
+      expect(r.stdout).not.toContain('\u001b');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
