@@ -345,3 +345,18 @@ describe('Hive partition values', () => {
     },
   );
 });
+
+describe('resuming a spool shorter than its checkpoint says', () => {
+  test.each(['lines', 'arrow'] as const)(
+    '%s spool: NFW_CHECKPOINT_INVALID, the file is not grown',
+    async (kind) => {
+      const { ArrowSpoolWriter } = await import('../src/output/arrow-spool.js');
+      const file = path.join(tmp.dir, `short-${kind}.spool`);
+      writeFileSync(file, 'ten bytes\n');
+      const open = () =>
+        kind === 'lines' ? new SpoolWriter(file, 1 << 30) : new ArrowSpoolWriter(file, 1 << 30);
+      expect(open).toThrow(expect.objectContaining({ code: 'NFW_CHECKPOINT_INVALID' }));
+      expect(readFileSync(file, 'utf8')).toBe('ten bytes\n');
+    },
+  );
+});

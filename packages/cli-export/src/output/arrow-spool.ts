@@ -11,7 +11,7 @@
  * the end. (With the line spool the CLI decoded and re-encoded every record after the last page: about
  * 0.4 s of a 2.9 s export of 200K flows.)
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import {
   type BatchBuilder,
   buildMetadata,
@@ -24,6 +24,7 @@ import {
   type IpcWriter,
 } from '@nfw-flows/core';
 import { Message, MessageHeader } from 'apache-arrow';
+import { openTruncated } from './checkpoint.js';
 
 /** Writes flow records into an Arrow spool file. */
 export class ArrowSpoolWriter {
@@ -34,9 +35,8 @@ export class ArrowSpoolWriter {
 
   /** Opens `file`; with `truncateTo` (resume), keeps exactly that many bytes and appends after them. */
   constructor(file: string, truncateTo?: number, batchSize?: number) {
-    this.fd = openSync(file, truncateTo === undefined ? 'w' : 'r+', 0o600);
+    this.fd = openTruncated(file, truncateTo);
     const keep = truncateTo ?? 0;
-    ftruncateSync(this.fd, keep);
     this.written = keep;
     this.builder = createBatchBuilder(batchSize === undefined ? {} : { batchSize });
     this.ipc = createIpcWriter(this.builder.schema, 'stream');

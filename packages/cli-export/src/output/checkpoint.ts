@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -241,6 +243,27 @@ export function checkSpoolLengths(
         throw damagedCheckpoint(file, `has ${size} bytes, fewer than the ${bytes} the checkpoint committed`);
     }
   });
+}
+
+/**
+ * Open a spool or log for appending: empty, or (resume) cut to exactly `truncateTo` bytes. A file shorter
+ * than that is damaged: ftruncate would grow it with zeros that no reader could decode.
+ */
+export function openTruncated(file: string, truncateTo: number | undefined): number {
+  const fd = openSync(file, truncateTo === undefined ? 'w' : 'r+', 0o600);
+  try {
+    const size = fstatSync(fd).size;
+    if (truncateTo !== undefined && size < truncateTo)
+      throw damagedCheckpoint(
+        file,
+        `has ${size} bytes, fewer than the ${truncateTo} the checkpoint committed`,
+      );
+    ftruncateSync(fd, truncateTo ?? 0);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
 }
 
 /**

@@ -8,9 +8,10 @@
  * Lines: `{"c":[firewallArn, availabilityZone, vpcEndpointId, vpcEndpointAssociationArn, flowOperationId, timestampMs]}`
  * starts a context shared by the following records; a record line is a JSON array (see encodeRecord).
  */
-import { closeSync, createReadStream, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fdatasyncSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { FlowContext, FlowRecord, ParsedAddress, PortRange, Protocol } from '@nfw-flows/core';
+import { openTruncated } from './checkpoint.js';
 
 /**
  * Lines are encoded straight into one reused buffer of this size: lines kept as strings until a flush
@@ -27,9 +28,8 @@ export class AppendLog {
 
   /** Opens `file`; with `truncateTo`, keeps exactly that many bytes (resume), otherwise starts empty. */
   constructor(file: string, truncateTo?: number) {
-    this.fd = openSync(file, truncateTo === undefined ? 'w' : 'r+', 0o600);
+    this.fd = openTruncated(file, truncateTo);
     const keep = truncateTo ?? 0;
-    ftruncateSync(this.fd, keep);
     this.written = keep;
   }
 
