@@ -19,7 +19,7 @@ import type { ApiReadOptions } from './export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
 import * as o from './options.js';
 import { type JobIdentity, partialDirectory } from './output/checkpoint.js';
-import { lockHolder } from './output/output-lock.js';
+import { checkNotLocked } from './output/output-lock.js';
 import * as targets from './output/output-targets.js';
 import { UsageError } from './usage-error.js';
 
@@ -208,14 +208,7 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   if (partitioned) targets.checkPartitionedTarget(outRaw!, force);
   else targets.checkFileTarget('--out', outRaw!);
   if (outRaw !== '-') {
-    const holder = lockHolder(path.resolve(outRaw!));
-    if (holder !== null)
-      throw new UsageError(
-        '--out',
-        outRaw,
-        `is being written by another nfw-flows run (pid ${holder})`,
-        'wait for it to finish (it prints where its data went)',
-      );
+    checkNotLocked(outRaw!, path.resolve(outRaw!));
     if (!partitioned) targets.checkStatusFile(outRaw!, force);
   }
   if (input === undefined && outRaw !== '-' && !force && !resume) {

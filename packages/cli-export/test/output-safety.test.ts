@@ -238,6 +238,32 @@ describe('point 4: one run per output; damaged resume state is a coded error', (
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
   });
 
+  test('a lock taken over while the export runs: nothing is published (exit 2), the partial kept', async () => {
+    const out = at('l4t.ndjson');
+    const lock = at('.l4t.ndjson.nfw-lock');
+    const other = liveProcess();
+    emulator.setFaults({ latencyMs: 100 });
+    try {
+      let child: ChildProcess | undefined;
+      const done = run(api('--out', out), { onSpawn: (c) => (child = c) });
+      while (!existsSync(lock) && child?.exitCode === null)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      // Someone removed the lock by hand and another run took it.
+      writeFileSync(lock, JSON.stringify({ pid: other.pid, nonce: 'other' }));
+      const r = await done;
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`is being written by another nfw-flows run (pid ${other.pid})`);
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(`${out}.nfw-partial`)).toBe(true);
+      // The other run's lock is left alone.
+      expect(JSON.parse(readFileSync(lock, 'utf8')).nonce).toBe('other');
+    } finally {
+      emulator.setFaults();
+      other.kill('SIGKILL');
+      await new Promise((resolve) => other.once('exit', resolve));
+    }
+  });
+
   /** A partial export of `name` killed with every page spooled (the checkpoint and spools exist). */
   async function killedPartial(name: string): Promise<{ out: string; partial: string; argv: string[] }> {
     const out = at(name);

@@ -54,7 +54,7 @@ import {
   writeCheckpoint,
 } from '../output/checkpoint.js';
 import { crashPoint } from '../output/crash-point.js';
-import { acquireOutputLock, releaseOutputLock } from '../output/output-lock.js';
+import { acquireOutputLock, releaseOutputLock, verifyOutputLock } from '../output/output-lock.js';
 import { readableFromBatches, readSpool } from '../output/spool.js';
 import {
   type ExportStatus,
@@ -510,6 +510,7 @@ async function exportApiToFile(
     };
   });
   const record = (output: StagedOutput) => {
+    verifyOutputLock(plan.out);
     cp.output = output;
     cp.updatedAt = new Date().toISOString();
     writeCheckpoint(partial, cp);

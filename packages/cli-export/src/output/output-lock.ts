@@ -62,10 +62,16 @@ export function lockHolder(target: string): number | null {
   return content.pid !== process.pid && isAlive(content.pid) ? content.pid : null;
 }
 
-function busy(target: string, pid: number | null): UsageError {
+/** Plan-time check: a UsageError when another live run holds the lock of `target` (`raw`: as typed). */
+export function checkNotLocked(raw: string, target: string): void {
+  const pid = lockHolder(target);
+  if (pid !== null) throw busy(target, pid, raw);
+}
+
+function busy(target: string, pid: number | null, raw = target): UsageError {
   return new UsageError(
     '--out',
-    target,
+    raw,
     `is being written by another nfw-flows run${pid === null ? '' : ` (pid ${pid})`}`,
     `wait for it to finish; if no such run exists, remove ${lockPath(target)}`,
   );
@@ -143,6 +149,18 @@ export function acquireOutputLock(target: string): void {
     return;
   }
   throw busy(target, readLock(file)?.pid ?? null);
+}
+
+/**
+ * Right before the commit point: the lock is still ours (it was not removed by hand and taken by another
+ * run meanwhile), else a UsageError and nothing is published.
+ */
+export function verifyOutputLock(target: string): void {
+  const file = lockPath(target);
+  const nonce = held.get(file);
+  if (nonce === undefined) return;
+  const content = readLock(file);
+  if (content?.nonce !== nonce) throw busy(target, content?.pid ?? null);
 }
 
 /** Release the lock of `target` if we hold it (a lock another run took over is left alone). */
