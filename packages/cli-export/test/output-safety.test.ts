@@ -447,6 +447,12 @@ describe('point 15: a full disk at the first checkpoint', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`cannot write ${out}.nfw-partial/checkpoint.json: ENOSPC`);
       expect(readdirSync(dir)).toEqual(['fill']);
+      // No room even for the lock: the output is named, and no empty lock is left behind.
+      writeFileSync(path.join(dir, 'fill'), Buffer.alloc(64 << 10));
+      const none = await run(api('--out', out));
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain(`cannot write ${out}: ENOSPC`);
+      expect(readdirSync(dir)).toEqual(['fill']);
     } finally {
       execFileSync('umount', [dir], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });

@@ -102,7 +102,7 @@ export function acquireOutputLock(target: string): void {
     try {
       fd = openSync(file, 'wx', 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError(file, error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError(target, error);
       const content = readLock(file);
       if (content === null && ageMs(file) < UNWRITTEN_LOCK_MS) {
         pause(20);
@@ -138,7 +138,7 @@ export function acquireOutputLock(target: string): void {
       // A full disk: no lock file without a pid is left behind.
       closeSync(fd);
       rmSync(file, { force: true });
-      throw new WriteError(file, error);
+      throw new WriteError(target, error);
     }
     closeSync(fd);
     held.set(file, nonce);
