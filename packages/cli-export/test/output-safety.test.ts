@@ -111,6 +111,18 @@ describe('point 1: --force never deletes a directory', () => {
     expect(snapshot(at('work'))).toEqual(before);
   });
 
+  test('a device or FIFO as --out with --force: exit 2, never renamed away', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [at('fifo')]);
+    for (const target of ['/dev/null', at('fifo')]) {
+      const r = await run(['export', '--input', input, '--out', target, '--format', 'csv', '--force']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('is not a regular file');
+    }
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(statSync(at('fifo')).isFIFO()).toBe(true);
+  });
+
   test('--partitioned --force replaces only a directory of ours', async () => {
     const dir = at('parts');
     mkdirSync(dir);

@@ -224,6 +224,14 @@ function checkReplaceable(temp: string, target: string, flag: string): void {
       'is a directory',
       'name a file; a directory output needs --partitioned',
     );
+  // A device or FIFO would be renamed away and deleted, not written to.
+  if (!st.isDirectory() && !st.isFile())
+    throw new UsageError(
+      flag,
+      target,
+      'is not a regular file',
+      'write to stdout with --out - and redirect it',
+    );
   if (dir && !(st.isDirectory() && isOurPartitionedDirectory(target)))
     throw new UsageError(
       flag,

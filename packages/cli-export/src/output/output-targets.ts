@@ -61,6 +61,9 @@ export function checkFileTarget(flag: string, raw: string): void {
   const st = statOrNull(path.resolve(raw));
   if (st?.isDirectory() || /[/\\]$/.test(raw) || raw === '.' || raw === '..')
     throw new UsageError(flag, raw, 'is a directory', 'name a file; a directory output needs --partitioned');
+  // A device or FIFO (`--out /dev/null`) would be renamed away, not written to.
+  if (st !== null && !st.isFile())
+    throw new UsageError(flag, raw, 'is not a regular file', 'write to stdout with --out - and redirect it');
 }
 
 /**
