@@ -26,7 +26,10 @@ function snapshot(dir: string): string {
   const out: string[] = [];
   for (const name of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
     const full = path.join(dir, name);
-    out.push(`${name}=${statSync(full).isDirectory() ? '<dir>' : readFileSync(full, 'utf8')}`);
+    const st = statSync(full);
+    out.push(
+      `${name}=${st.isDirectory() ? '<dir>' : st.isFile() ? readFileSync(full, 'utf8') : '<special>'}`,
+    );
   }
   return out.join('\n');
 }

@@ -69,7 +69,8 @@ function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const full = path.join(dir, name);
-    out[name] = statSync(full).isDirectory() ? '<dir>' : readFileSync(full, 'utf8');
+    const st = statSync(full);
+    out[name] = st.isDirectory() ? '<dir>' : st.isFile() ? readFileSync(full, 'utf8') : '<special>';
   }
   return out;
 }
@@ -113,14 +114,16 @@ describe('point 1: --force never deletes a directory', () => {
 
   test('a device or FIFO as --out with --force: exit 2, never renamed away', async () => {
     const { execFileSync } = await import('node:child_process');
-    execFileSync('mkfifo', [at('fifo')]);
-    for (const target of ['/dev/null', at('fifo')]) {
+    mkdirSync(at('special'));
+    const fifo = at('special', 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const target of ['/dev/null', fifo]) {
       const r = await run(['export', '--input', input, '--out', target, '--format', 'csv', '--force']);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('is not a regular file');
     }
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
-    expect(statSync(at('fifo')).isFIFO()).toBe(true);
+    expect(statSync(fifo).isFIFO()).toBe(true);
   });
 
   test('--partitioned --force replaces only a directory of ours', async () => {
