@@ -21,6 +21,12 @@ export const NFW_ERROR_CODES = [
   'NFW_NOT_FOUND',
   // The API rejected the request as invalid (InvalidRequestException, InvalidTokenException, ...).
   'NFW_REQUEST_REJECTED',
+  // The service answered with something no valid ListFlowOperationResults response is (Flows not an
+  // array, more flows than MaxResults, a body over the size limit, a NextToken already used, endless
+  // empty pages): the same request would get the same answer, so it is neither retried nor resumable.
+  'NFW_INVALID_RESPONSE',
+  // A second async iteration of a stream while the first one is still reading it.
+  'NFW_CONCURRENT_ITERATION',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];

@@ -22,7 +22,7 @@ export interface Totals {
   rejected: number;
   jobs: number;
   jobsDone: number;
-  statuses: Map<string, { status: FlowOperationStatus | null; message: string | null }>;
+  statuses: Map<string, { status: FlowOperationStatus | string | null; message: string | null }>;
 }
 
 export function newTotals(): Totals {
@@ -75,7 +75,7 @@ function watch(
   stream.on('warning', (w: { code?: string; message: string }) => {
     if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
   });
-  stream.on('summary', (s: { status: FlowOperationStatus | null; statusMessage: string | null }) => {
+  stream.on('summary', (s: { status: FlowOperationStatus | string | null; statusMessage: string | null }) => {
     if (s.status !== null) totals.statuses.set(key, { status: s.status, message: s.statusMessage });
   });
 }
