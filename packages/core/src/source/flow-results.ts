@@ -15,7 +15,12 @@ import {
 } from './flow-results-stream.js';
 import { withRawFlows } from './raw-flows.js';
 import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
-import { type NormalizedRetry, normalizeRetryOptions, type RetryOptions, RetryPolicy } from './retry-policy.js';
+import {
+  type NormalizedRetry,
+  normalizeRetryOptions,
+  type RetryOptions,
+  RetryPolicy,
+} from './retry-policy.js';
 import { describeSdkError, isTransient, sdkError } from './sdk-errors.js';
 
 let sdk: Promise<typeof import('@aws-sdk/client-network-firewall')> | undefined;

@@ -7,5 +7,5 @@ export {
   type PageInfo,
   type RetryInfo,
 } from './flow-results-stream.js';
-export type { RetryOptions } from './retry-policy.js';
 export { FlowsScanner, type ScanEvents, type ScanLimits } from './flows-scanner.js';
+export type { RetryOptions } from './retry-policy.js';

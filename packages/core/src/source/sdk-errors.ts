@@ -77,7 +77,8 @@ export function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || isNfwError(error)) return false;
   const e = error as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : '';
-  if (name === 'AbortError' || REQUEST_REJECTED.has(name) || name === 'ResourceNotFoundException') return false;
+  if (name === 'AbortError' || REQUEST_REJECTED.has(name) || name === 'ResourceNotFoundException')
+    return false;
   if (THROTTLING.has(name) || TIMEOUT_NAMES.has(name)) return true;
   const status = statusOf(e);
   if (status !== undefined) {
@@ -105,9 +106,17 @@ export function describeSdkError(error: unknown): { code: string; statusCode?: n
     const type = e.$response?.headers?.['content-type'];
     const body = typeof type === 'string' ? `a ${type} body` : 'a body';
     if (status < 200 || status > 299) {
-      return { code: `HTTP ${status}`, statusCode: status, text: `HTTP ${status} with ${body} that is not JSON` };
+      return {
+        code: `HTTP ${status}`,
+        statusCode: status,
+        text: `HTTP ${status} with ${body} that is not JSON`,
+      };
     }
-    return { code: 'UnparseableBody', statusCode: status, text: `HTTP ${status} with ${body} that does not parse (${message})` };
+    return {
+      code: 'UnparseableBody',
+      statusCode: status,
+      text: `HTTP ${status} with ${body} that does not parse (${message})`,
+    };
   }
   const code = typeof e.code === 'string' && name === 'Error' ? e.code : name;
   return {

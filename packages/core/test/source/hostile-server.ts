@@ -6,7 +6,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 
-export type Answer = (n: number, input: Record<string, unknown>, res: ServerResponse, req: IncomingMessage) => void;
+export type Answer = (
+  n: number,
+  input: Record<string, unknown>,
+  res: ServerResponse,
+  req: IncomingMessage,
+) => void;
 
 export interface HostileServer {
   endpoint: string;
@@ -47,7 +52,10 @@ export async function hostileServer(answer: Answer): Promise<HostileServer> {
 /** A 200 answer with this JSON body. */
 export function json(res: ServerResponse, body: unknown, status = 200): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -101,7 +109,10 @@ export function page(
 }
 
 /** The real SDK client for `server`, without the SDK's own retries (one HTTP attempt per send). */
-export function hostileClient(server: HostileServer, requestHandler?: Record<string, unknown>): NetworkFirewallClient {
+export function hostileClient(
+  server: HostileServer,
+  requestHandler?: Record<string, unknown>,
+): NetworkFirewallClient {
   return new NetworkFirewallClient({
     region: 'us-east-1',
     endpoint: server.endpoint,

@@ -205,16 +205,24 @@ describe('raw Flows (withRawFlows) against the SDK deserializer', () => {
     expect(notArray.error?.code).toBe('NFW_INVALID_RESPONSE');
     // A body cut short is transient: retried, and with no budget (stallTimeoutMs 0) resumable.
     const retries: string[] = [];
-    const cut = flowResults(fakeClient(['{"Flows": ['], 'stream'), { FirewallArn: FW, FlowOperationId: OP }, {
-      retry: { stallTimeoutMs: 0 },
-    });
+    const cut = flowResults(
+      fakeClient(['{"Flows": ['], 'stream'),
+      { FirewallArn: FW, FlowOperationId: OP },
+      {
+        retry: { stallTimeoutMs: 0 },
+      },
+    );
     cut.on('retry', (r) => retries.push(r.code));
     const bad = await collect(cut);
     expect(bad.error?.code).toBe('NFW_PAGINATION_FAILED');
     expect(retries).toEqual([]);
-    const again = flowResults(fakeClient(['{"Flows": ['], 'stream'), { FirewallArn: FW, FlowOperationId: OP }, {
-      retry: { stallTimeoutMs: 30, baseDelayMs: 1, maxDelayMs: 1 },
-    });
+    const again = flowResults(
+      fakeClient(['{"Flows": ['], 'stream'),
+      { FirewallArn: FW, FlowOperationId: OP },
+      {
+        retry: { stallTimeoutMs: 30, baseDelayMs: 1, maxDelayMs: 1 },
+      },
+    );
     again.on('retry', (r) => retries.push(r.code));
     expect((await collect(again)).error?.code).toBe('NFW_PAGINATION_FAILED');
     expect(retries.length).toBeGreaterThan(0);
