@@ -10,7 +10,7 @@ export type Answer = (
   n: number,
   input: Record<string, unknown>,
   res: ServerResponse,
-  req: IncomingMessage,
+  req?: IncomingMessage,
 ) => void;
 
 export interface HostileServer {
