@@ -19,6 +19,7 @@ import {
   type LiveHooks,
   metadataOf,
   newTotals,
+  noteRetry,
   overallStatus,
   type Totals,
 } from '../export/live-records.js';
@@ -114,7 +115,7 @@ export async function runExport(
     label: `nfw-flows ${plan.command}`,
     stream: ctx.stderr,
   });
-  const totals: Totals = newTotals();
+  const totals: Totals = newTotals(plan.source.kind);
   const update = () => progress.update(totals);
   let bytes: number | null = null;
   // Temporaries of killed runs (their exit hook never ran); never those of a live process.
@@ -147,13 +148,15 @@ export async function runExport(
     ];
     ctx.stderr.write(`nfw-flows: wrote ${target}: ${parts.join(', ')}\n`);
   }
-  if (status === 'COMPLETED_WITH_ERRORS') {
+  if (status !== 'COMPLETED') {
     const where =
       plan.out === '-'
         ? ''
         : `; ${path.relative(process.cwd(), statusFilePath(plan.out, plan.partitioned)) || statusFilePath(plan.out, plan.partitioned)} says so${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? ', and so does the nfw_flows.status metadata' : ''}`;
     ctx.stderr.write(
-      `nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}\n`,
+      status === 'COMPLETED_WITH_ERRORS'
+        ? `nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}\n`
+        : `nfw-flows: warning: the operation's status is ${status} (${message}), not COMPLETED: flows may be missing${where}\n`,
     );
   }
   if (totals.rejected > 0) {
@@ -161,7 +164,8 @@ export async function runExport(
       `nfw-flows: warning: ${formatCount(totals.rejected)} records were rejected${plan.rejects ? ` (see ${plan.rejects})` : ' (pass --rejects FILE to keep them, or --strict to fail)'}\n`,
     );
   }
-  return status === 'COMPLETED_WITH_ERRORS' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+  // Exactly the status file's `complete` (status-file.ts): 0 only for COMPLETED without rejects.
+  return status !== 'COMPLETED' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 /** The status file's fields from the final totals (status-file.ts). */
@@ -404,6 +408,7 @@ async function exportApiToFile(
             writeCheckpoint(partial, cp);
           },
           tick(d) {
+            if (d.pages > 0) totals.waiting = null;
             totals.pages += d.pages;
             totals.flows += d.flows;
             totals.rejected += d.rejected;
@@ -411,6 +416,10 @@ async function exportApiToFile(
           },
           warn(line) {
             progress.log(`nfw-flows: warning: ${describeJob(job)}: ${line}`);
+          },
+          retry(info) {
+            noteRetry(totals, info);
+            update();
           },
         },
         signal,
