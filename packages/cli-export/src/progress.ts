@@ -67,7 +67,7 @@ function describe(stats: ProgressStats, elapsedMs: number): string {
   if (stats.rejected > 0) parts.splice(2, 0, `${formatCount(stats.rejected)} rejected`);
   if (stats.jobs !== undefined && stats.jobs > 1)
     parts.unshift(`${stats.jobsDone ?? 0}/${stats.jobs} operations`);
-  if (stats.retries) parts.push(`${formatCount(stats.retries)} retries`);
+  if (stats.retries) parts.push(`${formatCount(stats.retries)} ${stats.retries === 1 ? 'retry' : 'retries'}`);
   if (stats.waiting) parts.push(stats.waiting);
   return parts.join(' | ');
 }
