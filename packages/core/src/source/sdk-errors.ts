@@ -118,7 +118,11 @@ export function describeSdkError(error: unknown): { code: string; statusCode?: n
       text: `HTTP ${status} with ${body} that does not parse (${message})`,
     };
   }
-  const code = typeof e.code === 'string' && name === 'Error' ? e.code : name;
+  // The SDK renames socket errors TimeoutError; their own code (ECONNRESET, ...) says more, except for
+  // its own timeouts (ETIMEDOUT), which are best called what they are.
+  const own = typeof e.code === 'string' ? e.code : undefined;
+  const code =
+    own !== undefined && (name === 'Error' || (NETWORK_CODES.has(own) && own !== 'ETIMEDOUT')) ? own : name;
   return {
     code,
     ...(status === undefined ? {} : { statusCode: status }),

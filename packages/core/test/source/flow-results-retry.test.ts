@@ -48,7 +48,7 @@ describe('transient faults never fail a read while pages keep arriving', () => {
     // Every injected fault cost one retry (the SDK made one attempt per send).
     expect(retries.length).toBe(faults);
     expect(new Set(retries.map((r) => r.code))).toEqual(
-      new Set(['ThrottlingException', 'InternalServerError', 'TimeoutError']),
+      new Set(['ThrottlingException', 'InternalServerError', 'ECONNRESET']),
     );
   });
 
