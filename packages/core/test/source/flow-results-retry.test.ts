@@ -80,7 +80,7 @@ describe('transient faults never fail a read while pages keep arriving', () => {
     const op = '00000000-0000-4000-8000-000000020001';
     const e = await startEmulator({
       seed: 16,
-      operations: [{ firewallArn: FW, flowOperationId: op, flows: 10, pollsUntilDone: 3 }],
+      operations: [{ firewallArn: FW, flowOperationId: op, flows: 10, completeAfterMs: 1500 }],
     });
     try {
       e.setFaults({ operations: ['DescribeFlowOperation'], failRequests: [1, 2] });
@@ -90,7 +90,7 @@ describe('transient faults never fail a read while pages keep arriving', () => {
         { FirewallArn: FW, FlowOperationId: op },
         {
           retry: FAST,
-          pollInterval: 1,
+          pollInterval: 20,
         },
       );
       stream.on('retry', (r) => retries.push(r));
