@@ -85,8 +85,9 @@ const KNOWN_STATUSES = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 
 
 /**
  * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged with the SDK's
- * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, retries are
- * theirs). See FlowResultsStream for the events.
+ * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, HTTP timeouts
+ * and the SDK's retries are theirs; transient faults past those are retried per `options.retry`). See
+ * FlowResultsStream for the events.
  */
 export function flowResults(
   client: NetworkFirewallClient,
