@@ -12,6 +12,9 @@ import { captureFileText, createFlowGenerator, startEmulator } from '../packages
 import { secretLeaks } from './campaign.js';
 import { type CliRun, runCli } from './cli-runner.js';
 
+/** A lasting outage fails after a short stall budget (the default rides out 5 minutes of faults). */
+const GIVE_UP_FAST = ['--stall-timeout', '300ms', '--retry-base-delay', '1ms', '--retry-max-delay', '10ms'];
+
 export interface CheckResult {
   name: string;
   ok: boolean;
@@ -337,7 +340,7 @@ export async function secretChecks(cliPath: string, workDir: string): Promise<Ch
     const texts: string[] = [];
     // Fail after 4 pages (a checkpoint is kept), resume, then a clean run and --out -.
     emulator.setFaults({ failAfterPages: 4, failKind: 'error' });
-    const failed = await runCli(cliPath, api('a.parquet'), { cwd: dir });
+    const failed = await runCli(cliPath, api('a.parquet', GIVE_UP_FAST), { cwd: dir });
     texts.push(failed.stdout, failed.stderr);
     const partialLeaks = secretLeaks([], dir);
     emulator.setFaults({});
@@ -405,6 +408,7 @@ export async function permissionChecks(cliPath: string, workDir: string): Promis
       '20',
       '--out',
       out,
+      ...GIVE_UP_FAST,
     ]);
     const partial = `${out}.nfw-partial`;
     const modes: string[] = [];

@@ -10,7 +10,14 @@ export interface ClientFlags {
   region?: string;
   profile?: string;
   endpointUrl?: string;
+  /** --cli-connect-timeout in ms (0: none; default 60 s, as the AWS CLI). */
+  connectTimeoutMs?: number;
+  /** --cli-read-timeout in ms (0: none; default 60 s, as the AWS CLI). */
+  readTimeoutMs?: number;
 }
+
+/** The AWS CLI's default connect and read timeouts. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 type Sdk = typeof import('@aws-sdk/client-network-firewall');
 let sdk: Promise<Sdk> | undefined;
@@ -30,5 +37,14 @@ export async function createClient(flags: ClientFlags): Promise<NetworkFirewallC
   if (flags.region !== undefined) config.region = flags.region;
   if (flags.profile !== undefined) config.profile = flags.profile;
   if (flags.endpointUrl !== undefined) config.endpoint = flags.endpointUrl;
+  // The SDK's NodeHttpHandler has no timeouts by default: a server that never answers would hang the
+  // export. The read timeout bounds both the wait for the answer and each silence within its body;
+  // without throwOnRequestTimeout the former would only log a warning.
+  const connect = flags.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const read = flags.readTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  config.requestHandler = {
+    ...(connect > 0 ? { connectionTimeout: connect } : {}),
+    ...(read > 0 ? { requestTimeout: read, socketTimeout: read, throwOnRequestTimeout: true } : {}),
+  };
   return new NetworkFirewallClient(config);
 }

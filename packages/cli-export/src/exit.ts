@@ -92,10 +92,8 @@ export function describeError(error: unknown): Described {
       case 'NFW_ABORTED':
         return { exitCode: EXIT_SIGINT, line: 'interrupted' };
       case 'NFW_PAGINATION_FAILED':
-        return {
-          exitCode: EXIT_FAILED,
-          line: `${error.code}: ${error.message}${causeText(error)}${error.emitted !== undefined ? ` after ${error.emitted} flows` : ''}`,
-        };
+        // The message already describes the SDK error (its cause) and the records emitted: once is enough.
+        return { exitCode: EXIT_FAILED, line: `${error.code}: ${error.message}` };
       case 'NFW_OPERATION_IN_PROGRESS':
         return {
           exitCode: EXIT_FAILED,

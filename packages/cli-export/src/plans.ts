@@ -9,9 +9,10 @@ import {
   parseAddress,
   parsePortRange,
   parseProtocol,
+  type RetryOptions,
   type TopTalkersOptions,
 } from '@nfw-flows/core';
-import type { ClientFlags } from './client.js';
+import { type ClientFlags, DEFAULT_TIMEOUT_MS } from './client.js';
 import type { ApiSource, ExportPlan, FileSource } from './commands/export.js';
 import { type Aggregate, groupAggregate, type Metric, parseMask, topAggregate } from './export/aggregate.js';
 import type { Scope } from './export/jobs.js';
@@ -24,6 +25,11 @@ import * as targets from './output/output-targets.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = Record<string, unknown>;
+
+/** setTimeout's limit. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The library's default largest backoff (retry.maxDelayMs). */
+const DEFAULT_MAX_DELAY_MS = 20_000;
 
 const str = (flags: Flags, key: string): string | undefined => {
   const v = flags[key];
@@ -50,6 +56,11 @@ export function clientFlags(flags: Flags): ClientFlags {
   }
   const endpoint = o.endpointUrl(str(flags, 'endpointUrl'));
   if (endpoint !== undefined) c.endpointUrl = endpoint;
+  // Checked and bounded by retryOptions, which every API plan runs.
+  const connect = o.durationMs('--cli-connect-timeout', str(flags, 'cliConnectTimeout'));
+  if (connect !== undefined) c.connectTimeoutMs = Math.min(connect, MAX_TIMER_MS);
+  const readTimeout = o.durationMs('--cli-read-timeout', str(flags, 'cliReadTimeout'));
+  if (readTimeout !== undefined) c.readTimeoutMs = Math.min(readTimeout, MAX_TIMER_MS);
   return c;
 }
 
@@ -98,7 +109,35 @@ export function readOptions(flags: Flags): ApiReadOptions {
   if (waitTimeout !== undefined) r.waitTimeoutMs = waitTimeout;
   const poll = o.durationMs('--poll-interval', str(flags, 'pollInterval'));
   if (poll !== undefined) r.pollIntervalMs = poll;
+  r.retry = retryOptions(flags);
   return r;
+}
+
+/**
+ * --stall-timeout and the backoff, plus the attempt timeout: one API call (the SDK's own attempts
+ * included) that runs longer than twice the connect and read timeouts is abandoned and retried, so a
+ * server that drips its answer cannot hold the export (the read timeout only measures silences).
+ */
+function retryOptions(flags: Flags): RetryOptions {
+  const ms = (flag: string, key: string): number | undefined => {
+    const value = o.durationMs(flag, str(flags, key));
+    if (value !== undefined && value > MAX_TIMER_MS)
+      throw new UsageError(flag, str(flags, key), 'is too long', 'at most 24 days');
+    return value;
+  };
+  const retry: RetryOptions = {};
+  const stall = ms('--stall-timeout', 'stallTimeout');
+  if (stall !== undefined) retry.stallTimeoutMs = stall;
+  const base = ms('--retry-base-delay', 'retryBaseDelay');
+  if (base !== undefined) retry.baseDelayMs = base;
+  const max = ms('--retry-max-delay', 'retryMaxDelay');
+  if (max !== undefined) retry.maxDelayMs = max;
+  if ((max ?? DEFAULT_MAX_DELAY_MS) < (base ?? 0))
+    throw new UsageError('--retry-max-delay', str(flags, 'retryMaxDelay'), 'is below --retry-base-delay');
+  const connect = ms('--cli-connect-timeout', 'cliConnectTimeout') ?? DEFAULT_TIMEOUT_MS;
+  const read = ms('--cli-read-timeout', 'cliReadTimeout') ?? DEFAULT_TIMEOUT_MS;
+  if (connect > 0 && read > 0) retry.attemptTimeoutMs = Math.min(2 * (connect + read), MAX_TIMER_MS);
+  return retry;
 }
 
 function aggregate(flags: Flags): Aggregate | null {

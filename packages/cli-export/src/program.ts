@@ -41,7 +41,17 @@ function awsFlags(cmd: Command): Command {
   return cmd
     .option('--endpoint-url <url>', 'override the service endpoint (also AWS_ENDPOINT_URL)')
     .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
-    .option('--profile <name>', 'profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)');
+    .option('--profile <name>', 'profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)')
+    .option(
+      '--cli-connect-timeout <seconds>',
+      'give up connecting after this long, 0 = never (as the AWS CLI; e.g. 60, 500ms)',
+      '60',
+    )
+    .option(
+      '--cli-read-timeout <seconds>',
+      'give up on an answer silent for this long, 0 = never (as the AWS CLI; e.g. 60, 500ms)',
+      '60',
+    );
 }
 
 function pagingFlags(cmd: Command): Command {
@@ -52,7 +62,14 @@ function pagingFlags(cmd: Command): Command {
     .option('--wait', 'wait while the operation is IN_PROGRESS (default)')
     .option('--no-wait', 'fail instead of waiting for an IN_PROGRESS operation')
     .option('--wait-timeout <duration>', 'give up waiting after this long (e.g. 600, 10m)', '10m')
-    .addOption(new Option('--poll-interval <duration>', 'first DescribeFlowOperation poll delay').hideHelp());
+    .addOption(new Option('--poll-interval <duration>', 'first DescribeFlowOperation poll delay').hideHelp())
+    .option(
+      '--stall-timeout <duration>',
+      'retry throttling, 5xx, resets and timeouts until no page arrived for this long (e.g. 300, 5m; 0 = never retry)',
+      '5m',
+    )
+    .addOption(new Option('--retry-base-delay <duration>', 'first retry backoff cap').hideHelp())
+    .addOption(new Option('--retry-max-delay <duration>', 'largest retry backoff cap').hideHelp());
 }
 
 function outputFlags(cmd: Command): Command {

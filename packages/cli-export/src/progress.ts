@@ -13,6 +13,9 @@ export interface ProgressStats {
   /** Jobs finished / total, for bulk exports. */
   jobsDone?: number;
   jobs?: number;
+  /** Requests sent again after transient faults, and the wait in progress. */
+  retries?: number;
+  waiting?: string | null;
 }
 
 export interface Progress {
@@ -65,6 +68,8 @@ function describe(stats: ProgressStats, elapsedMs: number): string {
   if (stats.rejected > 0) parts.splice(2, 0, `${formatCount(stats.rejected)} rejected`);
   if (stats.jobs !== undefined && stats.jobs > 1)
     parts.unshift(`${stats.jobsDone ?? 0}/${stats.jobs} operations`);
+  if (stats.retries) parts.push(`${formatCount(stats.retries)} ${stats.retries === 1 ? 'retry' : 'retries'}`);
+  if (stats.waiting) parts.push(stats.waiting);
   return parts.join(' | ');
 }
 
@@ -117,10 +122,12 @@ export function createProgress(options: ProgressOptions): Progress {
   }
 
   const interval = options.intervalMs ?? intervalFromEnv();
-  let lastPrinted = -1;
+  let lastPrinted = '';
   const timer = setInterval(() => {
-    if (last.pages === lastPrinted) return;
-    lastPrinted = last.pages;
+    // A line when paging moved, or when it is retrying (a stall shows up in the log as it happens).
+    const state = `${last.pages}/${last.retries ?? 0}`;
+    if (state === lastPrinted) return;
+    lastPrinted = state;
     stream.write(`${options.label} ${describe(last, Date.now() - started)}\n`);
   }, interval);
   timer.unref();

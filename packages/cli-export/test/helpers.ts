@@ -26,6 +26,19 @@ export const ALL_ZONES_EXPORT: readonly string[] = [
   'us-east-1b',
 ];
 
+/** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
+export const SHORT_STALL: readonly string[] = [
+  '--stall-timeout',
+  '200ms',
+  '--retry-base-delay',
+  '1ms',
+  '--retry-max-delay',
+  '10ms',
+];
+
+/** Retry flags of a test that rides out faults quickly (tiny backoff, the default 5 minute budget). */
+export const FAST_RETRY: readonly string[] = ['--retry-base-delay', '1ms', '--retry-max-delay', '10ms'];
+
 export function assertBuilt(): void {
   if (!existsSync(path.join(PACKAGE, 'dist/cli.js'))) {
     throw new Error(

@@ -15,6 +15,7 @@ import {
   query,
   readArrow,
   run,
+  SHORT_STALL,
   sqlString,
   tempDir,
 } from './helpers.js';
@@ -151,7 +152,10 @@ describe('several jobs into one file (--concurrency 2)', () => {
   test('a paging failure mid-way: no temporary, a resumable partial; --resume gives exactly the data', async () => {
     emulator.setFaults({ failAfterPages: 30, failKind: 'error' });
     const file = out('failed.arrow');
-    const failed = await run([...args(emulator.endpoint), '--out', file], { env: { AWS_MAX_ATTEMPTS: '2' } });
+    // A lasting outage: a stall budget of 200 ms gives up after a few quick retries.
+    const failed = await run([...args(emulator.endpoint), '--out', file, ...SHORT_STALL], {
+      env: { AWS_MAX_ATTEMPTS: '2' },
+    });
     emulator.setFaults({});
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('NFW_PAGINATION_FAILED');

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, closeDuckdb, query, run, sqlString, tempDir } from './helpers.js';
+import { ARN, assertBuilt, closeDuckdb, query, run, SHORT_STALL, sqlString, tempDir } from './helpers.js';
 
 const OP = '22222222-2222-4333-8444-00000000000a';
 const FLOWS = 3000;
@@ -98,7 +98,8 @@ describe('resume and interruption', () => {
   test('a failure after the SDK retries keeps the partial export; --resume completes it', async () => {
     emulator.setFaults({ failAfterPages: 5, failKind: 'error' });
     const file = out('failed.parquet');
-    const failed = await run([...args(), '--out', file], { env: { AWS_MAX_ATTEMPTS: '2' } });
+    // A lasting outage: a stall budget of 200 ms gives up after a few quick retries.
+    const failed = await run([...args(), '--out', file, ...SHORT_STALL], { env: { AWS_MAX_ATTEMPTS: '2' } });
     emulator.setFaults({});
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('NFW_PAGINATION_FAILED');

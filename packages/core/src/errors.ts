@@ -23,6 +23,12 @@ export const NFW_ERROR_CODES = [
   'NFW_REQUEST_REJECTED',
   // The CLI's resume state (<out>.nfw-partial/checkpoint.json and its spools) is unreadable or inconsistent.
   'NFW_CHECKPOINT_INVALID',
+  // The service answered with something no valid ListFlowOperationResults response is (Flows not an
+  // array, more flows than MaxResults, a body over the size limit, a NextToken already used, endless
+  // empty pages): the same request would get the same answer, so it is neither retried nor resumable.
+  'NFW_INVALID_RESPONSE',
+  // A second async iteration of a stream while the first one is still reading it.
+  'NFW_CONCURRENT_ITERATION',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];

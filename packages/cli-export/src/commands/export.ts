@@ -19,6 +19,7 @@ import {
   type LiveHooks,
   metadataOf,
   newTotals,
+  noteRetry,
   overallStatus,
   type Totals,
 } from '../export/live-records.js';
@@ -121,7 +122,7 @@ export async function runExport(
     label: `nfw-flows ${plan.command}`,
     stream: ctx.stderr,
   });
-  const totals: Totals = newTotals();
+  const totals: Totals = newTotals(plan.source.kind);
   const update = () => progress.update(totals);
   let bytes: number | null = null;
   try {
@@ -144,13 +145,17 @@ export async function runExport(
     ];
     ctx.stderr.write(`nfw-flows: wrote ${terminalLine(`${target}: ${parts.join(', ')}`)}\n`);
   }
-  if (status === 'COMPLETED_WITH_ERRORS') {
+  if (status !== 'COMPLETED') {
     const where =
       plan.out === '-'
         ? ''
         : `; ${path.relative(process.cwd(), statusFilePath(plan.out, plan.partitioned)) || statusFilePath(plan.out, plan.partitioned)} says so${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? ', and so does the nfw_flows.status metadata' : ''}`;
     ctx.stderr.write(
-      `nfw-flows: warning: ${terminalLine(`the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}`)}\n`,
+      `nfw-flows: warning: ${terminalLine(
+        status === 'COMPLETED_WITH_ERRORS'
+          ? `the operation is COMPLETED_WITH_ERRORS${message ? ` (${message})` : ''}: flows may be missing${where}`
+          : `the operation's status is ${status} (${message}), not COMPLETED: flows may be missing${where}`,
+      )}\n`,
     );
   }
   if (totals.rejected > 0) {
@@ -158,7 +163,8 @@ export async function runExport(
       `nfw-flows: warning: ${terminalLine(`${formatCount(totals.rejected)} records were rejected${plan.rejects ? ` (see ${plan.rejects})` : ' (pass --rejects FILE to keep them, or --strict to fail)'}`)}\n`,
     );
   }
-  return status === 'COMPLETED_WITH_ERRORS' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+  // Exactly the status file's `complete` (status-file.ts): 0 only for COMPLETED without rejects.
+  return status !== 'COMPLETED' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 /** The export itself, once the output is locked. */
@@ -450,6 +456,7 @@ async function exportApiToFile(
             writeCheckpoint(partial, cp);
           },
           tick(d) {
+            if (d.pages > 0) totals.waiting = null;
             totals.pages += d.pages;
             totals.flows += d.flows;
             totals.rejected += d.rejected;
@@ -457,6 +464,10 @@ async function exportApiToFile(
           },
           warn(line) {
             progress.log(`nfw-flows: warning: ${describeJob(job)}: ${line}`);
+          },
+          retry(info) {
+            noteRetry(totals, info);
+            update();
           },
         },
         signal,

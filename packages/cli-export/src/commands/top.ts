@@ -30,7 +30,7 @@ export async function runTop(
 ): Promise<number> {
   const plan = topPlan(flags);
   const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows top', stream: ctx.stderr });
-  const totals = newTotals();
+  const totals = newTotals(plan.source.kind);
   const hooks = {
     update: () => progress.update(totals),
     reject: () => {},
@@ -101,10 +101,12 @@ export async function runTop(
       );
     }
   }
-  const { status } = overallStatus(totals);
+  const { status, message } = overallStatus(totals);
   if (status === 'COMPLETED_WITH_ERRORS')
     ctx.stderr.write('nfw-flows: warning: the operation is COMPLETED_WITH_ERRORS: flows may be missing\n');
+  else if (status !== 'COMPLETED')
+    ctx.stderr.write(`nfw-flows: warning: status ${status} (${message}): flows may be missing\n`);
   if (totals.rejected > 0)
     ctx.stderr.write(`nfw-flows: warning: ${formatCount(totals.rejected)} records were rejected\n`);
-  return status === 'COMPLETED_WITH_ERRORS' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+  return status !== 'COMPLETED' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
 }

@@ -12,6 +12,7 @@ import {
   flowResultsFromFile,
   type PageInfo,
   type RejectedRecord,
+  type RetryInfo,
 } from '@nfw-flows/core';
 import type { JobIdentity } from '../output/checkpoint.js';
 import { type ApiReadOptions, jobInput } from './run-job.js';
@@ -22,14 +23,50 @@ export interface Totals {
   rejected: number;
   jobs: number;
   jobsDone: number;
-  statuses: Map<string, { status: FlowOperationStatus | null; message: string | null }>;
+  statuses: Map<string, { status: FlowOperationStatus | string | null; message: string | null }>;
+  /** Requests sent again after a transient fault, and the wait in progress (null once a page arrives). */
+  retries: number;
+  waiting: string | null;
+  /** API statuses are checked strictly: a missing one is never taken for COMPLETED. */
+  source: 'api' | 'file';
 }
 
-export function newTotals(): Totals {
-  return { pages: 0, flows: 0, rejected: 0, jobs: 0, jobsDone: 0, statuses: new Map() };
+export function newTotals(source: 'api' | 'file' = 'api'): Totals {
+  return {
+    pages: 0,
+    flows: 0,
+    rejected: 0,
+    jobs: 0,
+    jobsDone: 0,
+    statuses: new Map(),
+    retries: 0,
+    waiting: null,
+    source,
+  };
 }
 
+/** Counts a retry and describes its wait for the progress line. */
+export function noteRetry(totals: Totals, info: RetryInfo): void {
+  totals.retries++;
+  totals.waiting = `retry ${info.attempt} of ${info.operation} in ${(info.delayMs / 1000).toFixed(1)} s after ${info.code}`;
+}
+
+const KNOWN = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'IN_PROGRESS']);
+
+/**
+ * The export's status: COMPLETED only when every operation is (a file without a status counts as
+ * COMPLETED, as it always has); an API status that is missing or unknown is named as such, so the exit
+ * code (3) and the status file's `complete` (false) agree.
+ */
 export function overallStatus(totals: Totals): { status: string; message: string } {
+  for (const [id, s] of totals.statuses) {
+    if (s.status === null && totals.source === 'file') continue;
+    if (s.status !== null && KNOWN.has(s.status)) continue;
+    const where = totals.statuses.size > 1 ? ` (${id})` : '';
+    return s.status === null
+      ? { status: 'UNKNOWN', message: `the service sent no FlowOperationStatus${where}` }
+      : { status: s.status, message: `unknown FlowOperationStatus${where}: ${s.message ?? ''}` };
+  }
   const incomplete = [...totals.statuses.entries()].filter(([, s]) => s.status === 'COMPLETED_WITH_ERRORS');
   if (incomplete.length === 0) {
     const first = [...totals.statuses.values()][0];
@@ -52,6 +89,7 @@ export interface LiveHooks {
   update(): void;
   reject(record: RejectedRecord, job: JobIdentity | null): void;
   warn(line: string): void;
+  retry?(info: RetryInfo): void;
 }
 
 /** Attach counters to a live source stream. */
@@ -62,8 +100,14 @@ function watch(
   totals: Totals,
   hooks: LiveHooks,
 ): void {
+  stream.on('retry', (info: RetryInfo) => {
+    noteRetry(totals, info);
+    hooks.retry?.(info);
+    hooks.update();
+  });
   stream.on('page', (info: PageInfo) => {
     totals.pages++;
+    totals.waiting = null;
     totals.statuses.set(key, { status: info.status, message: info.statusMessage });
     hooks.update();
   });
@@ -75,7 +119,7 @@ function watch(
   stream.on('warning', (w: { code?: string; message: string }) => {
     if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
   });
-  stream.on('summary', (s: { status: FlowOperationStatus | null; statusMessage: string | null }) => {
+  stream.on('summary', (s: { status: FlowOperationStatus | string | null; statusMessage: string | null }) => {
     if (s.status !== null) totals.statuses.set(key, { status: s.status, message: s.statusMessage });
   });
 }
@@ -120,6 +164,7 @@ export function apiRecords(
         ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
         ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
         onInvalid: read.strict ? 'fail' : 'reject',
+        ...(read.retry === undefined ? {} : { retry: read.retry }),
       });
       watch(stream, job.flowOperationId, job, totals, hooks);
       for await (const record of stream as AsyncIterable<FlowRecord>) {

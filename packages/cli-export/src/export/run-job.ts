@@ -17,6 +17,8 @@ import {
   flowResults,
   type PageInfo,
   type RejectedRecord,
+  type RetryInfo,
+  type RetryOptions,
 } from '@nfw-flows/core';
 import { ArrowSpoolWriter } from '../output/arrow-spool.js';
 import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
@@ -32,6 +34,8 @@ export interface ApiReadOptions {
   waitTimeoutMs?: number;
   pollIntervalMs?: number;
   strict: boolean;
+  /** --stall-timeout, the backoff and the attempt timeout. */
+  retry?: RetryOptions;
 }
 
 export interface JobHooks {
@@ -40,6 +44,8 @@ export interface JobHooks {
   /** Live counters for the progress display. */
   tick(delta: { pages: number; flows: number; rejected: number }): void;
   warn(line: string): void;
+  /** A request failed transiently and is about to be sent again. */
+  retry?(info: RetryInfo): void;
 }
 
 /** Request input of a job. */
@@ -163,7 +169,9 @@ async function pageJob(
       ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
       ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
       onInvalid: read.strict ? 'fail' : 'reject',
+      ...(read.retry === undefined ? {} : { retry: read.retry }),
     });
+    if (hooks.retry) stream.on('retry', hooks.retry);
 
     const pageOffset = progress.pages;
     // Page ends seen by the source, not yet reached by the consumer.

@@ -65,7 +65,8 @@ export interface JobProgress {
   rejected: number;
   spoolBytes: number;
   rejectsBytes: number;
-  status: FlowOperationStatus | null;
+  /** A FlowOperationStatus, or an unknown value as the service sent it. */
+  status: FlowOperationStatus | string | null;
   statusMessage: string | null;
 }
 

@@ -11,7 +11,8 @@ export interface PageInfo {
   flowCount: number;
   /** The token that resumes right AFTER this page (undefined: nothing follows). Pass it as `startingToken`. */
   nextToken: string | undefined;
-  status: FlowOperationStatus | null;
+  /** A FlowOperationStatus, or an unknown value as the service sent it (the summary is then incomplete). */
+  status: FlowOperationStatus | string | null;
   statusMessage: string | null;
   context: FlowContext;
   /**
@@ -29,9 +30,14 @@ export interface FlowResultsSummary {
   received: number;
   emitted: number;
   rejected: number;
-  status: FlowOperationStatus | null;
+  /** API sources: requests sent again after a transient fault (see the `'retry'` event). */
+  retries: number;
+  status: FlowOperationStatus | string | null;
   statusMessage: string | null;
-  /** True when the operation is COMPLETED_WITH_ERRORS: the records are not the whole state table. */
+  /**
+   * True when the records may not be the whole state table: the operation is COMPLETED_WITH_ERRORS, or
+   * (API sources) its FlowOperationStatus was missing or unknown.
+   */
   incomplete: boolean;
   /** The `nextToken` of the last page event (undefined before the first page, and after the last one). */
   lastNextToken: string | undefined;
@@ -50,11 +56,28 @@ export interface FlowResultsWarning {
   page: number;
 }
 
-/** What a source producer yields to the stream: batches of raw flows, page ends, warnings. */
+/** Emitted as `'retry'` when a request failed transiently and will be sent again after `delayMs`. */
+export interface RetryInfo {
+  /** The API call that failed. */
+  operation: 'ListFlowOperationResults' | 'DescribeFlowOperation';
+  /** Consecutive failures of this request so far (1 at the first retry). */
+  attempt: number;
+  /** The wait before the same request (the same NextToken) is sent again, in ms. */
+  delayMs: number;
+  /** The error's name (ThrottlingException, TimeoutError, ECONNRESET, `HTTP 502`, ...). */
+  code: string;
+  statusCode?: number;
+  message: string;
+  /** Time since the last successful request, in ms: the stream gives up at `retry.stallTimeoutMs`. */
+  stalledMs: number;
+}
+
+/** What a source producer yields to the stream: batches of raw flows, page ends, warnings, retries. */
 export type SourceItem =
   | { type: 'flows'; flows: unknown[]; context: FlowContext; page: number; offset: number }
   | { type: 'page'; info: Omit<PageInfo, 'emitted'> }
   | { type: 'warning'; warning: FlowResultsWarning }
+  | { type: 'retry'; info: RetryInfo }
   | { type: 'summary'; patch: Partial<FlowResultsSummary> };
 
 export type OnInvalid = 'reject' | 'fail';
@@ -77,6 +100,7 @@ export class FlowResultsStream extends Readable {
     received: 0,
     emitted: 0,
     rejected: 0,
+    retries: 0,
     status: null,
     statusMessage: null,
     incomplete: false,
@@ -95,6 +119,9 @@ export class FlowResultsStream extends Readable {
   #pumping = false;
   #summarized = false;
   #failure: Error | null = null;
+  /** Records the consumer has taken (every way of reading emits 'data'), for NFW_ABORTED.emitted. */
+  #delivered = 0;
+  #iterating = false;
 
   /** @internal Sources construct it; users get it from flowResults / flowResultsFromFile. */
   constructor(produce: (state: SourceState) => AsyncIterator<SourceItem>, options: StreamOptions) {
@@ -112,6 +139,7 @@ export class FlowResultsStream extends Readable {
   override on(event: 'page', listener: (info: PageInfo) => void): this;
   override on(event: 'reject', listener: (record: RejectedRecord) => void): this;
   override on(event: 'warning', listener: (warning: FlowResultsWarning) => void): this;
+  override on(event: 'retry', listener: (info: RetryInfo) => void): this;
   override on(event: 'summary', listener: (summary: FlowResultsSummary) => void): this;
   override on(event: 'data', listener: (record: FlowRecord) => void): this;
   override on(event: string | symbol, listener: (...args: never[]) => void): this;
@@ -122,10 +150,32 @@ export class FlowResultsStream extends Readable {
   override once(event: 'page', listener: (info: PageInfo) => void): this;
   override once(event: 'reject', listener: (record: RejectedRecord) => void): this;
   override once(event: 'warning', listener: (warning: FlowResultsWarning) => void): this;
+  override once(event: 'retry', listener: (info: RetryInfo) => void): this;
   override once(event: 'summary', listener: (summary: FlowResultsSummary) => void): this;
   override once(event: string | symbol, listener: (...args: never[]) => void): this;
   override once(event: string | symbol, listener: (...args: never[]) => void): this {
     return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  // 'data' is emitted for every record a consumer takes, whether by read(), flowing mode or iteration.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'data') this.#delivered++;
+    return super.emit(event, ...args);
+  }
+
+  /**
+   * One async iteration at a time: two loops over one stream would each get some of the records (every
+   * record goes to one reader), which no caller means.
+   */
+  override [Symbol.asyncIterator](): NodeJS.AsyncIterator<FlowRecord> {
+    if (this.#iterating && !this.destroyed && !this.readableEnded) {
+      throw new NfwError(
+        'NFW_CONCURRENT_ITERATION',
+        'this stream is already being iterated: read each FlowResultsStream with one loop',
+      );
+    }
+    this.#iterating = true;
+    return super[Symbol.asyncIterator]() as NodeJS.AsyncIterator<FlowRecord>;
   }
 
   /** A copy of the counters so far (final after `'summary'`). */
@@ -167,7 +217,8 @@ export class FlowResultsStream extends Readable {
     this.destroy(
       new NfwError('NFW_ABORTED', 'aborted by the caller', {
         cause: reason,
-        emitted: this.#summary.emitted,
+        // What the consumer took, not what was pushed: records still buffered are dropped with the stream.
+        emitted: this.#delivered,
       }),
     );
   }
@@ -220,6 +271,10 @@ export class FlowResultsStream extends Readable {
         this.emit('page', info);
         return;
       }
+      case 'retry':
+        s.retries++;
+        this.emit('retry', item.info);
+        return;
       case 'warning':
         this.emit('warning', item.warning);
         return;

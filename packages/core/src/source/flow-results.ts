@@ -4,17 +4,24 @@ import type {
   NetworkFirewallClient,
 } from '@aws-sdk/client-network-firewall';
 import { describeValue, NfwError } from '../errors.js';
-import type { FlowContext, FlowOperationStatus } from '../types.js';
+import type { FlowContext } from '../types.js';
 import {
   FlowResultsStream,
   type OnInvalid,
   type PageInfo,
+  type RetryInfo,
   type SourceItem,
   type SourceState,
 } from './flow-results-stream.js';
 import { withRawFlows } from './raw-flows.js';
 import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
-import { sdkError } from './sdk-errors.js';
+import {
+  type NormalizedRetry,
+  normalizeRetryOptions,
+  type RetryOptions,
+  RetryPolicy,
+} from './retry-policy.js';
+import { describeSdkError, isTransient, sdkError } from './sdk-errors.js';
 
 let sdk: Promise<typeof import('@aws-sdk/client-network-firewall')> | undefined;
 /** The SDK's paginator and commands, imported on the first API read: file-only users never load it. */
@@ -51,6 +58,10 @@ export interface FlowResultsOptions {
   pollInterval?: number;
   /** Invalid records: `'reject'` (default) emits `'reject'` and goes on; `'fail'` errors the stream. */
   onInvalid?: OnInvalid;
+  /** Transient faults: backoff and stall budget (see RetryOptions; `{ stallTimeoutMs: 0 }` never retries). */
+  retry?: RetryOptions;
+  /** Consecutive pages without flows that still have a NextToken before NFW_INVALID_RESPONSE (default 100). */
+  maxEmptyPages?: number;
 }
 
 interface ApiOptions {
@@ -63,20 +74,32 @@ interface ApiOptions {
   waitTimeout: number;
   pollInterval: number;
   onInvalid: OnInvalid;
+  retry: NormalizedRetry;
+  maxEmptyPages: number;
 }
 
 const MAX_POLL_INTERVAL = 15_000;
+/** ListFlowOperationResults returns at most this many flows per page (MaxResults' maximum and default). */
+const MAX_PAGE_SIZE = 100;
+const KNOWN_STATUSES = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'IN_PROGRESS']);
 
 /**
  * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged with the SDK's
- * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, retries are
- * theirs). See FlowResultsStream for the events.
+ * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, HTTP timeouts
+ * and the SDK's retries are theirs; transient faults past those are retried per `options.retry`). See
+ * FlowResultsStream for the events.
  */
 export function flowResults(
   client: NetworkFirewallClient,
   input: FlowResultsInput,
   options: FlowResultsOptions = {},
 ): FlowResultsStream {
+  if (typeof (client as { send?: unknown } | null)?.send !== 'function') {
+    throw new NfwError('NFW_INVALID_OPTION', 'client must be a NetworkFirewallClient (an object with send)', {
+      field: 'client',
+      value: client === null || typeof client !== 'object' ? client : '(an object without send)',
+    });
+  }
   const request = normalizeInput(input);
   const opts = normalizeApiOptions(options);
   return new FlowResultsStream((state) => apiItems(client, request, opts, state), {
@@ -183,6 +206,8 @@ function normalizeApiOptions(options: FlowResultsOptions): ApiOptions {
     waitTimeout: integerOption(o, 'waitTimeout', 0, 2 ** 31 - 1) ?? 600_000,
     pollInterval: integerOption(o, 'pollInterval', 1, 2 ** 31 - 1) ?? 1000,
     onInvalid: normalizeOnInvalid(o.onInvalid),
+    retry: normalizeRetryOptions(o.retry),
+    maxEmptyPages: integerOption(o, 'maxEmptyPages', 1, Number.MAX_SAFE_INTEGER) ?? 100,
   };
 }
 
@@ -225,6 +250,92 @@ function prefetching<T>(iterator: AsyncIterator<T>, depth: number): AsyncIterato
   };
 }
 
+/** A request abandoned after `retry.attemptTimeoutMs`: transient, like the SDK's own TimeoutError. */
+class AttemptTimeout extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms (retry.attemptTimeoutMs)`);
+  }
+}
+
+/** `promise`, or an AttemptTimeout after `ms`; `onTimeout` then aborts the request behind it. */
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new AttemptTimeout(ms));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** An AbortController for one attempt, aborted with the stream too; `release` unhooks it. */
+function attemptController(signal: AbortSignal): { controller: AbortController; release: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { controller, release: () => signal.removeEventListener('abort', onAbort) };
+}
+
+interface Resume {
+  nextToken: string | undefined;
+  emitted: number;
+}
+
+/**
+ * After a failed request: throws the NfwError to end with (not transient, or the stall budget is spent),
+ * or announces the retry and waits it out.
+ */
+async function* backoff(
+  error: unknown,
+  policy: RetryPolicy,
+  operation: RetryInfo['operation'],
+  state: SourceState,
+  resume: Resume,
+): AsyncGenerator<SourceItem, void> {
+  if (state.signal.aborted) throw error;
+  const decision = isTransient(error) ? policy.failed(Date.now()) : undefined;
+  if (decision === undefined || !decision.retry) {
+    throw sdkError(error, operation, {
+      ...resume,
+      attempts: decision?.attempt ?? 1,
+      stalledMs: decision?.stalledMs ?? 0,
+    });
+  }
+  const { code, statusCode, text } = describeSdkError(error);
+  yield {
+    type: 'retry',
+    info: {
+      operation,
+      attempt: decision.attempt,
+      delayMs: decision.delayMs,
+      code,
+      ...(statusCode === undefined ? {} : { statusCode }),
+      message: text,
+      stalledMs: decision.stalledMs,
+    },
+  };
+  await sleep(decision.delayMs, state.signal);
+}
+
+function invalidResponse(field: string, message: string, value: unknown, emitted: number): NfwError {
+  return new NfwError('NFW_INVALID_RESPONSE', `ListFlowOperationResults: ${message}`, {
+    field,
+    value,
+    emitted,
+  });
+}
+
 async function* apiItems(
   client: NetworkFirewallClient,
   input: FlowResultsInput,
@@ -240,14 +351,24 @@ async function* apiItems(
   let remaining = opts.maxItems;
   let pageIndex = 0;
   let warned = false;
+  let statusWarned = false;
   const deadline = Date.now() + opts.waitTimeout;
   let pollDelay = opts.pollInterval;
+  const policy = new RetryPolicy(opts.retry, Date.now());
+  const resumePoint = (): Resume => ({ nextToken: resume, emitted: state.summary.emitted });
+  const pageSize = opts.pageSize ?? MAX_PAGE_SIZE;
+  // The service never hands out a token twice: one seen again would page in a circle.
+  const usedTokens = new Set<string>();
+  if (requestToken !== undefined) usedTokens.add(requestToken);
+  let emptyPages = 0;
 
   for (;;) {
     // `paginate` mutates its input object: give it a fresh copy per run.
     const request: ListFlowOperationResultsCommandInput = { ...input };
     if (opts.pageSize !== undefined) request.MaxResults = opts.pageSize;
     const { paginateListFlowOperationResults } = await loadSdk();
+    // One controller per paginator: leaving it (a retry, a timeout, the end) aborts its requests in flight.
+    const attempt = attemptController(state.signal);
     const paginator = paginateListFlowOperationResults(
       {
         client,
@@ -256,22 +377,23 @@ async function* apiItems(
         withCommand: withRawFlows,
       },
       request,
-      { abortSignal: state.signal },
+      { abortSignal: attempt.controller.signal },
     );
     const pages = prefetching(paginator[Symbol.asyncIterator](), opts.prefetch);
     let restart = false;
+    let failure: { error: unknown } | undefined;
     try {
       for (;;) {
         let next: IteratorResult<ListFlowOperationResultsCommandOutput>;
         try {
-          next = await pages.next();
+          next = await withTimeout(pages.next(), opts.retry.attemptTimeoutMs, () =>
+            attempt.controller.abort(new AttemptTimeout(opts.retry.attemptTimeoutMs)),
+          );
         } catch (error) {
-          if (state.signal.aborted) throw error;
-          throw sdkError(error, 'ListFlowOperationResults', {
-            nextToken: resume,
-            emitted: state.summary.emitted,
-          });
+          failure = { error };
+          break;
         }
+        policy.succeeded(Date.now());
         if (next.done) return;
         // The next page's request was just started (prefetch): let it reach the socket before this page
         // is processed. Its SDK middleware chain interleaves with our work in the same thread, so without
@@ -279,7 +401,8 @@ async function* apiItems(
         // page at 50 ms latency, 1.4% of the paging time).
         if (opts.prefetch > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const page = next.value;
-        const status = (page.FlowOperationStatus ?? null) as FlowOperationStatus | null;
+        const rawStatus: unknown = page.FlowOperationStatus;
+        const status = rawStatus === undefined || rawStatus === null ? null : String(rawStatus);
         const statusMessage = page.StatusMessage ?? null;
         if (status === 'FAILED') {
           throw new NfwError(
@@ -296,7 +419,7 @@ async function* apiItems(
               { value: status },
             );
           }
-          await waitForOperation(client, input, state, deadline, pollDelay);
+          yield* waitForOperation(client, input, opts, state, deadline, pollDelay, policy, resumePoint);
           pollDelay = Math.min(pollDelay * 1.5, MAX_POLL_INTERVAL);
           restart = true; // re-read this page now that the operation is done
           break;
@@ -312,8 +435,54 @@ async function* apiItems(
             },
           };
         }
+        if ((status === null || !KNOWN_STATUSES.has(status)) && !statusWarned) {
+          // Never taken for COMPLETED: the records may not be the whole state table.
+          statusWarned = true;
+          yield { type: 'summary', patch: { incomplete: true } };
+          yield {
+            type: 'warning',
+            warning: {
+              code: 'NFW_OPERATION_INCOMPLETE',
+              message: `flow operation ${input.FlowOperationId}: ${status === null ? 'the response has no FlowOperationStatus' : `unknown FlowOperationStatus ${describeValue(status)}`}; the flows may be incomplete`,
+              page: pageIndex,
+            },
+          };
+        }
+        const emitted = state.summary.emitted;
+        const all: unknown = page.Flows ?? [];
+        if (!Array.isArray(all)) {
+          throw invalidResponse('Flows', `Flows is not an array: ${describeValue(all)}`, all, emitted);
+        }
+        if (all.length > pageSize) {
+          throw invalidResponse(
+            'Flows',
+            `${all.length} flows on one page, more than MaxResults ${pageSize}`,
+            all.length,
+            emitted,
+          );
+        }
+        const token = page.NextToken;
+        if (token !== undefined) {
+          if (usedTokens.has(token)) {
+            throw invalidResponse(
+              'NextToken',
+              `NextToken ${describeValue(token)} was already used in this operation: paging on would go in a circle`,
+              token,
+              emitted,
+            );
+          }
+          usedTokens.add(token);
+          emptyPages = all.length === 0 ? emptyPages + 1 : 0;
+          if (emptyPages > opts.maxEmptyPages) {
+            throw invalidResponse(
+              'Flows',
+              `${emptyPages} pages in a row without flows, each with a new NextToken (the limit is maxEmptyPages ${opts.maxEmptyPages})`,
+              emptyPages,
+              emitted,
+            );
+          }
+        }
         const context = contextOf(page, input);
-        const all = page.Flows ?? [];
         let flows: unknown[] = skip > 0 ? all.slice(skip) : all;
         let after = page.NextToken;
         let cut = false;
@@ -346,19 +515,30 @@ async function* apiItems(
         }
       }
     } finally {
-      await pages.return?.();
+      attempt.release();
+      // Not awaited: a request that never settles must not hold the stream (its abort ends real ones).
+      attempt.controller.abort();
+      pages.return?.().catch(() => {});
+    }
+    if (failure !== undefined) {
+      // The same request again: the paginator restarts at the token of the page that did not arrive.
+      yield* backoff(failure.error, policy, 'ListFlowOperationResults', state, resumePoint());
+      continue;
     }
     if (!restart) return;
   }
 }
 
-async function waitForOperation(
+async function* waitForOperation(
   client: NetworkFirewallClient,
   input: FlowResultsInput,
+  opts: ApiOptions,
   state: SourceState,
   deadline: number,
   firstDelay: number,
-): Promise<void> {
+  policy: RetryPolicy,
+  resumePoint: () => Resume,
+): AsyncGenerator<SourceItem, void> {
   let delay = firstDelay;
   for (;;) {
     const left = deadline - Date.now();
@@ -371,22 +551,29 @@ async function waitForOperation(
     }
     await sleep(Math.min(delay, left), state.signal);
     delay = Math.min(delay * 1.5, MAX_POLL_INTERVAL);
-    let status: string | undefined;
-    let message: string | undefined;
-    try {
+    let out: { FlowOperationStatus?: string; StatusMessage?: string } | undefined;
+    while (out === undefined) {
       const { DescribeFlowOperationCommand } = await loadSdk();
-      const out = await client.send(new DescribeFlowOperationCommand({ ...input }), {
-        abortSignal: state.signal,
-      });
-      status = out.FlowOperationStatus;
-      message = out.StatusMessage;
-    } catch (error) {
-      if (state.signal.aborted) throw error;
-      throw sdkError(error, 'DescribeFlowOperation', {
-        nextToken: undefined,
-        emitted: state.summary.emitted,
-      });
+      const attempt = attemptController(state.signal);
+      let failure: unknown;
+      try {
+        out = await withTimeout(
+          client.send(new DescribeFlowOperationCommand({ ...input }), {
+            abortSignal: attempt.controller.signal,
+          }),
+          opts.retry.attemptTimeoutMs,
+          () => attempt.controller.abort(new AttemptTimeout(opts.retry.attemptTimeoutMs)),
+        );
+        policy.succeeded(Date.now());
+      } catch (error) {
+        failure = error;
+      } finally {
+        attempt.release();
+      }
+      if (out === undefined) yield* backoff(failure, policy, 'DescribeFlowOperation', state, resumePoint());
     }
+    const status = out.FlowOperationStatus;
+    const message = out.StatusMessage;
     if (status === 'FAILED') {
       throw new NfwError(
         'NFW_OPERATION_FAILED',

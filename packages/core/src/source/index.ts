@@ -5,5 +5,7 @@ export {
   type FlowResultsSummary,
   type FlowResultsWarning,
   type PageInfo,
+  type RetryInfo,
 } from './flow-results-stream.js';
 export { FlowsScanner, type ScanEvents, type ScanLimits } from './flows-scanner.js';
+export type { RetryOptions } from './retry-policy.js';

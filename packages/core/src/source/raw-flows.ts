@@ -8,6 +8,13 @@
  * Anything unexpected (an error status, a body that is not bytes, text or an async iterable of them,
  * text that does not parse, no `Flows` array) is handed to the SDK unchanged.
  */
+import { NfwError } from '../errors.js';
+
+/**
+ * The largest result page body read, in bytes. A page holds at most 100 flows (tens of KiB); a body over
+ * this is no valid page, and reading it whole would take memory in proportion to what a server sends.
+ */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 interface MiddlewareStackLike {
   add(middleware: unknown, options: Record<string, unknown>): void;
@@ -52,8 +59,9 @@ async function takeFlows(next: Next, args: unknown, holder: Holder): Promise<Han
   if (typeof response !== 'object' || response === null) return result;
   const status = response.statusCode;
   if (typeof status !== 'number' || status < 200 || status > 299) return result;
-  const bytes = await collectBody(response.body);
+  const bytes = await collectBody(limited(response as { headers?: unknown; body?: unknown }));
   if (bytes === undefined) return result;
+  if (bytes.length > MAX_RESPONSE_BYTES) throw tooLarge(bytes.length);
   response.body = bytes; // consumed: whatever happens next, the SDK reads these bytes
   let doc: unknown;
   try {
@@ -80,6 +88,38 @@ async function putFlows(next: Next, args: unknown, holder: Holder): Promise<Hand
     output.Flows = flows;
   }
   return result;
+}
+
+function tooLarge(bytes: number): NfwError {
+  return new NfwError(
+    'NFW_INVALID_RESPONSE',
+    `ListFlowOperationResults: a response body of ${bytes} bytes or more, over the limit of ${MAX_RESPONSE_BYTES} for a page of at most 100 flows`,
+    { field: 'body', value: bytes },
+  );
+}
+
+/** The body, failing as soon as its declared or received length passes MAX_RESPONSE_BYTES. */
+function limited(response: { headers?: unknown; body?: unknown }): unknown {
+  const body = response.body;
+  const declared = Number((response.headers as Record<string, unknown> | undefined)?.['content-length']);
+  if (declared > MAX_RESPONSE_BYTES) {
+    (body as { destroy?: () => void } | null)?.destroy?.();
+    throw tooLarge(declared);
+  }
+  if (typeof body !== 'object' || body === null || body instanceof Uint8Array) return body;
+  const iterate = (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator];
+  if (typeof iterate !== 'function') return body;
+  return (async function* () {
+    let total = 0;
+    for await (const chunk of body as AsyncIterable<unknown>) {
+      total += typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk.length : 0;
+      if (total > MAX_RESPONSE_BYTES) {
+        (body as { destroy?: () => void }).destroy?.();
+        throw tooLarge(total);
+      }
+      yield chunk;
+    }
+  })();
 }
 
 /** The whole body as one Buffer, or undefined for a body of another kind (left to the SDK). */

@@ -169,7 +169,13 @@ describe('flowResults against the emulator', () => {
       emu.setFaults({ failAfterPages, failKind: kind as never });
       let first: Collected;
       try {
-        first = await collect(flowResults(clientFor(emu, 2), input(1), { pageSize: 50 }));
+        // A stall budget of 50 ms: the fault lasts, so the stream gives up after a few quick retries.
+        first = await collect(
+          flowResults(clientFor(emu, 2), input(1), {
+            pageSize: 50,
+            retry: { stallTimeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5 },
+          }),
+        );
       } finally {
         emu.setFaults({});
       }

@@ -19,7 +19,9 @@ export interface Collected {
   rejects: RejectedRecord[];
   warnings: unknown[];
   summary: FlowResultsSummary | undefined;
-  error: (Error & { code?: string; nextToken?: string; emitted?: number }) | undefined;
+  error:
+    | (Error & { code?: string; field?: string; value?: unknown; nextToken?: string; emitted?: number })
+    | undefined;
 }
 
 /** Read a stream to its end (or error), collecting records and events. */

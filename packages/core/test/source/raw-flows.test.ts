@@ -190,17 +190,43 @@ describe('raw Flows (withRawFlows) against the SDK deserializer', () => {
       FlowOperationId: OP,
       FlowOperationStatus: 'COMPLETED',
     });
-    for (const body of [noFlows, JSON.stringify({ FirewallArn: FW, Flows: { a: 1 } })]) {
-      const got = await collect(
-        flowResults(fakeClient([body], 'stream'), { FirewallArn: FW, FlowOperationId: OP }),
-      );
-      expect(got.error).toBeUndefined();
-      expect(got.records).toEqual([]);
-    }
-    const bad = await collect(
-      flowResults(fakeClient(['{"Flows": ['], 'stream'), { FirewallArn: FW, FlowOperationId: OP }),
+    const got = await collect(
+      flowResults(fakeClient([noFlows], 'stream'), { FirewallArn: FW, FlowOperationId: OP }),
     );
+    expect(got.error).toBeUndefined();
+    expect(got.records).toEqual([]);
+    // Flows that is not an array is no page at all (the SDK would pass it through as it is).
+    const notArray = await collect(
+      flowResults(fakeClient([JSON.stringify({ FirewallArn: FW, Flows: { a: 1 } })], 'stream'), {
+        FirewallArn: FW,
+        FlowOperationId: OP,
+      }),
+    );
+    expect(notArray.error?.code).toBe('NFW_INVALID_RESPONSE');
+    // A body cut short is transient: retried, and with no budget (stallTimeoutMs 0) resumable.
+    const retries: string[] = [];
+    const cut = flowResults(
+      fakeClient(['{"Flows": ['], 'stream'),
+      { FirewallArn: FW, FlowOperationId: OP },
+      {
+        retry: { stallTimeoutMs: 0 },
+      },
+    );
+    cut.on('retry', (r) => retries.push(r.code));
+    const bad = await collect(cut);
     expect(bad.error?.code).toBe('NFW_PAGINATION_FAILED');
+    expect(retries).toEqual([]);
+    const again = flowResults(
+      fakeClient(['{"Flows": ['], 'stream'),
+      { FirewallArn: FW, FlowOperationId: OP },
+      {
+        retry: { stallTimeoutMs: 30, baseDelayMs: 1, maxDelayMs: 1 },
+      },
+    );
+    again.on('retry', (r) => retries.push(r.code));
+    expect((await collect(again)).error?.code).toBe('NFW_PAGINATION_FAILED');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toBe('UnparseableBody');
     const refused = await collect(
       flowResults(
         fakeClient(
