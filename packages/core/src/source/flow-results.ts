@@ -12,7 +12,8 @@ import {
   type SourceItem,
   type SourceState,
 } from './flow-results-stream.js';
-import { withRawFlows } from './raw-flows.js';
+import { paginateFlowResults } from './paginate-flow-results.js';
+import { rawFlowsFor } from './raw-flows.js';
 import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -247,13 +248,14 @@ async function* apiItems(
     // `paginate` mutates its input object: give it a fresh copy per run.
     const request: ListFlowOperationResultsCommandInput = { ...input };
     if (opts.pageSize !== undefined) request.MaxResults = opts.pageSize;
-    const { paginateListFlowOperationResults } = await loadSdk();
-    const paginator = paginateListFlowOperationResults(
+    const { ListFlowOperationResultsCommand } = await loadSdk();
+    const paginator = paginateFlowResults(
       {
         client,
+        Command: ListFlowOperationResultsCommand,
         ...(opts.pageSize === undefined ? {} : { pageSize: opts.pageSize }),
         startingToken: requestToken,
-        withCommand: withRawFlows,
+        withCommand: rawFlowsFor(client),
       },
       request,
       { abortSignal: state.signal },
