@@ -69,9 +69,9 @@ interface ApiOptions {
 const MAX_POLL_INTERVAL = 15_000;
 
 /**
- * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged with the SDK's
- * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, retries are
- * theirs). See FlowResultsStream for the events.
+ * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged as the SDK's
+ * `paginateListFlowOperationResults` pages (paginate-flow-results.ts) on the caller's client, from any
+ * copy of the SDK (credentials, region, endpoint, retries are theirs). See FlowResultsStream for the events.
  */
 export function flowResults(
   client: NetworkFirewallClient,
