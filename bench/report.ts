@@ -86,11 +86,17 @@ export function verdictTable(result: ScenarioResult): string {
   return lines.join('\n');
 }
 
+/** The Node major version of this process (sections are kept per scenario and Node major). */
+export const nodeMajor = (version = process.version): number => Number(/^v?(\d+)/.exec(version)![1]);
+
+/** Key of a scenario's section in BENCHMARKS.md: one per scenario and Node major version. */
+export const sectionKey = (scenario: string, major = nodeMajor()): string => `${scenario}@node${major}`;
+
 export function scenarioSection(result: ScenarioResult, info: RunInfo): string {
-  const name = result.scenario.name;
+  const name = sectionKey(result.scenario.name);
   return [
     `<!-- scenario:${name} -->`,
-    `## ${name}`,
+    `## ${result.scenario.name} (Node ${nodeMajor()})`,
     '',
     result.scenario.description,
     '',
@@ -124,10 +130,11 @@ export function updateBenchmarks(previous: string | undefined, sections: Map<str
   const kept = new Map<string, string>();
   const order: string[] = [];
   if (previous !== undefined) {
-    const pattern = /<!-- scenario:([\w.-]+) -->[\s\S]*?<!-- \/scenario:\1 -->/g;
+    const pattern = /<!-- scenario:([\w.@-]+) -->[\s\S]*?<!-- \/scenario:\1 -->/g;
     for (const match of previous.matchAll(pattern)) {
-      kept.set(match[1]!, match[0]);
-      order.push(match[1]!);
+      const [key, text] = keyedByNode(match[1]!, match[0]);
+      kept.set(key, text);
+      order.push(key);
     }
   }
   for (const [name, section] of sections) {
@@ -136,4 +143,23 @@ export function updateBenchmarks(previous: string | undefined, sections: Map<str
   }
   order.sort();
   return `${HEADER}\n${order.map((name) => kept.get(name)).join('\n\n')}\n`;
+}
+
+/**
+ * A section written before sections were kept per Node version (`scenario:name`, `## name`) gets the
+ * key and heading of the Node version its Machine line names.
+ */
+function keyedByNode(key: string, text: string): [string, string] {
+  if (key.includes('@')) return [key, text];
+  const version = /\. Node (v\d+)[.\d]*\. Command:/.exec(text)?.[1];
+  if (version === undefined) return [key, text];
+  const keyed = sectionKey(key, nodeMajor(version));
+  const heading = `## ${key} (Node ${nodeMajor(version)})`;
+  return [
+    keyed,
+    text
+      .replace(`<!-- scenario:${key} -->`, `<!-- scenario:${keyed} -->`)
+      .replace(`<!-- /scenario:${key} -->`, `<!-- /scenario:${keyed} -->`)
+      .replace(new RegExp(`^## ${key}$`, 'm'), heading),
+  ];
 }

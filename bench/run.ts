@@ -12,6 +12,7 @@ import {
   type ScenarioResult,
   scenarioSection,
   scenarioTable,
+  sectionKey,
   updateBenchmarks,
   verdictTable,
 } from './report.js';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     console.log(`\n${scenario.name} (N = ${size.toLocaleString('en-US')})\n${scenarioTable(result)}\n`);
     const verdicts = verdictTable(result);
     if (verdicts !== '') console.log(`${verdicts}\n`);
-    sections.set(scenario.name, scenarioSection(result, { command, date: new Date() }));
+    sections.set(sectionKey(scenario.name), scenarioSection(result, { command, date: new Date() }));
   }
   if (options.write) {
     const path = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadScenarios, scenarioFiles } from './registry.js';
-import { median, updateBenchmarks } from './report.js';
+import { median, nodeMajor, sectionKey, updateBenchmarks } from './report.js';
 import { parseArgs } from './run.js';
 import { isMeasured } from './scenario.js';
 
@@ -67,5 +67,25 @@ describe('bench smoke', () => {
     expect(third).toContain('B2');
     expect(third).not.toContain('B1');
     expect(third).toContain('\nA\n');
+  });
+
+  test('sections are kept per Node major version; an older unversioned section takes its Machine line’s', () => {
+    const old = '<!-- scenario:x -->\n## x\n\nMachine: m. Node v20.20.2. Command: `c`.\n<!-- /scenario:x -->';
+    const node24 =
+      '<!-- scenario:x@node24 -->\n## x (Node 24)\n\nMachine: m. Node v24.21.0. Command: `c`.\n<!-- /scenario:x@node24 -->';
+    const both = updateBenchmarks(
+      updateBenchmarks(undefined, new Map([['x', old]])),
+      new Map([['x@node24', node24]]),
+    );
+    expect(both).toContain('<!-- scenario:x@node20 -->\n## x (Node 20)\n');
+    expect(both).toContain('<!-- /scenario:x@node20 -->');
+    expect(both.indexOf('scenario:x@node20')).toBeLessThan(both.indexOf('scenario:x@node24'));
+    expect(sectionKey('x', nodeMajor('v24.21.0'))).toBe('x@node24');
+    const rerun = updateBenchmarks(
+      both,
+      new Map([['x@node20', old.replaceAll('scenario:x', 'scenario:x@node20')]]),
+    );
+    expect(rerun.match(/scenario:x@node20 -->/g)).toHaveLength(2);
+    expect(rerun).toContain('scenario:x@node24 -->');
   });
 });

@@ -13,7 +13,8 @@ import {
   type SourceItem,
   type SourceState,
 } from './flow-results-stream.js';
-import { withRawFlows } from './raw-flows.js';
+import { paginateFlowResults } from './paginate-flow-results.js';
+import { rawFlowsFor } from './raw-flows.js';
 import { decodeStartingToken, encodeResumeToken } from './resume-token.js';
 import {
   type NormalizedRetry,
@@ -84,10 +85,10 @@ const MAX_PAGE_SIZE = 100;
 const KNOWN_STATUSES = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'IN_PROGRESS']);
 
 /**
- * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged with the SDK's
- * `paginateListFlowOperationResults` on the caller's client (credentials, region, endpoint, HTTP timeouts
- * and the SDK's retries are theirs; transient faults past those are retried per `options.retry`). See
- * FlowResultsStream for the events.
+ * Flow operation results from the API as a Readable (object mode) of FlowRecord, paged as the SDK's
+ * `paginateListFlowOperationResults` pages (paginate-flow-results.ts) on the caller's client, from any
+ * copy of the SDK (credentials, region, endpoint, HTTP timeouts and the SDK's retries are theirs;
+ * transient faults past those are retried per `options.retry`). See FlowResultsStream for the events.
  */
 export function flowResults(
   client: NetworkFirewallClient,
@@ -366,15 +367,16 @@ async function* apiItems(
     // `paginate` mutates its input object: give it a fresh copy per run.
     const request: ListFlowOperationResultsCommandInput = { ...input };
     if (opts.pageSize !== undefined) request.MaxResults = opts.pageSize;
-    const { paginateListFlowOperationResults } = await loadSdk();
+    const { ListFlowOperationResultsCommand } = await loadSdk();
     // One controller per paginator: leaving it (a retry, a timeout, the end) aborts its requests in flight.
     const attempt = attemptController(state.signal);
-    const paginator = paginateListFlowOperationResults(
+    const paginator = paginateFlowResults(
       {
         client,
+        Command: ListFlowOperationResultsCommand,
         ...(opts.pageSize === undefined ? {} : { pageSize: opts.pageSize }),
         startingToken: requestToken,
-        withCommand: withRawFlows,
+        withCommand: rawFlowsFor(client),
       },
       request,
       { abortSignal: attempt.controller.signal },

@@ -8,6 +8,7 @@
  * Anything unexpected (an error status, a body that is not bytes, text or an async iterable of them,
  * text that does not parse, no `Flows` array) is handed to the SDK unchanged.
  */
+import { Readable } from 'node:stream';
 import { NfwError } from '../errors.js';
 
 /**
@@ -18,6 +19,29 @@ export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 interface MiddlewareStackLike {
   add(middleware: unknown, options: Record<string, unknown>): void;
+  identify?(): unknown;
+}
+
+/** The client's middlewares our two are placed around, as `identify()` names them. */
+const UNDERSTOOD = ['loggerMiddleware - initialize', 'deserializerMiddleware - deserialize'];
+
+/**
+ * `withRawFlows` when the client's middleware stack is the SDK's as we know it (its logger in the
+ * initialize step, its deserializer in the deserialize step), else undefined: the pages then come from
+ * the SDK's own parsing, with the same records. Clients of older SDK codegen add their deserializer
+ * per command, so they take that path too.
+ */
+export function rawFlowsFor(client: unknown): (<C>(command: C) => C) | undefined {
+  const stack = (client as { middlewareStack?: MiddlewareStackLike } | null)?.middlewareStack;
+  if (typeof stack?.add !== 'function' || typeof stack.identify !== 'function') return undefined;
+  let names: unknown;
+  try {
+    names = stack.identify();
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(names)) return undefined;
+  return UNDERSTOOD.every((name) => names.includes(name)) ? withRawFlows : undefined;
 }
 
 interface Handled {
@@ -61,6 +85,10 @@ async function takeFlows(next: Next, args: unknown, holder: Holder): Promise<Han
   if (typeof status !== 'number' || status < 200 || status > 299) return result;
   const bytes = await collectBody(limited(response as { headers?: unknown; body?: unknown }));
   if (bytes === undefined) return result;
+  if (!Buffer.isBuffer(bytes)) {
+    response.body = bytes.replay;
+    return result;
+  }
   if (bytes.length > MAX_RESPONSE_BYTES) throw tooLarge(bytes.length);
   response.body = bytes; // consumed: whatever happens next, the SDK reads these bytes
   let doc: unknown;
@@ -122,21 +150,40 @@ function limited(response: { headers?: unknown; body?: unknown }): unknown {
   })();
 }
 
-/** The whole body as one Buffer, or undefined for a body of another kind (left to the SDK). */
-async function collectBody(body: unknown): Promise<Buffer | undefined> {
+/**
+ * The whole body as one Buffer; undefined for a body of another kind, or a body to hand back to the SDK
+ * (`replay`) when a chunk turned out to be of another kind. Both are left to the SDK.
+ */
+async function collectBody(body: unknown): Promise<Buffer | undefined | { replay: AsyncIterable<unknown> }> {
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (typeof body !== 'object' || body === null) return undefined;
   const iterate = (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator];
   if (typeof iterate !== 'function') return undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<unknown>) {
+  const seen: unknown[] = [];
+  const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done) break;
+    const chunk = step.value;
+    seen.push(chunk);
     if (typeof chunk === 'string') chunks.push(Buffer.from(chunk, 'utf8'));
     else if (chunk instanceof Uint8Array) {
       chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } else {
-      throw new TypeError('response body chunk is neither bytes nor text');
+      // A chunk of a kind we do not read: the SDK gets the body back whole, as it came.
+      return { replay: Readable.from(replay(seen, iterator), { objectMode: false }) };
     }
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+async function* replay(seen: unknown[], rest: AsyncIterator<unknown>): AsyncGenerator<unknown> {
+  yield* seen;
+  for (;;) {
+    const step = await rest.next();
+    if (step.done) return;
+    yield step.value;
+  }
 }
