@@ -54,6 +54,8 @@ export interface JobProgress {
   rejectsBytes: number;
   status: FlowOperationStatus | null;
   statusMessage: string | null;
+  /** Set when --max-items cut the job short: the startingToken of the rest (the status file's next_token). */
+  resumeToken?: string;
 }
 
 /**
