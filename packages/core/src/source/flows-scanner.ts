@@ -690,7 +690,8 @@ export class FlowsScanner {
 
   #batch(start: number, end: number): void {
     if (start < 0 || this.#skipFlows) return;
-    const text = this.#arrayText(this.#buf, start, end);
+    // Flows one per line have no commas between them: `[` + span + `]` cannot parse, go element by element.
+    const text = this.#bare === 'lines' ? undefined : this.#arrayText(this.#buf, start, end);
     if (text !== undefined) {
       let flows: unknown[] | undefined;
       try {

@@ -217,6 +217,18 @@ describe('bare Flow records (issue 16, part 2)', () => {
     });
   }
 
+  it("jq '.Flows[]' without -c: pretty objects one after another", async () => {
+    const flows = reference.slice(0, 40);
+    const text = flows.map((f) => JSON.stringify(f, null, 2)).join('\n');
+    const out = await collect(
+      flowResultsFromFile(chunked(Buffer.from(text), [77]), {
+        provenance: { firewallArn: ARN, flowOperationId: 'op-1', availabilityZone: 'us-east-1b' },
+      }),
+    );
+    expect(out.error).toBeUndefined();
+    expect(out.records.map(plain)).toEqual(flows.map((f) => plain(normalizeFlow(f, context))));
+  });
+
   it('a response whose provenance differs from the options is rejected', async () => {
     const text = captureFileText({ generator, shape: 'page' });
     const out = await run(text, { provenance: { flowOperationId: 'another-operation' } });
