@@ -10,6 +10,10 @@ import { markInexactCounters } from './mark-inexact-counters.js';
  * array by tracking strings, escapes and bracket depth across chunk boundaries. The complete elements of a
  * chunk are decoded with one `JSON.parse` (as `[` + span + `]`), so JSON.parse validates them; metadata
  * values are parsed one by one. Memory is bounded by the chunk size plus `maxFlowBytes` / `maxValueBytes`.
+ * A key twice in one response is an error (JSON readers disagree on which value counts). The first key of
+ * the first object tells bare Flow records (`--query Flows` output, `jq '.Flows[]'`) from responses: bare
+ * records are reported as the Flows of one response without metadata. Counters whose text JSON.parse
+ * could have changed are marked (mark-inexact-counters.ts).
  *
  * Fast path: walking every byte in JavaScript costs about as much as JSON.parse itself, so inside Flows the
  * scanner first guesses where the last complete object element of the next `maxFlowBytes` ends (the bytes
