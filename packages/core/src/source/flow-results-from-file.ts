@@ -47,14 +47,6 @@ const PROVENANCE_OPTIONS = [
   'vpcEndpointId',
   'vpcEndpointAssociationArn',
 ] as const;
-/** The response member each provenance option stands for. */
-const PROVENANCE_MEMBER: Record<(typeof PROVENANCE_OPTIONS)[number], keyof FlowContext> = {
-  firewallArn: 'firewallArn',
-  flowOperationId: 'flowOperationId',
-  availabilityZone: 'availabilityZone',
-  vpcEndpointId: 'vpcEndpointId',
-  vpcEndpointAssociationArn: 'vpcEndpointAssociationArn',
-};
 
 function normalizeProvenance(value: unknown): FileProvenance {
   if (value === undefined) return {};
@@ -344,13 +336,14 @@ class PageCollector implements ScanEvents {
     const context = contextOf(page, meta);
     const p = this.#shared.provenance;
     for (const key of PROVENANCE_OPTIONS) {
+      // The option names are the FlowContext keys.
       const given = p[key];
-      const member = PROVENANCE_MEMBER[key];
-      if (given !== undefined && context[member] !== null && context[member] !== given) {
+      const found = context[key];
+      if (given !== undefined && found !== null && found !== given) {
         throw new NfwError(
           'NFW_INVALID_INPUT',
-          `response ${page} is of ${describeValue(context[member])}, not the ${key} given (${describeValue(given)})`,
-          { field: key, value: context[member], page },
+          `response ${page} is of ${describeValue(found)}, not the ${key} given (${describeValue(given)})`,
+          { field: key, value: found, page },
         );
       }
     }
@@ -402,6 +395,13 @@ function metaString(
 ): string | null {
   const value = meta[key];
   if (typeof value === 'string' && value !== '' && value.length <= MAX_ID_CHARS) return value;
+  if (typeof value === 'string' && value.length > MAX_ID_CHARS) {
+    throw new NfwError(
+      'NFW_INVALID_INPUT',
+      `${key} of response ${page} is longer than ${MAX_ID_CHARS} characters: ${describeValue(value)}`,
+      { field: key, value, page },
+    );
+  }
   if (value === undefined || value === null) {
     if (!required) return null;
     throw new NfwError('NFW_INVALID_INPUT', `response ${page} has no ${key}`, { field: key, page });
