@@ -24,6 +24,11 @@ describe('NfwError', () => {
     expect(new Set(NFW_ERROR_CODES).size).toBe(NFW_ERROR_CODES.length);
   });
 
+  it('shows a non-finite number as itself, not as null', () => {
+    expect(describeValue(Number.POSITIVE_INFINITY)).toBe('Infinity');
+    expect(describeValue(Number.NaN)).toBe('NaN');
+  });
+
   it('shortens huge values in messages', () => {
     const text = describeValue('x'.repeat(1_000_000));
     expect(text.length).toBeLessThan(120);
