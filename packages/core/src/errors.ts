@@ -82,7 +82,8 @@ export function describeValue(value: unknown, max = 80): string {
   let text: string;
   if (typeof value === 'string') text = JSON.stringify(value);
   else if (typeof value === 'bigint') text = `${value}n`;
-  else if (typeof value === 'number' && !Number.isFinite(value)) text = String(value); // not JSON's null
+  else if (typeof value === 'number' && !Number.isFinite(value))
+    text = String(value); // not JSON's null
   else if (value === undefined) text = 'undefined';
   else {
     try {
