@@ -180,7 +180,9 @@ export function inputPath(value: string): string {
       'does not exist',
       'a saved ListFlowOperationResults response, or - for stdin',
     );
-  if (!statSync(abs).isFile())
+  // A FIFO or `<(zcat ...)` (a /dev/fd pipe) is read once, as a stream, like stdin.
+  const stat = statSync(abs);
+  if (!stat.isFile() && !stat.isFIFO() && !stat.isCharacterDevice() && !stat.isSocket())
     throw new UsageError(
       '--input',
       value,

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FlowFilter } from '@aws-sdk/client-network-firewall';
 import {
+  type FileProvenance,
   isNfwError,
   parseAddress,
   parsePortRange,
@@ -234,6 +235,29 @@ export function firewallArns(flags: Flags): string[] {
   return arns.map((a) => o.firewallArn(a));
 }
 
+/**
+ * `--input`: the file, and the provenance of bare Flow records (`--query Flows` output) from
+ * --firewall-arn, --flow-operation-id, --availability-zone (one each; a response must agree with them).
+ */
+function fileSource(flags: Flags, input: string): FileSource {
+  const provenance: FileProvenance = {};
+  for (const [flag, key, check] of [
+    ['firewallArn', 'firewallArn', (v: string) => o.firewallArn(v)],
+    ['flowOperationId', 'flowOperationId', undefined],
+    ['availabilityZone', 'availabilityZone', undefined],
+  ] as const) {
+    const values = list(flags, flag);
+    if (values.length === 0) continue;
+    const name = `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (values.length > 1)
+      throw new UsageError(name, values[1], 'is given twice', 'with --input, give each provenance flag once');
+    const value = values[0]!;
+    if (value === '') throw new UsageError(name, value, 'is empty');
+    provenance[key] = check ? check(value) : value;
+  }
+  return { kind: 'file', input: o.inputPath(input), strict: bool(flags, 'strict'), provenance };
+}
+
 /** export / capture plan (capture fills `source.jobs` after StartFlowCapture). */
 export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportPlan {
   const input = str(flags, 'input');
@@ -265,14 +289,7 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   const agg = aggregate(flags);
   let source: ApiSource | FileSource;
   if (input !== undefined) {
-    for (const flag of [
-      'firewallArn',
-      'flowOperationId',
-      'allOperations',
-      'startingToken',
-      'pageSize',
-      'maxItems',
-    ]) {
+    for (const flag of ['allOperations', 'startingToken', 'pageSize', 'maxItems']) {
       if (flags[flag] !== undefined) {
         throw new UsageError(
           '--input',
@@ -290,7 +307,7 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
         'just run the --input export again',
       );
     if (partitioned) throw new UsageError('--partitioned', undefined, 'applies to API exports');
-    source = { kind: 'file', input: o.inputPath(input), strict: bool(flags, 'strict') };
+    source = fileSource(flags, input);
   } else {
     const arns = firewallArns(flags);
     const scopeList = scopes(flags);
@@ -494,15 +511,9 @@ export function topPlan(flags: Flags): TopPlan {
   const input = str(flags, 'input');
   let source: ApiSource | FileSource;
   if (input !== undefined) {
-    for (const flag of ['firewallArn', 'flowOperationId', 'allOperations']) {
-      if (flags[flag] !== undefined)
-        throw new UsageError(
-          '--input',
-          input,
-          `cannot be combined with --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-        );
-    }
-    source = { kind: 'file', input: o.inputPath(input), strict: bool(flags, 'strict') };
+    if (flags.allOperations !== undefined)
+      throw new UsageError('--input', input, 'cannot be combined with --all-operations');
+    source = fileSource(flags, input);
   } else {
     const arns = firewallArns(flags);
     const scopeList = scopes(flags);

@@ -128,7 +128,7 @@ export function buildProgram(action: Action): Command {
     .description('export the flows of flow operations (from the API or a saved response) to a file')
     .option(
       '--input <file>',
-      'read a saved ListFlowOperationResults response (JSON, JSON lines, gzip) instead of the API; - for stdin',
+      'read a saved ListFlowOperationResults response (JSON, JSON lines, gzip, a FIFO) instead of the API; - for stdin. Bare Flow records (--query Flows output) take their provenance from --firewall-arn, --flow-operation-id, --availability-zone',
     );
   apiFlags(exportCmd, { operations: true });
   awsFlags(exportCmd);
@@ -204,7 +204,7 @@ export function buildProgram(action: Action): Command {
     .description('print the top talkers of a flow operation (or a saved response) as a table')
     .option(
       '--input <file>',
-      'read a saved ListFlowOperationResults response (e.g. the AWS CLI output) instead of the API; - for stdin',
+      'read a saved ListFlowOperationResults response (e.g. the AWS CLI output, or --query Flows output) instead of the API; - for stdin',
     );
   apiFlags(topCmd, { operations: true });
   awsFlags(topCmd);

@@ -90,6 +90,8 @@ export function describeValue(value: unknown, max = 80): string {
   let text: string;
   if (typeof value === 'string') text = JSON.stringify(value);
   else if (typeof value === 'bigint') text = `${value}n`;
+  else if (typeof value === 'number' && !Number.isFinite(value))
+    text = String(value); // not JSON's null
   else if (value === undefined) text = 'undefined';
   else {
     try {
@@ -98,5 +100,26 @@ export function describeValue(value: unknown, max = 80): string {
       text = String(value);
     }
   }
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+  return text.length > max ? `${text.slice(0, cutPoint(text, max))}… (${text.length} chars)` : text;
+}
+
+/**
+ * Where to cut `text` at most `max` characters in: never inside a surrogate pair or a JSON escape
+ * (`\n`, `\u00e9`), so the shown start is still well-formed text and valid JSON escapes.
+ */
+function cutPoint(text: string, max: number): number {
+  let cut = max;
+  // An escape that starts before the cut and ends after it: cut before its backslash.
+  for (let k = cut - 1; k >= 0 && k >= cut - 6; k--) {
+    if (text.charCodeAt(k) !== 0x5c) continue;
+    let run = 0;
+    while (k - run - 1 >= 0 && text.charCodeAt(k - run - 1) === 0x5c) run++;
+    if (run % 2 === 1) continue; // this backslash is itself escaped
+    const length = text.charCodeAt(k + 1) === 0x75 ? 6 : 2;
+    if (k + length > cut) cut = k;
+    break;
+  }
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return cut;
 }

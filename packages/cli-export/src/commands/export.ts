@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type FlowOperationStatus, type IpcFormat, isNfwError } from '@nfw-flows/core';
+import { type FileProvenance, type FlowOperationStatus, type IpcFormat, isNfwError } from '@nfw-flows/core';
 import { type ClientFlags, createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { Aggregate } from '../export/aggregate.js';
@@ -22,6 +22,7 @@ import {
   noteRetry,
   overallStatus,
   type Totals,
+  truncatedToken,
 } from '../export/live-records.js';
 import { type ApiReadOptions, rejectLine, runJob, type SpoolFiles } from '../export/run-job.js';
 import type { ParquetCompression } from '../export/serializer.js';
@@ -83,6 +84,8 @@ export interface FileSource {
   kind: 'file';
   input: string;
   strict: boolean;
+  /** For bare Flow records: --firewall-arn, --flow-operation-id, --availability-zone. */
+  provenance: FileProvenance;
 }
 
 export interface ExportPlan {
@@ -163,8 +166,14 @@ export async function runExport(
       `nfw-flows: warning: ${terminalLine(`${formatCount(totals.rejected)} records were rejected${plan.rejects ? ` (see ${plan.rejects})` : ' (pass --rejects FILE to keep them, or --strict to fail)'}`)}\n`,
     );
   }
-  // Exactly the status file's `complete` (status-file.ts): 0 only for COMPLETED without rejects.
-  return status !== 'COMPLETED' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+  const nextToken = truncatedToken(totals);
+  if (nextToken !== null) {
+    ctx.stderr.write(
+      `nfw-flows: warning: ${terminalLine(`the data is only part of the operation's results (NextToken ${nextToken})${plan.out === '-' ? '' : '; the status file says complete: false, with next_token'}`)}\n`,
+    );
+  }
+  // Exactly the status file's `complete` (status-file.ts): 0 only for COMPLETED, whole, without rejects.
+  return status !== 'COMPLETED' || totals.rejected > 0 || nextToken !== null ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 /** The export itself, once the output is locked. */
@@ -208,6 +217,7 @@ function statusFields(plan: ExportPlan, totals: Totals, operations?: OperationSt
     pages: totals.pages,
     aggregate: plan.aggregate === null ? null : plan.aggregate.kind === 'group' ? 'group-by' : 'top',
     source: plan.source.kind,
+    next_token: truncatedToken(totals),
     ...(operations === undefined ? {} : { operations }),
   };
 }
@@ -246,7 +256,7 @@ async function exportDirect(
     const source = plan.source;
     const records =
       source.kind === 'file'
-        ? fileRecords(source.input, source.strict, ctx.signal, totals, hooks)
+        ? fileRecords(source.input, source.strict, ctx.signal, totals, hooks, source.provenance)
         : apiRecords(
             client!,
             await resolveJobs(source, client!, ctx.signal, null),
@@ -498,6 +508,7 @@ async function exportApiToFile(
   for (const [i, job] of jobs.entries()) {
     const p = cp.jobs[i]!;
     totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
+    if (p.resumeToken !== undefined) totals.nextTokens.set(job.flowOperationId, p.resumeToken);
   }
 
   const options = {
@@ -518,6 +529,7 @@ async function exportApiToFile(
       flows: p.records,
       rejected: p.rejected,
       pages: p.pages,
+      next_token: p.resumeToken ?? null,
     };
   });
   const record = (output: StagedOutput) => {

@@ -7,7 +7,7 @@ import { type Row, topTalkers } from '@nfw-flows/core';
 import { createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import { allOperationJobs } from '../export/jobs.js';
-import { apiRecords, fileRecords, newTotals, overallStatus } from '../export/live-records.js';
+import { apiRecords, fileRecords, newTotals, overallStatus, truncatedToken } from '../export/live-records.js';
 import { topPlan } from '../plans.js';
 import { createProgress, formatBytes, formatCount } from '../progress.js';
 import type { RunContext } from './export.js';
@@ -40,7 +40,14 @@ export async function runTop(
   try {
     let records: NodeJS.ReadableStream;
     if (plan.source.kind === 'file') {
-      records = fileRecords(plan.source.input, plan.source.strict, ctx.signal, totals, hooks);
+      records = fileRecords(
+        plan.source.input,
+        plan.source.strict,
+        ctx.signal,
+        totals,
+        hooks,
+        plan.source.provenance,
+      );
     } else {
       const c = client ?? (await createClient(plan.clientFlags));
       const jobs =
@@ -108,5 +115,6 @@ export async function runTop(
     ctx.stderr.write(`nfw-flows: warning: status ${status} (${message}): flows may be missing\n`);
   if (totals.rejected > 0)
     ctx.stderr.write(`nfw-flows: warning: ${formatCount(totals.rejected)} records were rejected\n`);
-  return status !== 'COMPLETED' || totals.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+  const truncated = truncatedToken(totals) !== null;
+  return status !== 'COMPLETED' || totals.rejected > 0 || truncated ? EXIT_INCOMPLETE : EXIT_OK;
 }

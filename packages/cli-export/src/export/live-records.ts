@@ -5,9 +5,11 @@
 import { Readable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import {
+  type FileProvenance,
   type FlowOperationStatus,
   type FlowRecord,
   type FlowResultsStream,
+  type FlowResultsSummary,
   flowResults,
   flowResultsFromFile,
   type PageInfo,
@@ -29,6 +31,8 @@ export interface Totals {
   waiting: string | null;
   /** API statuses are checked strictly: a missing one is never taken for COMPLETED. */
   source: 'api' | 'file';
+  /** Sources that stopped before their results ended (--max-items, a saved file ending with a NextToken): the token of the rest. */
+  nextTokens: Map<string, string>;
 }
 
 export function newTotals(source: 'api' | 'file' = 'api'): Totals {
@@ -42,7 +46,14 @@ export function newTotals(source: 'api' | 'file' = 'api'): Totals {
     retries: 0,
     waiting: null,
     source,
+    nextTokens: new Map(),
   };
+}
+
+/** The token that gets the rest of a cut-short source (the first, if several were), or null. */
+export function truncatedToken(totals: Totals): string | null {
+  for (const token of totals.nextTokens.values()) return token;
+  return null;
 }
 
 /** Counts a retry and describes its wait for the progress line. */
@@ -119,8 +130,9 @@ function watch(
   stream.on('warning', (w: { code?: string; message: string }) => {
     if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
   });
-  stream.on('summary', (s: { status: FlowOperationStatus | string | null; statusMessage: string | null }) => {
+  stream.on('summary', (s: FlowResultsSummary) => {
     if (s.status !== null) totals.statuses.set(key, { status: s.status, message: s.statusMessage });
+    if (s.truncated && s.resumeToken !== undefined) totals.nextTokens.set(key, s.resumeToken);
   });
 }
 
@@ -130,9 +142,10 @@ export function fileRecords(
   signal: AbortSignal,
   totals: Totals,
   hooks: LiveHooks,
+  provenance: FileProvenance = {},
 ): Readable {
   totals.jobs = 1;
-  const stream = flowResultsFromFile(input, { onInvalid: strict ? 'fail' : 'reject', signal });
+  const stream = flowResultsFromFile(input, { onInvalid: strict ? 'fail' : 'reject', signal, provenance });
   watch(stream, input, null, totals, hooks);
   stream.on('data', () => {
     totals.flows++;

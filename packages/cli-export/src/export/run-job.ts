@@ -248,6 +248,7 @@ async function pageJob(
     progress.done = true;
     delete progress.nextToken;
     if (summary.truncated && summary.resumeToken !== undefined) {
+      progress.resumeToken = summary.resumeToken;
       hooks.warn(
         `--max-items reached for ${job.flowOperationId}; continue with --starting-token ${summary.resumeToken}`,
       );

@@ -68,6 +68,8 @@ export interface JobProgress {
   /** A FlowOperationStatus, or an unknown value as the service sent it. */
   status: FlowOperationStatus | string | null;
   statusMessage: string | null;
+  /** Set when --max-items cut the job short: the startingToken of the rest (the status file's next_token). */
+  resumeToken?: string;
 }
 
 /**

@@ -6,7 +6,7 @@
  * whose completeness is unknown, never one that looks complete.
  */
 import path from 'node:path';
-import { NFW_FLOWS_VERSION, SCHEMA_VERSION } from '@nfw-flows/core';
+import { NFW_FLOWS_VERSION, SCHEMA_VERSION, wellFormed } from '@nfw-flows/core';
 
 export const STATUS_FILE_SUFFIX = '.nfw-status.json';
 /** Inside a partition directory: `_` keeps it out of Spark, Hive and pyarrow dataset discovery. */
@@ -26,6 +26,8 @@ export interface OperationStatus {
   flows: number;
   rejected: number;
   pages: number;
+  /** The startingToken of the rest when --max-items cut this operation short. */
+  next_token?: string | null;
   /** Partitioned exports: the partition file, relative to the directory, and its size. */
   path?: string;
   bytes?: number;
@@ -49,6 +51,11 @@ export interface ExportStatus {
   /** 'group-by' or 'top' when the file holds aggregated rows. */
   aggregate: 'group-by' | 'top' | null;
   source: 'api' | 'file';
+  /**
+   * Set when the data stops before the operation's results end (--max-items, or a saved file that ends
+   * with a NextToken): the token that gets the rest (`--starting-token`). `complete` is then false.
+   */
+  next_token: string | null;
   operations?: OperationStatus[];
   schema_version: string;
   nfw_flows_version: string;
@@ -66,7 +73,7 @@ export function exportStatus(fields: StatusFields, file: string, bytes: number):
     file: path.basename(file),
     format: fields.format,
     partitioned: fields.partitioned,
-    complete: fields.status === 'COMPLETED' && fields.rejected === 0,
+    complete: fields.status === 'COMPLETED' && fields.rejected === 0 && fields.next_token === null,
     status: fields.status,
     status_message: fields.status_message,
     flows: fields.flows,
@@ -75,6 +82,7 @@ export function exportStatus(fields: StatusFields, file: string, bytes: number):
     bytes,
     aggregate: fields.aggregate,
     source: fields.source,
+    next_token: fields.next_token,
     ...(fields.operations === undefined ? {} : { operations: fields.operations }),
     schema_version: SCHEMA_VERSION,
     nfw_flows_version: NFW_FLOWS_VERSION,
@@ -83,5 +91,6 @@ export function exportStatus(fields: StatusFields, file: string, bytes: number):
 }
 
 export function statusText(status: ExportStatus): string {
-  return `${JSON.stringify(status, null, 2)}\n`;
+  // Lone surrogates (a StatusMessage can hold any JSON string) as U+FFFD, as in every data format.
+  return `${JSON.stringify(status, (_key, value) => (typeof value === 'string' ? wellFormed(value) : value), 2)}\n`;
 }

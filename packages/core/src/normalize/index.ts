@@ -1,1 +1,6 @@
-export { createFlowNormalizer, type FlowNormalizer, normalizeFlow } from './normalize-flow.js';
+export {
+  createFlowNormalizer,
+  type FlowNormalizer,
+  JsonNumberText,
+  normalizeFlow,
+} from './normalize-flow.js';

@@ -9,6 +9,20 @@ const MAX_AGE = 0xffff_ffff;
 /** Addresses kept per generation of the normalizer's memo (two generations: at most twice this many). */
 const MEMO_LIMIT = 16_384;
 
+/**
+ * A counter whose JSON text is not a plain decimal integer below 2^53 (`1e2`, `100.000000000000001`,
+ * `1e400`, `9007199254740993`), put in place of the parsed double by the file source: the normalizer
+ * rejects it with this text as the value, so nothing is rounded and messages show what the file says.
+ */
+export class JsonNumberText {
+  constructor(readonly text: string) {}
+  /** In a reject's `raw`: the number as written where JSON.rawJSON exists (Node 22+), else its text. */
+  toJSON(): unknown {
+    const rawJson = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
+    return rawJson ? rawJson(this.text) : this.text;
+  }
+}
+
 export type FlowNormalizer = (flow: unknown, context: FlowContext) => FlowRecord;
 
 /**
@@ -247,6 +261,14 @@ function counter(value: unknown, field: string, max: number): number | null {
     return value === 0 ? 0 : value; // -0 from JSON "-0" becomes 0
   }
   if (value === undefined || value === null) return null;
+  if (value instanceof JsonNumberText) {
+    throw new NfwError(
+      'NFW_INVALID_RECORD',
+      `${field} must be a non-negative integer${max === MAX_AGE ? ' below 2^32' : ' below 2^53'} in plain decimal digits, got ${value.text.length > 80 ? `${value.text.slice(0, 80)}… (${value.text.length} chars)` : value.text}`,
+      // The value: the number when it prints back as the same text (-1, 1.5), else the text itself.
+      { field, value: String(Number(value.text)) === value.text ? Number(value.text) : value.text },
+    );
+  }
   throw new NfwError(
     'NFW_INVALID_RECORD',
     `${field} must be a non-negative integer${max === MAX_AGE ? ' below 2^32' : ' below 2^53'}, got ${describeValue(value)}`,

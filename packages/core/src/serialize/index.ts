@@ -18,6 +18,7 @@ export {
   SCHEMA_VERSION,
   UNKNOWN_STATUS,
 } from './schema.js';
+export { wellFormed } from './text-format.js';
 export {
   type ArrowEncoder,
   type ArrowTransform,

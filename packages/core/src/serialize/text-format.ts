@@ -28,6 +28,18 @@ function floatText(n: number): string | null {
   return String(n);
 }
 
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * `text` with every lone surrogate replaced by U+FFFD, as TextEncoder (hence the Arrow and Parquet
+ * writers) and Node's UTF-8 encoding do: every format writes the same characters, and NDJSON never
+ * holds a `\ud800` escape that jq and strict UTF-8 readers refuse.
+ */
+export function wellFormed(text: string): string {
+  const t = text as WellFormedString;
+  return t.isWellFormed() ? text : t.toWellFormed();
+}
+
 /** A formatter per column: returns the text and whether it is a string (JSON-quoted, CSV maybe quoted). */
 export type CellFormatter = (value: CellValue) => TextCell;
 
@@ -42,7 +54,7 @@ export function cellFormatter(spec: ColumnSpec): CellFormatter {
       return (v) => {
         if (v === null) return whenNull();
         if (typeof v !== 'string') throw invalid(spec, v, 'a string');
-        return { text: v, quoted: true };
+        return { text: wellFormed(v), quoted: true };
       };
     case 'uint8':
     case 'uint16':

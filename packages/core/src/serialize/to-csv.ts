@@ -3,7 +3,7 @@ import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
 import type { CellValue } from './flow-columns.js';
 import { flowLineFormatter } from './flow-text.js';
-import { TEXT_CHUNK_CHARS, textColumns, textTransform } from './text-format.js';
+import { TEXT_CHUNK_CHARS, textColumns, textTransform, wellFormed } from './text-format.js';
 
 export interface ToCsvOptions {
   /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
@@ -45,7 +45,8 @@ export function csvLineFormatter(options: ToCsvOptions = {}): {
     const text = t === null ? '' : t.quoted ? field(t.text) : t.text;
     return c === 0 ? text : `,${text}`;
   };
-  const header = options.header === false ? '' : columns.map((c) => field(c.name)).join(',') + eol;
+  const header =
+    options.header === false ? '' : columns.map((c) => field(wellFormed(c.name))).join(',') + eol;
   if (flow) {
     const format = flowLineFormatter(cell, () => ',', eol);
     return { columns, header, format: format as (item: FlowRecord | Row) => string };

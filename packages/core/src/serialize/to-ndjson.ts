@@ -2,7 +2,7 @@ import type { Transform } from 'node:stream';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
 import type { CellValue } from './flow-columns.js';
 import { flowLineFormatter } from './flow-text.js';
-import { TEXT_CHUNK_CHARS, textColumns, textTransform } from './text-format.js';
+import { TEXT_CHUNK_CHARS, textColumns, textTransform, wellFormed } from './text-format.js';
 
 export interface ToNdjsonOptions {
   /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
@@ -15,7 +15,7 @@ export function ndjsonLineFormatter(options: ToNdjsonOptions = {}): {
   format(item: FlowRecord | Row): string;
 } {
   const { columns, getters, formatters, flow } = textColumns(options.columns);
-  const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`);
+  const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(wellFormed(c.name))}:`);
   const cell = (c: number, value: CellValue): string => {
     const t = formatters[c](value);
     return keys[c] + (t === null ? 'null' : t.quoted ? JSON.stringify(t.text) : t.text);

@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { type FileHandle, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
@@ -15,19 +15,70 @@ import {
   type SourceState,
 } from './flow-results-stream.js';
 import { FlowsScanner, type ScanEvents } from './flows-scanner.js';
+import { DigestedValue, PageMetadataIndex, sameKeptValue } from './page-metadata-index.js';
 import { readTrailingMetadata } from './trailing-metadata.js';
+
+/** Provenance of bare Flow records (a file of Flows without their response), as the CLI flags give it. */
+export interface FileProvenance {
+  firewallArn?: string;
+  flowOperationId?: string;
+  availabilityZone?: string;
+  vpcEndpointId?: string;
+  vpcEndpointAssociationArn?: string;
+}
 
 export interface FlowResultsFromFileOptions {
   /** Invalid records: `'reject'` (default) emits `'reject'` and goes on; `'fail'` errors the stream. */
   onInvalid?: OnInvalid;
   /** Stops reading; the stream errors with NFW_ABORTED. */
   signal?: AbortSignal;
+  /**
+   * Provenance for bare Flow records (AWS CLI `--query Flows`, `jq -c '.Flows[]'`): without it their
+   * firewall_arn and flow_operation_id are `""` and the other provenance columns null (with a warning).
+   * For responses, a value given here must match the response's own, or the input is rejected.
+   */
+  provenance?: FileProvenance;
+}
+
+const PROVENANCE_OPTIONS = [
+  'firewallArn',
+  'flowOperationId',
+  'availabilityZone',
+  'vpcEndpointId',
+  'vpcEndpointAssociationArn',
+] as const;
+
+function normalizeProvenance(value: unknown): FileProvenance {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new NfwError('NFW_INVALID_OPTION', 'provenance must be an object', { field: 'provenance', value });
+  }
+  const out: FileProvenance = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!(PROVENANCE_OPTIONS as readonly string[]).includes(key)) {
+      throw new NfwError('NFW_INVALID_OPTION', `unknown provenance key ${describeValue(key)}`, {
+        field: `provenance.${key}`,
+        value: v,
+      });
+    }
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '' || v.length > MAX_ID_CHARS) {
+      throw new NfwError('NFW_INVALID_OPTION', `provenance.${key} must be a non-empty string`, {
+        field: `provenance.${key}`,
+        value: v,
+      });
+    }
+    out[key as keyof FileProvenance] = v;
+  }
+  return out;
 }
 
 const READ_CHUNK = 1 << 20;
 /** Stream inputs keep their first bytes until the first record, in case they must be spooled to a file. */
 const RETAIN_LIMIT = 16 << 20;
 const PROVENANCE = ['FirewallArn', 'FlowOperationId'] as const;
+/** Longest provenance string (ARNs are at most 2048 characters). */
+const MAX_ID_CHARS = 2048;
 
 /**
  * Flow records from saved ListFlowOperationResults output: a path, `'-'` (stdin) or a Readable of bytes.
@@ -58,7 +109,8 @@ export function flowResultsFromFile(
   }
   const onInvalid = normalizeOnInvalid(options.onInvalid);
   const signal = normalizeSignal(options.signal);
-  return new FlowResultsStream((state) => fileItems(source, state), {
+  const provenance = normalizeProvenance(options.provenance);
+  return new FlowResultsStream((state) => fileItems(source, state, provenance), {
     onInvalid,
     highWaterMark: 1024,
     signal,
@@ -78,6 +130,7 @@ class NeedPrepass extends Error {
 
 interface Shared {
   warned: boolean;
+  provenance: FileProvenance;
 }
 
 /** Turns scanner events into source items: page metadata -> FlowContext, status checks, page events. */
@@ -88,14 +141,47 @@ class PageCollector implements ScanEvents {
   #context: FlowContext | null = null;
   #flowCount = 0;
   #flowsSeen = false;
-  readonly #premeta: Record<string, unknown>[] | undefined;
+  /** Bare Flow records: their one context, from the provenance option. */
+  #bare: FlowContext | null = null;
+  /** The NextToken of the last response read (undefined: none, or the results ended). */
+  #lastNextToken: string | undefined;
+  #lastContext: FlowContext | null = null;
+  readonly #premeta: PageMetadataIndex | TailMetadata | undefined;
   readonly #skipPages: number;
   readonly #shared: Shared;
 
-  constructor(premeta: Record<string, unknown>[] | undefined, skipPages: number, shared: Shared) {
+  constructor(premeta: PageMetadataIndex | TailMetadata | undefined, skipPages: number, shared: Shared) {
     this.#premeta = premeta;
     this.#skipPages = skipPages;
     this.#shared = shared;
+  }
+
+  bareFlows(shape: 'array' | 'lines'): void {
+    const p = this.#shared.provenance;
+    this.#bare = {
+      firewallArn: p.firewallArn ?? '',
+      availabilityZone: p.availabilityZone ?? null,
+      vpcEndpointId: p.vpcEndpointId ?? null,
+      vpcEndpointAssociationArn: p.vpcEndpointAssociationArn ?? null,
+      flowOperationId: p.flowOperationId ?? '',
+      flowRequestTimestamp: null,
+    };
+    if (p.firewallArn === undefined || p.flowOperationId === undefined) {
+      const missing = [
+        ...(p.firewallArn === undefined ? ['--firewall-arn'] : []),
+        ...(p.flowOperationId === undefined ? ['--flow-operation-id'] : []),
+      ];
+      this.items.push({
+        type: 'warning',
+        warning: {
+          code: 'NFW_PROVENANCE_MISSING',
+          message:
+            `the input holds bare Flow records (${shape === 'array' ? 'a JSON array' : 'one per line'}, as AWS CLI --query Flows or jq '.Flows[]' save them), ` +
+            `without their response: firewall_arn and flow_operation_id are "" and the other provenance columns null; pass ${missing.join(' and ')} (library: the provenance option) to fill them`,
+          page: 0,
+        },
+      });
+    }
   }
 
   pageStart(): void {
@@ -111,27 +197,21 @@ class PageCollector implements ScanEvents {
     if (!afterFlows) return;
     if (this.#trailing === null) this.#trailing = {};
     this.#trailing[key] = value;
-    const pre = this.#premeta?.[page];
-    if (pre && key in pre && JSON.stringify(pre[key]) !== JSON.stringify(value)) {
-      throw new NfwError(
-        'NFW_INVALID_INPUT',
-        `the file changed while it was read (${key} of response ${page})`,
-        {
-          field: key,
-          value,
-          page,
-        },
-      );
-    }
+    const pre = this.#premeta?.get(page);
+    if (pre && key in pre && !sameKeptValue(pre[key], value)) throw changed(key, page, value);
   }
 
   flowsStart(page: number, offset: number): void {
     this.#flowsSeen = true;
+    if (this.#bare !== null) {
+      this.#context = this.#bare;
+      return;
+    }
     let meta = this.#meta;
     if (!PROVENANCE.every((k) => k in meta)) {
-      const pre = this.#premeta?.[page];
+      const pre = this.#premeta?.get(page);
       if (pre === undefined) throw new NeedPrepass(page, offset);
-      meta = { ...pre, ...meta };
+      meta = { ...unkept(pre), ...meta };
     }
     this.#context = this.#begin(page, meta);
   }
@@ -144,18 +224,27 @@ class PageCollector implements ScanEvents {
   }
 
   pageEnd(page: number): void {
+    if (this.#bare !== null) {
+      this.#lastContext = this.#bare;
+      this.items.push({
+        type: 'page',
+        info: {
+          index: page,
+          flowCount: this.#flowCount,
+          nextToken: undefined,
+          status: null,
+          statusMessage: null,
+          context: this.#bare,
+        },
+      });
+      return;
+    }
     const meta = this.#meta;
-    const pre = this.#premeta?.[page];
+    const pre = this.#premeta?.get(page);
     if (pre !== undefined && this.#flowsSeen) {
       // What was read ahead (the whole-file pass, or the file's end) must be what this response holds.
       for (const key in pre) {
-        if (!(key in meta) || JSON.stringify(pre[key]) !== JSON.stringify(meta[key])) {
-          throw new NfwError(
-            'NFW_INVALID_INPUT',
-            `the file changed while it was read (${key} of response ${page})`,
-            { field: key, value: meta[key], page },
-          );
-        }
+        if (!(key in meta) || !sameKeptValue(pre[key], meta[key])) throw changed(key, page, meta[key]);
       }
     }
     // Only a FAILED or IN_PROGRESS response may lack Flows (their status error follows).
@@ -169,19 +258,28 @@ class PageCollector implements ScanEvents {
     }
     // Status that was only known after the flows (or a response without Flows) is checked now.
     const context = this.#flowsSeen
-      ? contextOf(page, { ...this.#premeta?.[page], ...meta })
+      ? this.#contextOf(page, { ...(pre === undefined ? {} : unkept(pre)), ...meta })
       : this.#begin(page, meta);
+    const nextToken = meta.NextToken;
+    if (nextToken !== undefined && nextToken !== null && typeof nextToken !== 'string') {
+      throw new NfwError(
+        'NFW_INVALID_INPUT',
+        `NextToken of response ${page} must be a string, got ${describeValue(nextToken)}`,
+        { field: 'NextToken', value: nextToken, page },
+      );
+    }
+    this.#lastNextToken = typeof nextToken === 'string' && nextToken !== '' ? nextToken : undefined;
+    this.#lastContext = context;
     if (page < this.#skipPages) return;
     const status = (meta.FlowOperationStatus ?? null) as FlowOperationStatus | null;
     this.#checkStatus(page, status, meta.StatusMessage);
     this.items.push({ type: 'summary', patch: { trailingMetadata: this.#trailing ?? undefined } });
-    const nextToken = meta.NextToken;
     this.items.push({
       type: 'page',
       info: {
         index: page,
         flowCount: this.#flowCount,
-        nextToken: typeof nextToken === 'string' && nextToken !== '' ? nextToken : undefined,
+        nextToken: this.#lastNextToken,
         status,
         statusMessage: typeof meta.StatusMessage === 'string' ? meta.StatusMessage : null,
         context,
@@ -189,14 +287,65 @@ class PageCollector implements ScanEvents {
     });
   }
 
+  /**
+   * The input ended. A last response with a NextToken (AWS CLI `--max-items` or `--no-paginate`) is one
+   * part of the operation's results: say so, with the token that gets the rest.
+   */
+  finish(): void {
+    const token = this.#lastNextToken;
+    if (token === undefined) return;
+    const c = this.#lastContext;
+    const scope = c
+      ? [
+          `--firewall-arn ${c.firewallArn}`,
+          `--flow-operation-id ${c.flowOperationId}`,
+          ...(c.availabilityZone ? [`--availability-zone ${c.availabilityZone}`] : []),
+          ...(c.vpcEndpointAssociationArn
+            ? [`--vpc-endpoint-association-arn ${c.vpcEndpointAssociationArn}`]
+            : []),
+          ...(c.vpcEndpointId ? [`--vpc-endpoint-id ${c.vpcEndpointId}`] : []),
+        ].join(' ')
+      : '';
+    this.items.push({ type: 'summary', patch: { truncated: true, resumeToken: token } });
+    this.items.push({
+      type: 'warning',
+      warning: {
+        code: 'NFW_RESULTS_TRUNCATED',
+        message:
+          `the saved results end with a NextToken, so they are only part of the operation's results (saved with AWS CLI --max-items or --no-paginate?); ` +
+          `get the rest with: nfw-flows export ${scope} --starting-token ${token} (or the AWS CLI's --starting-token ${token})`,
+        page: -1,
+      },
+    });
+  }
+
   #begin(page: number, meta: Record<string, unknown>): FlowContext {
-    const context = contextOf(page, meta);
+    const context = this.#contextOf(page, meta);
     if (page >= this.#skipPages) {
       this.#checkStatus(
         page,
         (meta.FlowOperationStatus ?? null) as FlowOperationStatus | null,
         meta.StatusMessage,
       );
+    }
+    return context;
+  }
+
+  /** The response's context; provenance options must agree with what the response says. */
+  #contextOf(page: number, meta: Record<string, unknown>): FlowContext {
+    const context = contextOf(page, meta);
+    const p = this.#shared.provenance;
+    for (const key of PROVENANCE_OPTIONS) {
+      // The option names are the FlowContext keys.
+      const given = p[key];
+      const found = context[key];
+      if (given !== undefined && found !== null && found !== given) {
+        throw new NfwError(
+          'NFW_INVALID_INPUT',
+          `response ${page} is of ${describeValue(found)}, not the ${key} given (${describeValue(given)})`,
+          { field: key, value: found, page },
+        );
+      }
     }
     return context;
   }
@@ -245,7 +394,14 @@ function metaString(
   required: boolean,
 ): string | null {
   const value = meta[key];
-  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'string' && value !== '' && value.length <= MAX_ID_CHARS) return value;
+  if (typeof value === 'string' && value.length > MAX_ID_CHARS) {
+    throw new NfwError(
+      'NFW_INVALID_INPUT',
+      `${key} of response ${page} is longer than ${MAX_ID_CHARS} characters: ${describeValue(value)}`,
+      { field: key, value, page },
+    );
+  }
   if (value === undefined || value === null) {
     if (!required) return null;
     throw new NfwError('NFW_INVALID_INPUT', `response ${page} has no ${key}`, { field: key, page });
@@ -291,18 +447,40 @@ function contextOf(page: number, meta: Record<string, unknown>): FlowContext {
   };
 }
 
-/** Metadata of every response, read without decoding flows (the cheap first pass). */
-class MetaCollector implements ScanEvents {
-  pages: Record<string, unknown>[] = [];
-  pageStart(page: number): void {
-    this.pages[page] = {};
+/** One response's trailing members, read from the file's end (trailing-metadata.ts). */
+class TailMetadata {
+  constructor(
+    readonly page: number,
+    readonly values: Record<string, unknown>,
+  ) {}
+  get(page: number): Record<string, unknown> | undefined {
+    return page === this.page ? this.values : undefined;
   }
-  meta(page: number, key: string, value: unknown): void {
-    this.pages[page][key] = value;
+}
+
+function changed(key: string, page: number, value: unknown): NfwError {
+  return new NfwError(
+    'NFW_INVALID_INPUT',
+    `the file changed while it was read (${key} of response ${page})`,
+    {
+      field: key,
+      value,
+      page,
+    },
+  );
+}
+
+/** Kept metadata with digested values shown by their start (they only feed messages). */
+function unkept(pre: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in pre) {
+    const v = pre[key];
+    if (v instanceof DigestedValue) {
+      out ??= { ...pre };
+      out[key] = `${v.preview}…`;
+    }
   }
-  flowsStart(): void {}
-  flows(): void {}
-  pageEnd(): void {}
+  return out ?? pre;
 }
 
 type Chunks = AsyncIterator<Buffer>;
@@ -365,7 +543,7 @@ async function* decoded(raw: Chunks): AsyncGenerator<Buffer> {
 /** One pass over the bytes; yields the items produced by each chunk. */
 async function* pass(
   raw: Chunks,
-  events: PageCollector | MetaCollector,
+  events: PageCollector | PageMetadataIndex,
   skipFlows: boolean,
   state: SourceState,
 ) {
@@ -382,7 +560,20 @@ async function* pass(
       }
     }
   }
-  scanner.end();
+  try {
+    scanner.end();
+  } finally {
+    if (events instanceof PageCollector && events.items.length > 0) {
+      const items = events.items;
+      events.items = [];
+      yield items;
+    }
+  }
+  if (events instanceof PageCollector) {
+    events.finish();
+    yield events.items;
+    events.items = [];
+  }
 }
 
 /** Reads a file into one reused buffer (FlowsScanner keeps no reference to a chunk it was given). */
@@ -424,9 +615,7 @@ function wrapIoErrors(it: Chunks, what: string): Chunks {
 }
 
 async function* pathItems(path: string, state: SourceState, shared: Shared): AsyncGenerator<SourceItem> {
-  let premeta: Record<string, unknown>[] | undefined;
-  /** premeta holds one response's trailing members, read from the end of the file. */
-  let fromTail = false;
+  let premeta: PageMetadataIndex | TailMetadata | undefined;
   let skipPages = 0;
   for (;;) {
     const { chunks, close } = openPath(path, state);
@@ -436,7 +625,7 @@ async function* pathItems(path: string, state: SourceState, shared: Shared): Asy
       for await (const items of pass(chunks, collector, false, state)) yield* items;
       return;
     } catch (error) {
-      if (!(error instanceof NeedPrepass) || (premeta !== undefined && !fromTail)) throw error;
+      if (!(error instanceof NeedPrepass) || premeta instanceof PageMetadataIndex) throw error;
       need = error;
       skipPages = error.page; // responses before it were emitted in full
     } finally {
@@ -446,24 +635,21 @@ async function* pathItems(path: string, state: SourceState, shared: Shared): Asy
       // The AWS CLI's merged output: one response, its metadata after Flows. Read it from the end.
       const tail = await trailingMetadataOf(path, need.flowsOffset, state.signal);
       if (tail !== undefined) {
-        premeta = [];
-        premeta[need.page] = tail;
-        fromTail = true;
+        premeta = new TailMetadata(need.page, tail);
         continue;
       }
     }
     // Metadata follows Flows: read every response's metadata first (no flow decoding), then read again.
     const first = openPath(path, state);
-    const metas = new MetaCollector();
+    const index = new PageMetadataIndex();
     try {
-      for await (const _ of pass(first.chunks, metas as never, true, state)) {
-        // MetaCollector yields nothing
+      for await (const _ of pass(first.chunks, index, true, state)) {
+        // the index yields nothing
       }
     } finally {
       first.close();
     }
-    premeta = metas.pages;
-    fromTail = false;
+    premeta = index;
   }
 }
 
@@ -492,13 +678,30 @@ async function trailingMetadataOf(
 async function* fileItems(
   source: string | NodeJS.ReadableStream,
   state: SourceState,
+  provenance: FileProvenance,
 ): AsyncGenerator<SourceItem> {
-  const shared: Shared = { warned: false };
+  const shared: Shared = { warned: false, provenance };
+  let input: Readable;
+  let what: string;
   if (typeof source === 'string' && source !== '-') {
-    yield* pathItems(source, state, shared);
-    return;
+    // A FIFO or `<(zcat ...)` (a /dev/fd path to a pipe) cannot be read twice or at an offset: read it
+    // as a stream, like stdin.
+    let regular = true;
+    try {
+      regular = (await stat(source)).isFile();
+    } catch {
+      regular = true; // openPath reports it
+    }
+    if (regular) {
+      yield* pathItems(source, state, shared);
+      return;
+    }
+    input = createReadStream(source, { highWaterMark: READ_CHUNK });
+    what = source;
+  } else {
+    input = (source === '-' ? process.stdin : source) as Readable;
+    what = source === '-' ? 'stdin' : 'the input stream';
   }
-  const input = (source === '-' ? process.stdin : source) as Readable;
   const it = input[Symbol.asyncIterator]() as Chunks;
   let retained: Buffer[] | null = [];
   let retainedBytes = 0;
@@ -516,7 +719,7 @@ async function* fileItems(
         return r;
       },
     },
-    source === '-' ? 'stdin' : 'the input stream',
+    what,
   );
   const collector = new PageCollector(undefined, 0, shared);
   try {
@@ -541,6 +744,11 @@ async function* fileItems(
   // Metadata follows Flows (the AWS CLI's merged output): spool the stream to a temporary file and read
   // that twice, so memory stays bounded.
   const dir = await mkdtemp(join(tmpdir(), 'nfw-flows-'));
+  // The copy goes with the stream: when it is destroyed (Ctrl-C, EPIPE downstream) or the process
+  // exits, even while this generator waits on a read that will never complete.
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  state.signal.addEventListener('abort', remove, { once: true });
+  process.once('exit', remove);
   try {
     const path = join(dir, 'input');
     const out = createWriteStream(path);
@@ -555,6 +763,8 @@ async function* fileItems(
     await finished(out);
     yield* pathItems(path, state, shared);
   } finally {
+    state.signal.removeEventListener('abort', remove);
+    process.off('exit', remove);
     await rm(dir, { recursive: true, force: true });
   }
 }

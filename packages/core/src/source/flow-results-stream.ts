@@ -41,7 +41,10 @@ export interface FlowResultsSummary {
   incomplete: boolean;
   /** The `nextToken` of the last page event (undefined before the first page, and after the last one). */
   lastNextToken: string | undefined;
-  /** True when `maxItems` stopped the stream before the results ended. */
+  /**
+   * True when `maxItems` stopped the stream before the results ended, or a saved file ends with a
+   * NextToken (AWS CLI `--max-items`, `--no-paginate`): the records are only part of the results.
+   */
   truncated: boolean;
   /** When truncated: the `startingToken` that yields exactly the rest (AWS CLI token format if mid-page). */
   resumeToken: string | undefined;
@@ -51,7 +54,13 @@ export interface FlowResultsSummary {
 
 /** A non-fatal condition worth telling the user (e.g. COMPLETED_WITH_ERRORS). */
 export interface FlowResultsWarning {
-  code: 'NFW_OPERATION_INCOMPLETE' | 'NFW_METADATA_CHANGED';
+  code:
+    | 'NFW_OPERATION_INCOMPLETE'
+    | 'NFW_METADATA_CHANGED'
+    /** A saved file ends with a NextToken: only part of the results (the summary says `truncated`). */
+    | 'NFW_RESULTS_TRUNCATED'
+    /** Bare Flow records without provenance options: firewall_arn and flow_operation_id are "". */
+    | 'NFW_PROVENANCE_MISSING';
   message: string;
   page: number;
 }

@@ -1,6 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { NfwError } from '../errors.js';
+import { describeValue, NfwError } from '../errors.js';
 import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, WS } from './json-bytes.js';
+import { markInexactCounters } from './mark-inexact-counters.js';
 
 /**
  * Incremental scanner for saved ListFlowOperationResults output, with no I/O: feed it byte chunks split
@@ -9,6 +10,10 @@ import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, WS 
  * array by tracking strings, escapes and bracket depth across chunk boundaries. The complete elements of a
  * chunk are decoded with one `JSON.parse` (as `[` + span + `]`), so JSON.parse validates them; metadata
  * values are parsed one by one. Memory is bounded by the chunk size plus `maxFlowBytes` / `maxValueBytes`.
+ * A key twice in one response is an error (JSON readers disagree on which value counts). The first key of
+ * the first object tells bare Flow records (`--query Flows` output, `jq '.Flows[]'`) from responses: bare
+ * records are reported as the Flows of one response without metadata. Counters whose text JSON.parse
+ * could have changed are marked (mark-inexact-counters.ts).
  *
  * Fast path: walking every byte in JavaScript costs about as much as JSON.parse itself, so inside Flows the
  * scanner first guesses where the last complete object element of the next `maxFlowBytes` ends (the bytes
@@ -26,6 +31,11 @@ export interface ScanEvents {
   /** Parsed elements of `Flows`, in order (not called in `skipFlows` mode). */
   flows(page: number, flows: unknown[]): void;
   pageEnd(page: number): void;
+  /**
+   * The input is bare Flow records (a JSON array of them, or one per line), not responses: called once,
+   * before `pageStart(0)`; the records then arrive as the Flows of one response with no metadata.
+   */
+  bareFlows?(shape: 'array' | 'lines'): void;
 }
 
 export interface ScanLimits {
@@ -42,6 +52,21 @@ export interface ScanLimits {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Distinct keys of one response object: the API has about a dozen; more is not a response. */
+const MAX_KEYS = 256;
+/** Longest key of a response object, in bytes. */
+const MAX_KEY_BYTES = 1024;
+/** The keys a Flow has: an object whose first key is one of them starts bare Flow records. */
+const FLOW_KEYS = new Set([
+  'SourceAddress',
+  'DestinationAddress',
+  'SourcePort',
+  'DestinationPort',
+  'Protocol',
+  'Age',
+  'PacketCount',
+  'ByteCount',
+]);
 /**
  * Most bytes decoded by one fast-path JSON.parse. Below Node's limit for external strings (about 1 MB):
  * those are allocated outside the young generation and freed only by full GCs, so RSS would grow.
@@ -63,6 +88,7 @@ enum S {
   Capture, // a metadata value
   AfterValue,
   Flows,
+  Probe, // the first key of the first object: a response, or a bare Flow?
 }
 
 enum K {
@@ -94,7 +120,15 @@ export class FlowsScanner {
   #values = 0;
   #page = -1;
   #key = '';
+  /** Keys of the current response, so a duplicate is an error (JSON readers disagree on which wins). */
+  #keys = new Set<string>();
   #flowsSeen = false;
+  /** The first object was looked at (bare Flow records or responses). */
+  #probed = false;
+  /** State to return to when the probe finds a response. */
+  #probeFrom = S.Top;
+  /** Bare Flow records: 'array' (one top-level array) or 'lines' (objects one after another). */
+  #bare: 'array' | 'lines' | null = null;
   /** Start (relative) of the token being read across chunks, or -1. */
   #tokStart = -1;
   /** Where the scan of that token continues (relative). */
@@ -164,6 +198,11 @@ export class FlowsScanner {
 
   end(): void {
     const at = this.#base + this.#buf.length;
+    if (this.#bare === 'lines' && this.#state === S.Flows && this.#sub === F.AfterElement) {
+      this.#events.pageEnd(this.#page);
+      this.#state = S.Top;
+    }
+    if (this.#state === S.Probe) this.#state = this.#probeFrom; // ends inside the first object
     if (this.#state !== S.Top) {
       const where = this.#state === S.Flows ? ` inside Flows of response ${this.#page}` : '';
       throw this.#error(at, `unexpected end of input${where}: the file is truncated`);
@@ -188,6 +227,7 @@ export class FlowsScanner {
     this.#values++;
     this.#page++;
     this.#flowsSeen = false;
+    this.#keys.clear();
     this.#state = S.KeyFirst;
     this.#events.pageStart(this.#page);
   }
@@ -274,7 +314,12 @@ export class FlowsScanner {
         case S.Top: {
           const c = buf[i];
           if (WS[c] === 1) i++;
-          else if (c === LBRACE) {
+          else if (this.#bare !== null) throw this.#unexpected(i, 'the end of input after the Flow records');
+          else if (c === LBRACE && !this.#probed) {
+            this.#probeFrom = S.Top;
+            this.#state = S.Probe;
+            this.#tokStart = i;
+          } else if (c === LBRACE) {
             this.#inPages = false;
             i++;
             this.#startPage();
@@ -285,18 +330,26 @@ export class FlowsScanner {
             i++;
           } else if (this.#values === 0 && c === 0xef && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
             i += 3; // UTF-8 byte order mark
-          } else
+          } else if (this.#values === 0) throw this.#notJson(i);
+          else
             throw this.#unexpected(
               i,
               'a ListFlowOperationResults response (a JSON object) or an array of them',
             );
           break;
         }
+        case S.Probe:
+          i = this.#probe(buf, n);
+          break;
         case S.PagesFirst:
         case S.PagesItem: {
           const c = buf[i];
           if (WS[c] === 1) i++;
-          else if (c === LBRACE) {
+          else if (c === LBRACE && !this.#probed) {
+            this.#probeFrom = this.#state;
+            this.#state = S.Probe;
+            this.#tokStart = i;
+          } else if (c === LBRACE) {
             i++;
             this.#startPage();
           } else if (c === RBRACKET && this.#state === S.PagesFirst) {
@@ -335,12 +388,28 @@ export class FlowsScanner {
           this.#scan = i;
           const end = this.#scanValue(buf, n);
           if (end < 0) {
-            this.#checkSize(n, this.#maxValueBytes, 'a key');
+            this.#checkSize(n, MAX_KEY_BYTES, 'a key');
             i = n;
             break;
           }
-          this.#checkSize(end, this.#maxValueBytes, 'a key');
-          this.#key = this.#parse(this.#tokStart, end, 'a key') as string;
+          this.#checkSize(end, MAX_KEY_BYTES, 'a key');
+          const key = this.#parse(this.#tokStart, end, 'a key') as string;
+          if (this.#keys.has(key)) {
+            throw this.#error(
+              this.#base + this.#tokStart,
+              key === 'Flows'
+                ? `response ${this.#page} has two Flows keys`
+                : `response ${this.#page} has the key ${clip(key)} twice: JSON readers disagree on which value counts`,
+            );
+          }
+          if (this.#keys.size >= MAX_KEYS) {
+            throw this.#error(
+              this.#base + this.#tokStart,
+              `response ${this.#page} has more than ${MAX_KEYS} keys: not ListFlowOperationResults output`,
+            );
+          }
+          this.#keys.add(key);
+          this.#key = key;
           this.#tokStart = -1;
           this.#state = S.Colon;
           i = end;
@@ -363,8 +432,6 @@ export class FlowsScanner {
           }
           if (this.#key === 'Flows') {
             if (c !== LBRACKET) throw this.#unexpected(i, "'[': Flows must be an array");
-            if (this.#flowsSeen)
-              throw this.#error(this.#base + i, `response ${this.#page} has two Flows keys`);
             this.#flowsSeen = true;
             this.#events.flowsStart(this.#page, this.#base + i);
             this.#state = S.Flows;
@@ -415,6 +482,59 @@ export class FlowsScanner {
     this.#scan = i;
   }
 
+  /**
+   * The first object of the input (#tokStart is its `{`): its first key tells a response from a bare Flow
+   * (AWS CLI `--query Flows`, `jq -c '.Flows[]'`, boto3 `json.dump(flows)`). Returns where to go on.
+   */
+  #probe(buf: Buffer, n: number): number {
+    const start = this.#tokStart;
+    let i = start + 1;
+    while (i < n && WS[buf[i]] === 1) i++;
+    if (i >= n) return n;
+    let key: string | null = null;
+    if (buf[i] === QUOTE) {
+      let j = i + 1;
+      for (; j < n && j - i <= MAX_KEY_BYTES; j++) {
+        if (buf[j] === BACKSLASH) j++;
+        else if (buf[j] === QUOTE) break;
+      }
+      if (j >= n) return n; // the key goes on in the next chunk
+      if (buf[j] === QUOTE) {
+        try {
+          key = JSON.parse(buf.toString('utf8', i, j + 1)) as string;
+        } catch {
+          key = null; // the response path reports it
+        }
+      }
+    }
+    this.#probed = true;
+    this.#tokStart = -1;
+    if (key === null || !FLOW_KEYS.has(key)) {
+      this.#state = this.#probeFrom;
+      return start;
+    }
+    this.#bare = this.#probeFrom === S.Top ? 'lines' : 'array';
+    this.#values++;
+    this.#events.bareFlows?.(this.#bare);
+    this.#page++;
+    this.#events.pageStart(this.#page);
+    this.#flowsSeen = true;
+    this.#events.flowsStart(this.#page, this.#base + start);
+    this.#state = S.Flows;
+    this.#sub = F.First;
+    return start;
+  }
+
+  /** The first byte is not JSON: most likely the AWS CLI's `--output text` or `--output table`. */
+  #notJson(i: number): NfwError {
+    const line = this.#buf.toString('utf8', i, Math.min(this.#buf.length, i + 200)).split(/\r?\n/)[0];
+    return this.#error(
+      this.#base + i,
+      `the input is not JSON (it starts with ${clip(line)}); AWS CLI output saved with --output text or ` +
+        '--output table cannot be read: save it with --output json',
+    );
+  }
+
   #checkSize(n: number, max: number, what: string): void {
     if (n - this.#tokStart > max) {
       throw this.#error(this.#base + this.#tokStart, `${what} is larger than ${max} bytes`);
@@ -459,27 +579,40 @@ export class FlowsScanner {
       if (i >= n) break;
       const c = buf[i];
       if (sub === F.AfterElement) {
-        if (c === COMMA) {
+        if (this.#bare === 'lines') {
+          // One Flow per line: the next object starts the next element; nothing else may follow.
+          if (c !== LBRACE) {
+            this.#sub = sub;
+            this.#batch(batchStart, batchEnd);
+            throw this.#unexpected(i, 'a Flow object on the next line');
+          }
+          sub = F.Next;
+        } else if (c === COMMA) {
           sub = F.Next;
           i++;
           continue;
-        }
-        if (c !== RBRACKET) {
+        } else if (c !== RBRACKET) {
           this.#sub = sub;
           this.#batch(batchStart, batchEnd);
           throw this.#unexpected(i, "',' or ']' between flows");
         }
+      } else if (this.#bare === 'lines' && c !== LBRACE) {
+        this.#batch(batchStart, batchEnd);
+        throw this.#unexpected(i, 'a Flow object');
       } else if (c === COMMA || (c === RBRACKET && sub === F.Next) || c === RBRACE || c === COLON) {
         this.#batch(batchStart, batchEnd);
         throw this.#unexpected(i, 'a flow');
       }
-      if (c === RBRACKET) {
+      if (c === RBRACKET && this.#bare !== 'lines') {
         this.#batch(batchStart, batchEnd);
         this.#sub = F.First;
-        this.#state = S.AfterValue;
+        if (this.#bare === 'array') {
+          this.#events.pageEnd(this.#page);
+          this.#state = S.Top;
+        } else this.#state = S.AfterValue;
         return i + 1;
       }
-      if (c === LBRACE && !this.#skipFlows && this.#base + i >= this.#fastFrom) {
+      if (c === LBRACE && !this.#skipFlows && this.#bare !== 'lines' && this.#base + i >= this.#fastFrom) {
         this.#batch(batchStart, batchEnd); // keep the order: flows found exactly so far go first
         batchStart = -1;
         const next = this.#fast(buf, n, i);
@@ -533,6 +666,7 @@ export class FlowsScanner {
       } catch {
         flows = undefined;
       }
+      if (flows !== undefined) markInexactCounters(text, flows);
     }
     if (flows === undefined || tooDeep(flows, this.#maxDepth)) {
       this.#fastFrom = this.#base + limit; // walk these bytes exactly: that finds the error and its offset
@@ -560,7 +694,8 @@ export class FlowsScanner {
 
   #batch(start: number, end: number): void {
     if (start < 0 || this.#skipFlows) return;
-    const text = this.#arrayText(this.#buf, start, end);
+    // Flows one per line have no commas between them: `[` + span + `]` cannot parse, go element by element.
+    const text = this.#bare === 'lines' ? undefined : this.#arrayText(this.#buf, start, end);
     if (text !== undefined) {
       let flows: unknown[] | undefined;
       try {
@@ -568,6 +703,7 @@ export class FlowsScanner {
       } catch {
         flows = undefined; // find the bad element below
       }
+      if (flows !== undefined) markInexactCounters(text, flows);
       if (flows !== undefined) {
         this.#events.flows(this.#page, flows);
         return;
@@ -594,7 +730,9 @@ export class FlowsScanner {
         this.#startValue(c, i);
         const stop = this.#scanValue(this.#buf, end);
         const elementEnd = stop < 0 ? end : stop;
-        good.push(this.#parse(i, elementEnd, `flow ${good.length} of this part of Flows`));
+        const element = this.#parse(i, elementEnd, `flow ${good.length} of this part of Flows`);
+        markInexactCounters(`[${this.#buf.toString('utf8', i, elementEnd)}]`, [element]);
+        good.push(element);
         i = elementEnd;
       }
     } finally {
@@ -631,6 +769,11 @@ function deeper(value: object, depth: number, max: number): boolean {
     if (typeof v === 'object' && v !== null && (depth >= max || deeper(v, depth + 1, max))) return true;
   }
   return false;
+}
+
+/** A value quoted for a message, cut at a character boundary (describeValue). */
+function clip(text: string): string {
+  return describeValue(text, 60);
 }
 
 function syntaxPosition(error: unknown): number {

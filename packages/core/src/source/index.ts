@@ -1,5 +1,9 @@
 export { type FlowResultsInput, type FlowResultsOptions, flowResults } from './flow-results.js';
-export { type FlowResultsFromFileOptions, flowResultsFromFile } from './flow-results-from-file.js';
+export {
+  type FileProvenance,
+  type FlowResultsFromFileOptions,
+  flowResultsFromFile,
+} from './flow-results-from-file.js';
 export {
   FlowResultsStream,
   type FlowResultsSummary,
