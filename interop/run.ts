@@ -18,6 +18,11 @@ export const OPERATIONS = {
   main: '11111111-2222-4333-8444-0000000001a0',
   withErrors: '11111111-2222-4333-8444-0000000001b0',
   empty: '11111111-2222-4333-8444-0000000001e0',
+  endpointScoped: '11111111-2222-4333-8444-0000000001c0',
+};
+export const ASSOCIATION = {
+  arn: 'arn:aws:network-firewall:us-east-1:123456789012:vpc-endpoint-association/interop',
+  vpcEndpointId: 'vpce-0123456789abcdef0',
 };
 
 function toolsMissing(): string | null {
@@ -52,6 +57,13 @@ const emulator = await startEmulator({
       statusMessage: 'one shard timed out',
     },
     { firewallArn: ARN, flowOperationId: OPERATIONS.empty, availabilityZone: 'us-east-1a', flows: 0 },
+    {
+      firewallArn: ARN,
+      flowOperationId: OPERATIONS.endpointScoped,
+      vpcEndpointAssociationArn: ASSOCIATION.arn,
+      vpcEndpointId: ASSOCIATION.vpcEndpointId,
+      flows: 60,
+    },
   ],
 });
 const work = mkdtempSync(path.join(tmpdir(), 'nfw-interop-'));
@@ -69,6 +81,7 @@ try {
       NFW_INTEROP_ROOT: ROOT,
       NFW_INTEROP_ARN: ARN,
       NFW_INTEROP_OPERATIONS: JSON.stringify(OPERATIONS),
+      NFW_INTEROP_ASSOCIATION: JSON.stringify(ASSOCIATION),
       // Dummy credentials and a region the way AWS CLI and boto3 users set them (AWS_DEFAULT_REGION);
       // never the developer's own config, never instance metadata.
       AWS_ACCESS_KEY_ID: 'AKIDINTEROP000000000',
