@@ -113,6 +113,25 @@ r = nfw("export", "--firewall-arn", ARN, "--all-operations", "--availability-zon
         "--availability-zone", "us-east-1b", "--endpoint-url", EP, "--partitioned", "--out", "full/flows")
 check("nfw-flows export --all-operations --partitioned: exit 3 (one operation COMPLETED_WITH_ERRORS)",
       r.returncode == 3 and os.path.isdir("full/flows"), r.stderr.strip()[:300])
+# The same dataset in Arrow IPC files: pyarrow's dataset reader gives the Parquet dataset's rows.
+r = nfw("export", "--firewall-arn", ARN, "--all-operations", "--availability-zone", "us-east-1a",
+        "--availability-zone", "us-east-1b", "--endpoint-url", EP, "--partitioned", "--format", "arrow",
+        "--out", "full/flows-arrow")
+if r.returncode == 3:
+    import pyarrow.dataset as ds
+
+    def rows_of(t):
+        t = t.select(sorted(t.schema.names)).replace_schema_metadata(None)
+        return t.sort_by([(n, "ascending") for n in ["flow_operation_id", "source_address", "destination_address",
+                                                   "byte_count", "packet_count", "age_seconds"]])
+
+    arrow_set = ds.dataset("full/flows-arrow", format="ipc", partitioning="hive").to_table()
+    parquet_set = ds.dataset("full/flows", format="parquet", partitioning="hive").to_table()
+    check("--partitioned --format arrow: pyarrow.dataset(format='ipc') = the Parquet dataset",
+          rows_of(arrow_set).equals(rows_of(parquet_set)))
+else:
+    check("nfw-flows export --partitioned --format arrow", False, r.stderr.strip()[:300])
+
 # A dataset with an operation scoped by endpoint association: its zone is null (__HIVE_DEFAULT_PARTITION__).
 scoped_flows = reference + boto_flows(FirewallArn=ARN, FlowOperationId=OPS["endpointScoped"],
                                       VpcEndpointAssociationArn=ASSOCIATION["arn"],
