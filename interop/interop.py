@@ -16,8 +16,11 @@ import sys
 import time
 
 import boto3
+import pandas as pd
 import pyarrow as pa
-import pyarrow.ipc as ipc
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 EP = os.environ["NFW_INTEROP_ENDPOINT"]
 CLI = os.environ["NFW_INTEROP_CLI"]
@@ -118,8 +121,6 @@ r = nfw("export", "--firewall-arn", ARN, "--all-operations", "--availability-zon
         "--availability-zone", "us-east-1b", "--endpoint-url", EP, "--partitioned", "--format", "arrow",
         "--out", "full/flows-arrow")
 if r.returncode == 3:
-    import pyarrow.dataset as ds
-
     def rows_of(t):
         t = t.select(sorted(t.schema.names)).replace_schema_metadata(None)
         return t.sort_by([(n, "ascending") for n in ["flow_operation_id", "source_address", "destination_address",
@@ -379,7 +380,7 @@ def verify(name, ns, folder, flows, total_bytes, status, dataset):
             t = plain(t)
             check(f"{folder} dataset: {reader} reads {rows} rows, 21 columns, the byte total, {null_zones} null zones",
                   t.num_rows == rows and t.num_columns == 21 and t["availability_zone"].null_count == null_zones
-                  and pa.compute.sum(t["byte_count"]).as_py() == total, f"{t.num_rows} rows, {t.schema.names}")
+                  and pc.sum(t["byte_count"]).as_py() == total, f"{t.num_rows} rows, {t.schema.names}")
             if reader == "DuckDB":
                 types = dict(zip(ns["duck_dataset"].columns, [str(x) for x in ns["duck_dataset"].types]))
                 ok, detail = dtypes_ok(types, EXPECTED_DUCKDB), str(types)
@@ -412,9 +413,6 @@ run_cells("scoped", 0, 0, "COMPLETED", dataset=scoped_totals, only=["schema", "d
 
 # The plain one-liners of issue 16 on a dataset of zone-scoped operations (pyarrow infers the keys as
 # dictionaries there: a null zone is beyond its dictionary unification, hence the README's `hive`).
-import pandas as pd
-import pyarrow.parquet as pq
-
 plain_readers = {
     "pd.read_parquet(dir)": lambda: pa.Table.from_pandas(pd.read_parquet("full/flows"), preserve_index=False),
     "pq.read_table(dir)": lambda: pq.read_table("full/flows"),
@@ -424,7 +422,7 @@ for reader, read in plain_readers.items():
     try:
         t = read()
         check(f"full dataset: {reader} reads every row", t.num_rows == dataset_totals[0]
-              and pa.compute.sum(t["byte_count"]).as_py() == dataset_totals[1])
+              and pc.sum(t["byte_count"]).as_py() == dataset_totals[1])
     except Exception as error:  # noqa: BLE001
         check(f"full dataset: {reader} reads every row", False, f"{type(error).__name__}: {error}"[:300])
 
