@@ -16,6 +16,8 @@ import sys
 import time
 
 import boto3
+import botocore.session
+from awscli.shorthand import BackCompatVisitor, ShorthandParseError, ShorthandParser
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -171,6 +173,37 @@ def capture_filters(op_id):
     d = boto.describe_flow_operation(FirewallArn=ARN, AvailabilityZone="us-east-1a", FlowOperationId=op_id)
     return d["FlowOperation"].get("FlowFilters"), d["FlowOperation"].get("MinimumFlowAgeInSeconds")
 
+
+# The shorthand parser against the AWS CLI's own (ShorthandParser, then its model-driven back-compat step),
+# string by string, including escapes, quotes, spaces and errors.
+ORACLE_CASES = SHORTHAND + [
+    "SourcePort=a\\,b,Protocols=6", "DestinationPort='4\\'43'", 'SourcePort="x\\"y"', "Protocols=6, 17 ,58",
+    "SourceAddress={AddressDefinition='10.0.0.0/8'},Protocols=[ 6 , 17 ]", "DestinationPort=  443  ",
+    "DestinationPort=443,DestinationPort=80", "SourceAddress={AddressDefinition=10.0.0.0/8", "Protocols='6",
+]
+
+
+def aws_cli_shorthand(text):
+    model = (botocore.session.get_session().get_service_model("network-firewall")
+             .operation_model("StartFlowCapture").input_shape.members["FlowFilters"])
+    try:
+        parsed = [ShorthandParser().parse(text)]
+    except ShorthandParseError:
+        return "error"
+    BackCompatVisitor().visit(parsed, model)
+    return parsed
+
+
+ours = json.loads(subprocess.run(
+    ["node", "--input-type=module", "-e",
+     "const { parseFlowFilters } = await import(process.argv[1]);"
+     "console.log(JSON.stringify(JSON.parse(process.argv[2]).map((c) => {"
+     " try { return parseFlowFilters([c]); } catch (e) { if (e.name === 'UsageError') return 'error'; throw e; } })));",
+     "file://" + os.path.join(ROOT, "packages/cli-export/dist/flow-filters.js"), json.dumps(ORACLE_CASES)],
+    capture_output=True, text=True, check=True).stdout)
+for text, mine in zip(ORACLE_CASES, ours):
+    check(f"--flow-filters {text!r} parses as the AWS CLI parses it", mine == aws_cli_shorthand(text),
+          f"{mine} vs {aws_cli_shorthand(text)}")
 
 started = json.loads(aws("start-flow-capture", "--firewall-arn", ARN, "--availability-zone", "us-east-1a",
                          "--minimum-flow-age-in-seconds", "30", "--flow-filters", *SHORTHAND))
