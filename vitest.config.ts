@@ -33,6 +33,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'reliability', root: root('./reliability'), include: ['**/*.test.ts'] },
       },
+      { extends: true, test: { name: 'interop', root: root('./interop'), include: ['**/*.test.ts'] } },
     ],
   },
 });

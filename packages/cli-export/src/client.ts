@@ -1,10 +1,12 @@
 /**
  * The Network Firewall client, configured the way the AWS CLI is: --region, --profile and
  * --endpoint-url override the SDK's own resolution (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL,
- * ~/.aws/config), and credentials come from the SDK's default provider chain. Nothing here reads or
- * stores secrets.
+ * ~/.aws/config), and credentials come from the SDK's default provider chain. The JS SDK reads only
+ * AWS_REGION; the AWS CLI and boto3 read AWS_DEFAULT_REGION, so it is honoured too, below AWS_REGION
+ * (as AWS CLI v2 orders them) and above the profile's region. Nothing here reads or stores secrets.
  */
 import type { NetworkFirewallClient, NetworkFirewallClientConfig } from '@aws-sdk/client-network-firewall';
+import { UsageError } from './usage-error.js';
 
 export interface ClientFlags {
   region?: string;
@@ -31,10 +33,24 @@ export function loadSdk(): Promise<Sdk> {
   return sdk;
 }
 
+/** The region to give the SDK, or undefined to let it resolve one (AWS_REGION, then the profile). */
+export function regionOf(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flags.region !== undefined) return flags.region;
+  if (env.AWS_REGION) return undefined;
+  const fallback = env.AWS_DEFAULT_REGION;
+  if (!fallback) return undefined;
+  if (!REGION.test(fallback))
+    throw new UsageError('AWS_DEFAULT_REGION', fallback, 'is not an AWS region name', 'e.g. us-east-1');
+  return fallback;
+}
+
+const REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d+$/;
+
 export async function createClient(flags: ClientFlags): Promise<NetworkFirewallClient> {
   const { NetworkFirewallClient } = await loadSdk();
   const config: NetworkFirewallClientConfig = {};
-  if (flags.region !== undefined) config.region = flags.region;
+  const region = regionOf(flags);
+  if (region !== undefined) config.region = region;
   if (flags.profile !== undefined) config.profile = flags.profile;
   if (flags.endpointUrl !== undefined) config.endpoint = flags.endpointUrl;
   // The SDK's NodeHttpHandler has no timeouts by default: a server that never answers would hang the
@@ -46,5 +62,19 @@ export async function createClient(flags: ClientFlags): Promise<NetworkFirewallC
     ...(connect > 0 ? { connectionTimeout: connect } : {}),
     ...(read > 0 ? { requestTimeout: read, socketTimeout: read, throwOnRequestTimeout: true } : {}),
   };
-  return new NetworkFirewallClient(config);
+  const client = new NetworkFirewallClient(config);
+  await preflight(client);
+  return client;
+}
+
+/**
+ * Resolve the region and the credentials now, before the caller creates any output or checkpoint: a
+ * configuration error (no region, no credentials, a broken profile) then leaves nothing behind. The
+ * SDK memoizes both, so the first request reuses what was resolved here.
+ */
+async function preflight(client: NetworkFirewallClient): Promise<void> {
+  const config = client.config as { region?: unknown; credentials?: unknown };
+  for (const provider of [config.region, config.credentials]) {
+    if (typeof provider === 'function') await (provider as () => Promise<unknown>)();
+  }
 }

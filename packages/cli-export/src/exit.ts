@@ -72,7 +72,7 @@ export function describeError(error: unknown): Described {
   if (isRegionMissing(error)) {
     return {
       exitCode: EXIT_USAGE,
-      line: '--region: no region configured (pass --region, set AWS_REGION, or set region in the profile of ~/.aws/config)',
+      line: '--region: no region configured (pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or set region in the profile of ~/.aws/config)',
     };
   }
   if (isCredentialError(error))

@@ -19,6 +19,7 @@ import { type Aggregate, groupAggregate, type Metric, parseMask, topAggregate } 
 import type { Scope } from './export/jobs.js';
 import type { ApiReadOptions } from './export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
+import { checkFlowFilters, parseFlowFilters } from './flow-filters.js';
 import * as o from './options.js';
 import { type JobIdentity, partialDirectory } from './output/checkpoint.js';
 import { checkNotLocked } from './output/output-lock.js';
@@ -365,17 +366,27 @@ function flagError(flag: string, value: string, error: unknown): never {
   throw error;
 }
 
-/** capture's FlowFilters from the filter flags or --filters-json. */
+/** capture's FlowFilters from the filter flags, --filters-json or the AWS CLI's --flow-filters. */
 export function captureFilters(flags: Flags): { filters: FlowFilter[]; minimumFlowAge: number } {
+  const ownAge = str(flags, 'minimumFlowAge');
+  const awsAge = str(flags, 'minimumFlowAgeInSeconds');
+  if (ownAge !== undefined && awsAge !== undefined)
+    throw new UsageError(
+      '--minimum-flow-age-in-seconds',
+      awsAge,
+      'cannot be combined with --minimum-flow-age',
+      'they are the same setting: pass one',
+    );
   const minimumFlowAge =
     o.integer(
-      '--minimum-flow-age',
-      str(flags, 'minimumFlowAge'),
+      awsAge !== undefined ? '--minimum-flow-age-in-seconds' : '--minimum-flow-age',
+      awsAge ?? ownAge,
       0,
       86_400,
       'seconds; AWS recommends at least 60',
     ) ?? 60;
   const json = str(flags, 'filtersJson');
+  const awsFilters = list(flags, 'flowFilters');
   const sources = list(flags, 'source');
   const destinations = list(flags, 'destination');
   const sourcePort = str(flags, 'sourcePort');
@@ -385,6 +396,16 @@ export function captureFilters(flags: Flags): { filters: FlowFilter[]; minimumFl
     sources.length + destinations.length + protocols.length > 0 ||
     sourcePort !== undefined ||
     destinationPort !== undefined;
+  if (awsFilters.length > 0) {
+    if (any || json !== undefined)
+      throw new UsageError(
+        '--flow-filters',
+        awsFilters.join(' '),
+        `cannot be combined with ${json !== undefined ? '--filters-json' : 'the filter flags'}`,
+        'put every filter in --flow-filters',
+      );
+    return { filters: parseFlowFilters(awsFilters), minimumFlowAge };
+  }
   if (json !== undefined) {
     if (any)
       throw new UsageError(
@@ -416,12 +437,7 @@ export function captureFilters(flags: Flags): { filters: FlowFilter[]; minimumFl
         'e.g. [{"DestinationPort":"443","Protocols":["6"]}]',
       );
     }
-    if (
-      !Array.isArray(parsed) ||
-      parsed.length < 1 ||
-      parsed.length > 20 ||
-      !parsed.every((f) => typeof f === 'object' && f !== null && !Array.isArray(f))
-    ) {
+    if (!Array.isArray(parsed)) {
       throw new UsageError(
         '--filters-json',
         json,
@@ -429,14 +445,14 @@ export function captureFilters(flags: Flags): { filters: FlowFilter[]; minimumFl
         'e.g. [{"DestinationPort":"443"}]',
       );
     }
-    return { filters: parsed as FlowFilter[], minimumFlowAge };
+    return { filters: checkFlowFilters(parsed, '--filters-json', json), minimumFlowAge };
   }
   if (!any) {
     throw new UsageError(
       '--source',
       undefined,
       'capture needs at least one filter',
-      'pass --source, --destination, --source-port, --destination-port, --protocol or --filters-json',
+      'pass --source, --destination, --source-port, --destination-port, --protocol, --filters-json or --flow-filters',
     );
   }
   const addr = (flag: string, v: string) => {

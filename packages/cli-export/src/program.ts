@@ -40,7 +40,7 @@ function apiFlags(cmd: Command, opts: { operations: boolean }): Command {
 function awsFlags(cmd: Command): Command {
   return cmd
     .option('--endpoint-url <url>', 'override the service endpoint (also AWS_ENDPOINT_URL)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile)')
     .option('--profile <name>', 'profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)')
     .option(
       '--cli-connect-timeout <seconds>',
@@ -160,12 +160,13 @@ export function buildProgram(action: Action): Command {
       'filter: IANA protocol number or keyword, e.g. 6 or TCP (repeatable)',
       collect,
     )
+    .option('--minimum-flow-age <seconds>', 'ignore flows younger than this (default 60, as AWS recommends)')
+    .option('--minimum-flow-age-in-seconds <seconds>', 'the AWS CLI name of --minimum-flow-age')
+    .option('--filters-json <json>', 'FlowFilters as JSON, or file://path (instead of the filter flags)')
     .option(
-      '--minimum-flow-age <seconds>',
-      'ignore flows younger than this (AWS recommends at least 60)',
-      '60',
-    )
-    .option('--filters-json <json>', 'FlowFilters as JSON, or file://path (instead of the filter flags)');
+      '--flow-filters <filter...>',
+      'the AWS CLI parameter: shorthand (one filter per value), JSON, or file://path',
+    );
   apiFlags(captureCmd, { operations: false });
   awsFlags(captureCmd);
   pagingFlags(captureCmd);
@@ -177,6 +178,7 @@ export function buildProgram(action: Action): Command {
         `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --destination-port 443 --protocol TCP --out flows.parquet`,
         `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --source 10.0.0.0/16 --out - --format ndjson`,
         `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --filters-json file://filters.json --out flows.arrow`,
+        `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --flow-filters DestinationAddress={AddressDefinition=10.0.0.0/8},Protocols=6,17 --out flows.parquet`,
       ]),
     )
     .action(async (flags: Record<string, unknown>) => action('capture', flags));

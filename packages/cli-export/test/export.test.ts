@@ -393,7 +393,7 @@ describe('bulk exports', () => {
     const firewallDir = readdirSync(dir).sort();
     expect(firewallDir).toEqual([
       '_nfw-status.json',
-      `firewall=${ARN.replaceAll(':', '%3A').replaceAll('/', '%2F')}`,
+      `firewall_arn=${ARN.replaceAll(':', '%3A').replaceAll('/', '%2F')}`,
     ]);
     const rows = await query(
       `SELECT availability_zone, flow_operation_id, count(*)::BIGINT AS n FROM read_parquet(${sqlString(`${dir}/**/*.parquet`)}, hive_partitioning = true) GROUP BY ALL ORDER BY 2`,
@@ -423,9 +423,17 @@ describe('bulk exports', () => {
       total += o.bytes;
     }
     expect(status.bytes).toBe(total);
+    // As Hive and Spark write datasets: the key columns are in the paths only, not inside the files.
+    const inFile = await query(
+      `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(path.join(dir, status.operations[0].path))}, hive_partitioning = false))`,
+    );
+    const names = inFile.map((x) => x.column_name);
+    expect(names).toHaveLength(18);
+    for (const key of ['firewall_arn', 'availability_zone', 'flow_operation_id'])
+      expect(names).not.toContain(key);
   });
 
-  test('--partitioned --format arrow: each partition copied from its Arrow spool, with its own status', async () => {
+  test('--partitioned --format arrow: each partition without its key columns, with its own status', async () => {
     const dir = out('lake-arrow');
     const r = await run([...allZones(), '--partitioned', '--format', 'arrow', '--out', dir]);
     expect(r.code, r.stderr).toBe(3);
@@ -441,6 +449,7 @@ describe('bulk exports', () => {
       expect(o.path.endsWith('.arrow')).toBe(true);
       const table = readArrow(path.join(dir, o.path));
       expect(table.numRows).toBe(o.flows);
+      expect(table.schema.fields.map((f) => f.name)).not.toContain('flow_operation_id');
       // The partition's schema (file footer) carries its own operation's status.
       expect(table.schema.metadata.get('nfw_flows.status')).toBe(o.status);
       expect(statSync(path.join(dir, o.path)).size).toBe(o.bytes);

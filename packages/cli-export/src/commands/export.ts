@@ -28,6 +28,7 @@ import { type ApiReadOptions, rejectLine, runJob, type SpoolFiles } from '../exp
 import type { ParquetCompression } from '../export/serializer.js';
 import {
   concatenateFiles,
+  PARTITION_KEYS,
   partitionPath,
   writeFileOutput,
   writePlainFile,
@@ -579,7 +580,7 @@ async function exportApiToFile(
             ? readableFromBatches(readSpool(files(i).spool))
             : arrowFromSpools([files(i).spool], ipcFormat, metadata),
           file,
-          { ...options, metadata },
+          { ...options, metadata, omitColumns: PARTITION_KEYS },
         );
         bytes += size;
         operations[i] = {
@@ -679,7 +680,8 @@ function describeSetting(value: unknown): string {
 
 /** The IPC format of the Arrow spool for this plan, or null where the spool holds lines. */
 function arrowSpoolFormat(plan: ExportPlan): IpcFormat | null {
-  if (plan.aggregate !== null) return null;
+  // Partitions leave their key columns out, so their batches are not the spool's.
+  if (plan.aggregate !== null || plan.partitioned) return null;
   if (plan.format === 'arrow') return 'file';
   if (plan.format === 'arrows') return 'stream';
   return null;

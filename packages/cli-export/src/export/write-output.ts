@@ -12,8 +12,9 @@ import {
   statSync,
 } from 'node:fs';
 import path from 'node:path';
-import { Readable, type Transform, type Writable } from 'node:stream';
+import { Readable, type Transform, Transform as TransformStream, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { type ColumnSpec, FLOW_COLUMNS, FLOW_GETTERS, type FlowRecord, type Row } from '@nfw-flows/core';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
 import { AtomicFile, OUTPUT_HIGH_WATER_MARK, writeFully } from '../output/atomic-file.js';
@@ -38,6 +39,11 @@ export interface WriteOptions {
   /** File outputs: the status file's fields, asked for once the data is written (counts are final). */
   status?: () => StatusFields;
   /**
+   * Schema v1 columns left out of the files (a partition's key columns, which its path holds, as Hive
+   * and Spark write datasets); flow records only.
+   */
+  omitColumns?: readonly string[];
+  /**
    * Called once data and status are staged (flushed, final mode) and before the data is renamed into
    * place: the resumable export records them in its checkpoint, so a resume after a kill past the
    * commit point can tell the file is its own and finish the cleanup.
@@ -47,11 +53,15 @@ export interface WriteOptions {
 
 function stages(options: WriteOptions): Transform[] {
   const list: Transform[] = [];
-  let columns: import('@nfw-flows/core').ColumnSpec[] | undefined;
+  let columns: ColumnSpec[] | undefined;
   if (options.aggregate !== null) {
     const agg = aggregateTransform(options.aggregate);
     columns = agg.columns;
     list.push(agg);
+  } else if (options.omitColumns !== undefined && options.omitColumns.length > 0) {
+    const omit = withoutColumns(options.omitColumns);
+    columns = omit.columns;
+    list.push(omit);
   }
   list.push(
     serializer(options.format, {
@@ -61,6 +71,22 @@ function stages(options: WriteOptions): Transform[] {
     }),
   );
   return list;
+}
+
+/** Flow records -> rows of the schema v1 columns not in `omit`, with those columns on the transform. */
+function withoutColumns(omit: readonly string[]): Transform & { columns: ColumnSpec[] } {
+  const kept = FLOW_COLUMNS.flatMap((c, i) =>
+    omit.includes(c.name) ? [] : [[c, FLOW_GETTERS[i]!] as const],
+  );
+  const transform = new TransformStream({
+    objectMode: true,
+    transform(record: FlowRecord, _encoding, callback) {
+      const row: Row = {};
+      for (const [c, get] of kept) row[c.name] = get(record);
+      callback(null, row);
+    },
+  });
+  return Object.assign(transform, { columns: kept.map(([c]) => c) });
 }
 
 /**
@@ -194,6 +220,9 @@ export function escapePartitionValue(value: string | null | undefined): string {
   return out;
 }
 
+/** The columns a partition's path holds (never stored inside its files). */
+export const PARTITION_KEYS: readonly string[] = ['firewall_arn', 'availability_zone', 'flow_operation_id'];
+
 export function partitionPath(
   root: string,
   p: { firewallArn: string; availabilityZone?: string | null; flowOperationId: string },
@@ -202,7 +231,7 @@ export function partitionPath(
 ): string {
   return path.join(
     root,
-    `firewall=${escapePartitionValue(p.firewallArn)}`,
+    `firewall_arn=${escapePartitionValue(p.firewallArn)}`,
     `availability_zone=${escapePartitionValue(p.availabilityZone)}`,
     `flow_operation_id=${escapePartitionValue(p.flowOperationId)}`,
     `part-${part}${FORMAT_EXTENSION[format]}`,

@@ -5,7 +5,7 @@ export {
   DEFAULT_BATCH_SIZE,
   DEFAULT_ROW_GROUP_SIZE,
 } from './batch-builder.js';
-export { type CellValue, FLOW_COLUMNS } from './flow-columns.js';
+export { type CellValue, FLOW_COLUMNS, FLOW_GETTERS } from './flow-columns.js';
 export { createIpcWriter, type IpcFormat, type IpcWriter } from './ipc-writer.js';
 export {
   arrowType,
