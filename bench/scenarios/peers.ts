@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineScenario, type Measured } from '../scenario.js';
+import { fasterAndLighter, peakRss, timeRatio } from './support/targets.js';
+import {
+  cliCaptureFile,
+  fileSize,
+  removeQuietly,
+  runCli,
+  runLibraryProcess,
+  scratchPath,
+  timedProcess,
+} from './support/tools.js';
+
+const PEERS_PY = fileURLToPath(new URL('./support/peers.py', import.meta.url));
+const PLAIN_PARQUET = fileURLToPath(new URL('./support/plain-parquet.mjs', import.meta.url));
+/** Below this many flows (the smoke test's size) the python peers are listed as skipped: their start-up alone takes seconds. */
+const PYTHON_MIN_SIZE = 10_000;
+
+const CLI_ARROW = 'nfw-flows CLI: export --input F --out X.arrow (the Arrow export of the same file)';
+const CLI_PARQUET = 'nfw-flows CLI: export --input F --out X.parquet';
+const SCRIPT_ARROW = 'nfw-flows library as a node script: flowResultsFromFile -> toArrow -> file';
+const SCRIPT_PARQUET = 'nfw-flows library as a node script: flowResultsFromFile -> toParquet -> file';
+const PYTHON_PEERS = [
+  ['duckdb', 'DuckDB (python3): read_json + unnest -> COPY TO parquet'],
+  ['polars', 'polars (python3): read_json + explode + unnest -> write_parquet'],
+  ['pyarrow', 'pyarrow (python3): json.load + Table.from_pylist -> write_table'],
+  ['pandas', 'pandas (python3): json.load + json_normalize -> to_parquet'],
+] as const;
+const PLAIN = 'plain node script: JSON.parse + tableFromJSON + parquet-wasm writeParquet';
+
+const SLOWER = 'see Findings: where the Parquet export spends its time beyond the Arrow export';
+const HEAVIER = 'see Findings: what the Parquet export holds beyond the Arrow export';
+
+/** Why a python peer cannot run here, or null when its modules import. */
+function pythonMissing(tool: string): string | null {
+  const check = spawnSync('python3', [PEERS_PY, 'check', tool], { encoding: 'utf8' });
+  if (check.error) return `python3 not found (${check.error.message})`;
+  return check.status === 0 ? null : check.stdout.trim() || `python3 check of ${tool} failed`;
+}
+
+const megabytesOut = (file: string) => `${(fileSize(file) / 2 ** 20).toFixed(1)} MiB Parquet`;
+
+function skipped(reason: string): Measured {
+  return { check: 'skipped', ms: 0, cpuMs: 0, maxRssKiB: 0, detail: reason, skipped: `skipped: ${reason}` };
+}
+
+export default defineScenario({
+  name: 'peers',
+  description:
+    "The same saved capture as file-to-arrow (the AWS CLI's merged pretty output, fixtures generator seed 7, about 418 bytes a flow) to Parquet (zstd) by nfw-flows (CLI, and the library as a plain node script on the built packages) and by what a data team would run instead: DuckDB, polars, pyarrow and pandas in python3 (each in its usual idiom, bench/scenarios/support/peers.py; addresses kept as text, no parsing or canonicalization, where nfw-flows parses, validates and canonicalizes every address and writes 21 typed columns), and a plain node script (JSON.parse + apache-arrow tableFromJSON + parquet-wasm). The Arrow export of the same file runs in the same rounds, for the Parquet-to-Arrow time target. Every case is a separate process measured from outside (GNU time: wall, CPU, peak RSS, start-up included), run interleaved. A python peer whose modules do not import is listed as skipped with the reason.",
+  defaultSize: 1_000_000,
+  unit: 'flow',
+  cases: [
+    {
+      name: CLI_ARROW,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath('peers-cli.arrow');
+        return async () => {
+          const measured = await runCli(['export', '--input', file, '--out', out, '--quiet', '--force']);
+          const bytes = fileSize(out);
+          removeQuietly(out);
+          return { ...measured, check: String(bytes), detail: `${(bytes / 2 ** 20).toFixed(0)} MiB Arrow` };
+        };
+      },
+    },
+    {
+      name: CLI_PARQUET,
+      baseline: CLI_ARROW,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath('peers-cli.parquet');
+        return async () => {
+          const measured = await runCli(['export', '--input', file, '--out', out, '--quiet', '--force']);
+          const detail = megabytesOut(out);
+          removeQuietly(out);
+          return { ...measured, check: detail, detail };
+        };
+      },
+    },
+    {
+      name: SCRIPT_ARROW,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath('peers-script.arrow');
+        return async () => {
+          const { emitted, ...measured } = await runLibraryProcess(['file', file, out]);
+          removeQuietly(out);
+          return { ...measured, check: String(emitted) };
+        };
+      },
+    },
+    {
+      name: SCRIPT_PARQUET,
+      baseline: SCRIPT_ARROW,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath('peers-script.parquet');
+        return async () => {
+          const { emitted, ...measured } = await runLibraryProcess(['file', file, out]);
+          const detail = megabytesOut(out);
+          removeQuietly(out);
+          return { ...measured, check: String(emitted), detail };
+        };
+      },
+    },
+    ...PYTHON_PEERS.map(([tool, name]) => ({
+      name,
+      baseline: CLI_PARQUET,
+      prepare: async (n: number) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath(`peers-${tool}.parquet`);
+        const missing =
+          n < PYTHON_MIN_SIZE ? `python peers run from ${PYTHON_MIN_SIZE} flows` : pythonMissing(tool);
+        return async (): Promise<Measured> => {
+          if (missing !== null) return skipped(missing);
+          const { stdout, ...measured } = await timedProcess('python3', [PEERS_PY, tool, file, out]);
+          const detail = megabytesOut(out);
+          removeQuietly(out);
+          if (Number(stdout.trim()) !== n) throw new Error(`${tool} wrote ${stdout.trim()} rows, not ${n}`);
+          return { ...measured, check: String(n), detail };
+        };
+      },
+    })),
+    {
+      name: PLAIN,
+      baseline: CLI_PARQUET,
+      prepare: async (n) => {
+        const file = await cliCaptureFile(n);
+        const out = scratchPath('peers-plain.parquet');
+        if (!existsSync(PLAIN_PARQUET)) throw new Error(`${PLAIN_PARQUET} is missing`);
+        return async () => {
+          const { stdout, ...measured } = await timedProcess(process.execPath, [PLAIN_PARQUET, file, out]);
+          const detail = megabytesOut(out);
+          removeQuietly(out);
+          return { ...measured, check: stdout.trim(), detail };
+        };
+      },
+    },
+  ],
+  targets: [
+    timeRatio(CLI_PARQUET, CLI_ARROW, 1.25, SLOWER),
+    timeRatio(SCRIPT_PARQUET, SCRIPT_ARROW, 1.25, SLOWER),
+    peakRss(CLI_PARQUET, 200, HEAVIER),
+    peakRss(SCRIPT_PARQUET, 200, HEAVIER),
+    ...PYTHON_PEERS.map(([, name]) => fasterAndLighter(CLI_PARQUET, name)),
+    fasterAndLighter(CLI_PARQUET, PLAIN),
+  ],
+  findings: [],
+});
