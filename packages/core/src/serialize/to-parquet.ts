@@ -228,7 +228,8 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
           const table = wasm.Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
           const props = settings(map);
           let properties = new wasm.WriterPropertiesBuilder();
-          for (const name of props.plainColumns) properties = properties.setColumnDictionaryEnabled(name, false);
+          for (const name of props.plainColumns)
+            properties = properties.setColumnDictionaryEnabled(name, false);
           const bytes = wasm.writeParquet(
             table,
             properties
