@@ -40,8 +40,8 @@ export interface ToParquetOptions {
 
 let loaded: typeof ParquetWasm | undefined;
 /**
- * parquet-wasm, instantiated on first use: its wasm module costs about 21 MiB of RSS and start-up time
- * that users of the other formats should not pay. Its Node build is CommonJS and loads synchronously.
+ * parquet-wasm in this thread, only to write a file with no rows (rows go through the writer thread,
+ * which loads its own copy). Its Node build is CommonJS and loads synchronously.
  */
 function parquetWasm(): typeof ParquetWasm {
   loaded ??= createRequire(import.meta.url)('parquet-wasm') as typeof ParquetWasm;
