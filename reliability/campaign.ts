@@ -172,7 +172,7 @@ function operationSpec(s: Scenario): OperationSpec {
     spec.status = 'COMPLETED_WITH_ERRORS';
     spec.statusMessage = 'Some flows could not be captured (injected)';
   }
-  if (s.faults.includes('inProgressTimeout')) spec.pollsUntilDone = 1_000_000_000;
+  if (s.faults.includes('inProgressTimeout')) spec.completeAfterMs = Number.POSITIVE_INFINITY;
   return spec;
 }
 

@@ -19,8 +19,9 @@ mkdirSync(out, { recursive: true });
 
 const emulator = await startEmulator({
   seed: 2026,
-  // StartFlowCapture creates a realistic capture: 20,000 flows over a few thousand Zipf-distributed talkers.
-  capture: { flows: 20_000, pollsUntilDone: 2, generator: { talkers: 3000, ipv6Share: 0.15 } },
+  // Each firewall endpoint has a flow table of 20,000 flows over a few thousand Zipf-distributed talkers;
+  // StartFlowCapture serves the ones its filters select, and runs for 200 ms of emulated time.
+  capture: { flows: 20_000, durationMs: 200, generator: { talkers: 3000, ipv6Share: 0.15 } },
 });
 
 const env = {
@@ -41,8 +42,8 @@ function show(args) {
 }
 
 /** Run the CLI; stdout inherited, or captured when `capture` is set. Resolves to { code, stdout }. */
-function run(args, { capture = false } = {}) {
-  show(args);
+function run(args, { capture = false, quiet = false } = {}) {
+  if (!quiet) show(args);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
       env,
@@ -72,12 +73,14 @@ try {
     await run([
       'capture',
       ...scope,
-      '--destination-port',
-      '1:65535',
+      '--source',
+      '10.0.0.0/8',
+      '--protocol',
+      'TCP',
       '--minimum-flow-age',
       '60',
       '--poll-interval',
-      '200ms',
+      '100ms',
       ...endpoint,
       '--out',
       'demo-out/flows.arrow',
@@ -92,6 +95,44 @@ try {
   if (!operationId) throw new Error('demo: no flow operation listed');
   process.stdout.write(
     `${operations.length} flow operation(s); newest ${operationId} is ${operations[0].FlowOperationStatus}\n`,
+  );
+
+  // The capture asked for TCP flows from 10.0.0.0/8 at least 60 s old: check every exported record.
+  const records = await run(
+    [
+      'export',
+      ...scope,
+      '--flow-operation-id',
+      operationId,
+      ...endpoint,
+      '--format',
+      'ndjson',
+      '--out',
+      '-',
+      '--quiet',
+    ],
+    { capture: true, quiet: true },
+  );
+  check('export --format ndjson', records);
+  const rows = records.stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line));
+  const outside = rows.filter(
+    (r) =>
+      r.source_ip_version !== 4 ||
+      !r.source_address.startsWith('10.') ||
+      r.source_prefix_length < 8 ||
+      r.protocol !== 6 ||
+      r.age_seconds < 60,
+  );
+  if (rows.length === 0 || outside.length > 0) {
+    throw new Error(
+      `demo: the filtered capture returned ${outside.length} flow(s) it did not ask for, of ${rows.length}`,
+    );
+  }
+  process.stdout.write(
+    `The capture returned ${rows.length.toLocaleString('en-US')} of the ${emulator.flowTable({ firewallArn: DEFAULT_FIREWALL_ARN, availabilityZone: 'us-east-1a' }).count.toLocaleString('en-US')} flows in us-east-1a's flow table: only the ones it asked for (TCP from 10.0.0.0/8, at least 60 s old).\n`,
   );
 
   check(

@@ -28,7 +28,7 @@ beforeAll(async () => {
         status: 'COMPLETED_WITH_ERRORS',
         statusMessage: 'partial',
       },
-      { firewallArn: FW, flowOperationId: OP(4), flows: 50, pollsUntilDone: 3 },
+      { firewallArn: FW, flowOperationId: OP(4), flows: 50 },
       { firewallArn: FW, flowOperationId: OP(5), flows: 50, availabilityZone: 'us-east-1b' },
       {
         firewallArn: FW,
@@ -106,14 +106,26 @@ describe('flowResults against the emulator', () => {
     expect(partial.records.length).toBe(120);
     expect(partial.warnings).toHaveLength(1);
     expect(partial.summary?.incomplete).toBe(true);
-    emu.addOperation({ firewallArn: FW, flowOperationId: OP(40), flows: 10, pollsUntilDone: 5 });
+    emu.addOperation({
+      firewallArn: FW,
+      flowOperationId: OP(40),
+      flows: 10,
+      completeAfterMs: Number.POSITIVE_INFINITY,
+    });
     expect((await collect(flowResults(client, input(40), { wait: false }))).error?.code).toBe(
       'NFW_OPERATION_IN_PROGRESS',
     );
-    const waited = await collect(flowResults(client, input(4), { pollInterval: 5 }));
+    // IN_PROGRESS for 100 ms of the emulator's clock (time, not polls, completes it).
+    emu.addOperation({ firewallArn: FW, flowOperationId: OP(42), flows: 50, completeAfterMs: 100 });
+    const waited = await collect(flowResults(client, input(42), { pollInterval: 5 }));
     expect(waited.error).toBeUndefined();
     expect(waited.records.length).toBe(50);
-    emu.addOperation({ firewallArn: FW, flowOperationId: OP(41), flows: 10, pollsUntilDone: 1000 });
+    emu.addOperation({
+      firewallArn: FW,
+      flowOperationId: OP(41),
+      flows: 10,
+      completeAfterMs: Number.POSITIVE_INFINITY,
+    });
     const timedOut = await collect(flowResults(client, input(41), { pollInterval: 5, waitTimeout: 60 }));
     expect(timedOut.error?.code).toBe('NFW_WAIT_TIMEOUT');
   });
