@@ -17,6 +17,8 @@ export interface ChildResult {
   /** Heap used by the input once it is built and garbage collected, before the timed work, in KiB. */
   inputHeapKiB: number;
   check: string;
+  /** Set when the case could not run here (see Measured.skipped). */
+  skipped?: string;
 }
 
 const [file, caseName, sizeText] = process.argv.slice(2);
@@ -40,5 +42,6 @@ const result: ChildResult = {
   inputHeapKiB,
   check: String(measured ? measured.check : value),
   ...(measured?.detail === undefined ? {} : { detail: measured.detail }),
+  ...(measured?.skipped === undefined ? {} : { skipped: measured.skipped }),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -44,6 +44,13 @@ export function scenarioTable(result: ScenarioResult): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const c of result.cases) {
+    const skipped = c.runs.find((r) => r.skipped !== undefined)?.skipped;
+    if (skipped !== undefined) {
+      lines.push(
+        `| ${c.caseName} | ${c.size.toLocaleString('en-US')} | 0 | skipped |  |  |  |  |  |  | ${skipped} |`,
+      );
+      continue;
+    }
     const ms = medians.get(c.caseName)!;
     const baseline = c.baseline === undefined ? undefined : medians.get(c.baseline);
     const speedup = baseline === undefined ? '' : `${fixed(baseline / ms, 1)}x vs ${c.baseline}`;
@@ -63,6 +70,9 @@ export function scenarioTable(result: ScenarioResult): string {
 export function caseStats(result: ScenarioResult, caseName: string): CaseStats {
   const c = result.cases.find((x) => x.caseName === caseName);
   if (!c) throw new Error(`${result.scenario.name}: a target names unknown case ${caseName}`);
+  if (c.runs.some((r) => r.skipped !== undefined)) {
+    return { items: c.size, ms: Number.NaN, cpuMs: Number.NaN, maxRssMiB: Number.NaN };
+  }
   const cpus = c.runs.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
   return {
     items: c.size,
@@ -80,7 +90,12 @@ export function verdictTable(result: ScenarioResult): string {
   for (const t of targets) {
     const { value, text } = t.measure((name) => caseStats(result, name));
     const met = (t.max === undefined || value <= t.max) && (t.min === undefined || value >= t.min);
-    const verdict = met ? 'met' : `**not met**${t.whenMissed ? `: ${t.whenMissed}` : ''}`;
+    // A case skipped on this machine (NaN medians) leaves its target unjudged, not met or missed.
+    const verdict = Number.isNaN(value)
+      ? 'skipped (see the table)'
+      : met
+        ? 'met'
+        : `**not met**${t.whenMissed ? `: ${t.whenMissed}` : ''}`;
     lines.push(`| ${t.target} | ${text} | ${verdict} |`);
   }
   return lines.join('\n');

@@ -45,6 +45,8 @@ export interface Measured {
   cpuMs?: number;
   maxRssKiB?: number;
   detail?: string;
+  /** Why the case could not run here (a peer tool not installed): listed as skipped, not timed. */
+  skipped?: string;
 }
 
 export function isMeasured(value: unknown): value is Measured {

@@ -1,6 +1,6 @@
 // The library as a user runs it: plain `node` (no tsx, no bench harness) on the built packages
 // (`pnpm build`), so the peak RSS measured from outside is what a user's export script would see.
-// Usage: node library-export.mjs file <capture.json> <out.arrow>
+// Usage: node library-export.mjs file <capture.json> <out.arrow|out.parquet>
 //        node library-export.mjs api <endpoint> <operation-json> <out.arrow>
 //        node library-export.mjs paginator <endpoint> <operation-json>   (the SDK floor, core not loaded)
 //        node library-export.mjs parse <capture.json>   (JSON.parse of the whole file, core not loaded)
@@ -47,6 +47,7 @@ if (mode === 'parse') {
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
-  await pipeline(source, core.toArrow({ format: 'file' }), createWriteStream(out));
+  const sink = out.endsWith('.parquet') ? core.toParquet() : core.toArrow({ format: 'file' });
+  await pipeline(source, sink, createWriteStream(out));
   process.stdout.write(`${source.summary().emitted}\n`);
 }

@@ -49,10 +49,12 @@ describe('start-up', () => {
     expect(readArrow(out).numRows).toBe(120);
   });
 
-  test('export --input to Parquet loads parquet-wasm, still not the SDK', async () => {
+  // parquet-wasm loads in toParquet's writer thread, whose module cache the probe does not see.
+  test('export --input to Parquet writes Parquet, still without the SDK', async () => {
     const out = path.join(dir, 'saved.parquet');
     const loaded = await loadedBy(['export', '--input', input, '--out', out, '--quiet'], 'parquet');
-    expect(loaded.some((p) => p.includes('parquet-wasm'))).toBe(true);
+    const bytes = readFileSync(out);
+    expect([bytes.subarray(0, 4).toString(), bytes.subarray(-4).toString()]).toEqual(['PAR1', 'PAR1']);
     expect(loaded.some((p) => p.includes('client-network-firewall'))).toBe(false);
   });
 });

@@ -1,13 +1,18 @@
 import { createRequire } from 'node:module';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ReadableStreamDefaultController } from 'node:stream/web';
-import { ReadableStream } from 'node:stream/web';
+import { Worker } from 'node:worker_threads';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
-import { createBatchBuilder, DEFAULT_ROW_GROUP_SIZE } from './batch-builder.js';
-import { createIpcWriter } from './ipc-writer.js';
+import { createBatchBuilder, DEFAULT_BATCH_SIZE, DEFAULT_ROW_GROUP_SIZE } from './batch-builder.js';
+import { createIpcWriter, type IpcWriter } from './ipc-writer.js';
+import {
+  type FromParquetWorker,
+  PARQUET_WORKER_SOURCE,
+  type ParquetWorkerSettings,
+  type ToParquetWorker,
+} from './parquet-worker.js';
 import {
   buildMetadata,
   columnsSchema,
@@ -23,9 +28,8 @@ export interface ToParquetOptions {
   /** Column codec (default zstd). `lz4` writes LZ4_RAW, the non-deprecated LZ4 codec. */
   compression?: ParquetCompression;
   /**
-   * Rows per row group; also the batch size (default 65536). Peak memory follows it, not the row
-   * count: measured on 1M flows, 16384 -> +81 MB RSS (wasm heap 24 MB), 65536 -> about +160 MB
-   * (52 MB), 131072 -> +288 MB (96 MB); larger groups give a smaller file and cost less CPU.
+   * Rows per row group (default 65536). The writer holds one row group's encoded, compressed pages,
+   * not its rows, so larger groups cost little memory; readers prefer them and the file is smaller.
    */
   rowGroupSize?: number;
   /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
@@ -36,8 +40,8 @@ export interface ToParquetOptions {
 
 let loaded: typeof ParquetWasm | undefined;
 /**
- * parquet-wasm, instantiated on first use: its wasm module costs about 21 MiB of RSS and start-up time
- * that users of the other formats should not pay. Its Node build is CommonJS and loads synchronously.
+ * parquet-wasm in this thread, only to write a file with no rows (rows go through the writer thread,
+ * which loads its own copy). Its Node build is CommonJS and loads synchronously.
  */
 function parquetWasm(): typeof ParquetWasm {
   loaded ??= createRequire(import.meta.url)('parquet-wasm') as typeof ParquetWasm;
@@ -59,34 +63,27 @@ const CODECS: Record<ParquetCompression, keyof typeof ParquetWasm.Compression> =
  * PLAIN. Without it the writer spends less and the file is smaller (1M generated flows, zstd:
  * 21.9 -> 20.6 MB; DuckDB's COPY writes 20.2 MB).
  */
-const NEAR_UNIQUE_FLOW_COLUMNS = ['age_seconds', 'packet_count', 'byte_count'];
+const PLAIN_FLOW_COLUMNS = ['age_seconds', 'packet_count', 'byte_count'];
 
-function normalizeCompression(value: unknown): ParquetWasm.Compression {
-  const { Compression } = parquetWasm();
-  if (value === undefined) return Compression[CODECS.zstd];
+function normalizeCompression(value: unknown): ParquetCompression {
+  if (value === undefined) return 'zstd';
   if (typeof value !== 'string' || !Object.hasOwn(CODECS, value)) {
     throw new NfwError('NFW_INVALID_OPTION', `compression must be one of ${Object.keys(CODECS).join(', ')}`, {
       field: 'compression',
       value,
     });
   }
-  return Compression[CODECS[value as ParquetCompression]];
+  return value as ParquetCompression;
 }
 
-/** parquet-wasm takes Arrow IPC *stream* bytes: one small stream per batch. */
+/** parquet-wasm takes Arrow IPC *stream* bytes. */
 function ipcStream(schema: Schema, batches: RecordBatch[]): Uint8Array {
   const writer = createIpcWriter(schema, 'stream');
   return Buffer.concat([...writer.start(), ...batches.flatMap((b) => writer.write(b)), ...writer.finish()]);
 }
 
-function wasmBatch(schema: Schema, batch: RecordBatch): ParquetWasm.RecordBatch {
-  const table = parquetWasm().Table.fromIPCStream(ipcStream(schema, [batch]));
-  try {
-    return table.recordBatch(0)!;
-  } finally {
-    table.free();
-  }
-}
+/** Batches sent to the worker and not yet taken by its writer: bounds the memory between threads. */
+const MAX_IN_FLIGHT = 2;
 
 function outputFailed(error: unknown): NfwError {
   if (error instanceof NfwError) return error;
@@ -103,41 +100,36 @@ export interface ParquetTransform extends Transform {
 }
 
 /**
- * A Transform from flow records (or rows, with `columns`) to a Parquet file, through parquet-wasm's
- * streaming writer: each batch of `rowGroupSize` rows becomes one row group, written out before the
- * next batch is taken, so memory stays at about one row group whatever the row count. The wasm heap
- * (linear memory, which never shrinks) grows over the first few row groups to its working size and
- * then stays there: RSS at 100K rows is below the plateau, not a sign of growth per row.
+ * A Transform from flow records (or rows, with `columns`) to a Parquet file. Records become Arrow
+ * batches of 4,096 rows here (as toArrow's: short-lived buffers, little garbage), encoded as IPC
+ * messages and handed to parquet-wasm's streaming writer in a worker thread, which gathers them into
+ * row groups of `rowGroupSize` rows: encoding and compression run beside the parsing instead of after
+ * it, and the writer holds one batch and one row group's encoded pages, whatever the row count.
  */
 export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   const codec = normalizeCompression(options.compression);
   const rowGroupSize = normalizePositiveInt(options.rowGroupSize, 'rowGroupSize', DEFAULT_ROW_GROUP_SIZE);
   const metadata = normalizeMetadata(options.metadata);
-  const builder = createBatchBuilder({ columns: options.columns, batchSize: rowGroupSize });
+  const builder = createBatchBuilder({
+    columns: options.columns,
+    batchSize: Math.min(DEFAULT_BATCH_SIZE, rowGroupSize),
+  });
   const overrides: Record<string, string> = {};
-
-  let schema: Schema | null = null;
-  let controller: ReadableStreamDefaultController<ParquetWasm.RecordBatch> | null = null;
-  let pump: Promise<void> | null = null;
-  // The wasm writer pulls batches one at a time (highWaterMark 0): we hand over the next batch only
-  // when it asks, and wait for the reader of our output before reading more bytes from it.
-  let demand: (() => void) | null = null;
-  let demandWaiter: (() => void) | null = null;
-  let readWaiter: (() => void) | null = null;
-  let failed: NfwError | null = null;
-
   const flowRecords = options.columns === undefined;
-  const properties = (map: Map<string, string>) => {
-    let builder = new (parquetWasm().WriterPropertiesBuilder)();
-    if (flowRecords) {
-      for (const name of NEAR_UNIQUE_FLOW_COLUMNS) builder = builder.setColumnDictionaryEnabled(name, false);
-    }
-    return builder
-      .setCompression(codec)
-      .setMaxRowGroupSize(rowGroupSize)
-      .setKeyValueMetadata(map)
-      .setCreatedBy(`nfw-flows ${NFW_FLOWS_VERSION} (parquet-wasm)`)
-      .build();
+
+  let ipc: IpcWriter | null = null;
+  let worker: Worker | null = null;
+  let inFlight = 0;
+  let finished = false;
+  let failed: NfwError | null = null;
+  // Resolved when a batch may be sent (the worker took one, or our reader asked for more) or on failure.
+  let waiter: (() => void) | null = null;
+  let onDone: (() => void) | null = null;
+
+  const wakeUp = () => {
+    const resolve = waiter;
+    waiter = null;
+    resolve?.();
   };
 
   const currentMetadata = () => {
@@ -145,62 +137,70 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     return buildMetadata({ ...base, ...overrides });
   };
 
-  const start = (stream: Transform) => {
-    const map = currentMetadata();
-    schema = columnsSchema(builder.columns, map);
-    const input = new ReadableStream<ParquetWasm.RecordBatch>(
-      {
-        start(c) {
-          controller = c;
-        },
-        pull() {
-          return new Promise<void>((resolve) => {
-            demand = resolve;
-            const waiter = demandWaiter;
-            demandWaiter = null;
-            waiter?.();
-          });
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    const output = parquetWasm().transformParquetStream(
-      input as unknown as globalThis.ReadableStream,
-      properties(map),
-    );
-    pump = (async () => {
-      const reader = (await output).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const bytes = value as Uint8Array;
-        if (!stream.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) {
-          await new Promise<void>((resolve) => {
-            readWaiter = resolve;
-          });
-        }
-      }
-    })();
-    pump.catch((error) => {
-      failed = outputFailed(error);
-      stream.destroy(failed);
-    });
+  const settings = (map: Map<string, string>): ParquetWorkerSettings => ({
+    compression: CODECS[codec],
+    rowGroupSize,
+    metadata: [...map],
+    plainColumns: flowRecords ? PLAIN_FLOW_COLUMNS : [],
+    createdBy: `nfw-flows ${NFW_FLOWS_VERSION} (parquet-wasm)`,
+  });
+
+  const fail = (stream: Transform, error: NfwError) => {
+    if (failed !== null) return;
+    failed = error;
+    wakeUp();
+    onDone?.();
+    stream.destroy(error);
   };
 
+  const start = (stream: Transform) => {
+    const map = currentMetadata();
+    ipc = createIpcWriter(columnsSchema(builder.columns, map), 'stream');
+    const schemaBytes = new Uint8Array(Buffer.concat(ipc.start()));
+    worker = new Worker(PARQUET_WORKER_SOURCE, {
+      eval: true,
+      // The thread's own JS only passes bytes along: a small young generation keeps its heap small.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      workerData: { parquetWasm: createRequire(import.meta.url).resolve('parquet-wasm') },
+    });
+    worker.on('message', (message: FromParquetWorker) => {
+      if (message.type === 'taken') {
+        inFlight--;
+        wakeUp();
+      } else if (message.type === 'data') {
+        const { bytes } = message;
+        if (!stream.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) reading = false;
+      } else if (message.type === 'done') {
+        finished = true;
+        onDone?.();
+      } else {
+        fail(stream, outputFailed(message.message));
+      }
+    });
+    worker.on('error', (error) => fail(stream, outputFailed(error)));
+    worker.on('exit', () => {
+      if (!finished) fail(stream, new NfwError('NFW_OUTPUT_FAILED', 'Parquet writer thread exited early'));
+    });
+    post({ type: 'start', settings: settings(map), schema: schemaBytes }, [schemaBytes.buffer]);
+  };
+
+  const post = (message: ToParquetWorker, transfer: ArrayBuffer[] = []) => {
+    worker!.postMessage(message, transfer);
+  };
+
+  // False while our reader has not asked for more bytes: then no more batches are sent.
+  let reading = true;
+
   const give = async (batch: RecordBatch) => {
-    if (demand === null) {
+    while (failed === null && (inFlight >= MAX_IN_FLIGHT || !reading)) {
       await new Promise<void>((resolve) => {
-        demandWaiter = resolve;
+        waiter = resolve;
       });
     }
     if (failed !== null) throw failed;
-    // Copied into wasm memory only once the writer asks, i.e. has written the previous batch and
-    // dropped it: wasm memory holds one batch at a time (linear memory never shrinks).
-    const wasm = wasmBatch(schema!, batch);
-    const resolve = demand!;
-    demand = null;
-    controller!.enqueue(wasm);
-    resolve();
+    const bytes = new Uint8Array(Buffer.concat(ipc!.write(batch)));
+    inFlight++;
+    post({ type: 'batch', bytes }, [bytes.buffer]);
   };
 
   const stream = new Transform({
@@ -212,7 +212,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
           callback();
           return;
         }
-        if (schema === null) start(this);
+        if (worker === null) start(this);
         give(builder.flush()!).then(() => callback(), callback);
       } catch (error) {
         callback(error as Error);
@@ -221,20 +221,38 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     flush(callback: TransformCallback) {
       try {
         const last = builder.flush();
-        if (schema === null && last === null) {
+        if (worker === null && last === null) {
           // No rows: a valid file with the schema and no row groups, written in one piece.
+          const wasm = parquetWasm();
           const map = currentMetadata();
-          const table = parquetWasm().Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
-          const bytes = parquetWasm().writeParquet(table, properties(map));
+          const table = wasm.Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
+          const props = settings(map);
+          let properties = new wasm.WriterPropertiesBuilder();
+          for (const name of props.plainColumns)
+            properties = properties.setColumnDictionaryEnabled(name, false);
+          const bytes = wasm.writeParquet(
+            table,
+            properties
+              .setCompression(wasm.Compression[CODECS[codec]])
+              .setMaxRowGroupSize(rowGroupSize)
+              .setKeyValueMetadata(map)
+              .setCreatedBy(props.createdBy)
+              .build(),
+          );
           this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
           callback();
           return;
         }
-        if (schema === null) start(this);
+        if (worker === null) start(this);
         const finish = async () => {
           if (last !== null) await give(last);
-          controller!.close();
-          await pump;
+          if (failed !== null) throw failed;
+          const done = new Promise<void>((resolve) => {
+            onDone = resolve;
+          });
+          post({ type: 'end' });
+          await done;
+          if (failed !== null) throw failed;
         };
         finish().then(
           () => callback(),
@@ -245,22 +263,24 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
       }
     },
     destroy(error, callback) {
-      if (controller !== null && pump !== null) {
-        try {
-          controller.error(error ?? new NfwError('NFW_ABORTED', 'Parquet output destroyed'));
-        } catch {
-          // already closed or errored
-        }
+      finished = true;
+      const thread = worker;
+      worker = null;
+      if (thread === null) {
+        callback(error);
+        return;
       }
-      callback(error);
+      thread.terminate().then(
+        () => callback(error),
+        () => callback(error),
+      );
     },
   }) as ParquetTransform;
 
   const read = stream._read.bind(stream);
   stream._read = (size: number) => {
-    const waiter = readWaiter;
-    readWaiter = null;
-    waiter?.();
+    reading = true;
+    wakeUp();
     read(size);
   };
   Object.defineProperty(stream, 'columns', { value: builder.columns, enumerable: true });
@@ -271,7 +291,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
         value: { [String(key)]: value },
       });
     }
-    if (schema !== null) return false;
+    if (ipc !== null) return false;
     overrides[key] = value;
     return true;
   };

@@ -145,6 +145,43 @@ describe('Parquet', () => {
     },
   );
 
+  // Records are built in 4,096-row Arrow batches and the writer thread gathers them into row groups:
+  // row groups that span batches, and batches that span row groups, must keep every row in order.
+  test.prop(
+    [
+      fc.array(flowRecordArb, { minLength: 1, maxLength: 5 }),
+      fc.integer({ min: 4000, max: 9000 }),
+      fc.integer({ min: 1000, max: 10_000 }),
+    ],
+    { numRuns: 4 },
+  )('row groups across batch boundaries keep every row in order', async (pool, count, rowGroupSize) => {
+    const records = Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
+    const bytes = await runBytes(records, toParquet({ rowGroupSize }));
+    const table = readBack(bytes);
+    expect(table.numRows).toBe(count);
+    expect(table.toArray().map((r) => ({ ...r.toJSON() }))).toEqual(records.map(expectedRow));
+    const file = await parquet.ParquetFile.fromFile(new Blob([bytes]));
+    const meta = file.metadata();
+    expect(meta.numRowGroups()).toBe(Math.ceil(count / rowGroupSize));
+    for (let g = 0; g < meta.numRowGroups(); g++) {
+      expect(meta.rowGroup(g).numRows()).toBe(Math.min(rowGroupSize, count - g * rowGroupSize));
+    }
+    file.free();
+  });
+
+  test('a destroyed Parquet stream (writer thread running) reports the error and closes', async () => {
+    const t = toParquet();
+    const error = new Error('stop');
+    for (const record of makeRecords(5000)) t.write(record);
+    await new Promise((resolve) => setImmediate(resolve));
+    const errors: unknown[] = [];
+    t.on('error', (e) => errors.push(e));
+    const closed = new Promise((resolve) => t.on('close', resolve));
+    t.destroy(error);
+    await closed;
+    expect(errors).toEqual([error]);
+  });
+
   test('an empty result is a valid file with the schema; metadata and codecs apply', async () => {
     for (const compression of ['zstd', 'snappy', 'gzip', 'brotli', 'lz4', 'none'] as const) {
       const t = toParquet({ compression, metadata: () => ({ 'nfw_flows.status': 'COMPLETED' }) });
