@@ -56,7 +56,10 @@ describe('FleetScheduler', () => {
       let active = 0;
       let maxActive = 0;
       let step = seed;
-      const tick = () => new Promise<void>((resolve) => setTimeout(resolve, (step = (step * 7 + 3) % 5)));
+      const tick = () => {
+        step = (step * 7 + 3) % 5;
+        return new Promise<void>((resolve) => setTimeout(resolve, step));
+      };
       const seen: number[] = [];
       await runScheduled(scheduler, undefined, async (i, release) => {
         const q = `q${queues[i]}`;
