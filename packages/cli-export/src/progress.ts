@@ -12,6 +12,8 @@ export interface ProgressStats {
   /** Jobs finished / total, for bulk exports. */
   jobsDone?: number;
   jobs?: number;
+  /** Fleet captures: scopes by state. */
+  scopes?: { waiting: number; running: number; exporting: number; done: number; failed: number };
 }
 
 export interface Progress {
@@ -62,7 +64,12 @@ function describe(stats: ProgressStats, elapsedMs: number): string {
     formatDuration(elapsedMs),
   ];
   if (stats.rejected > 0) parts.splice(2, 0, `${formatCount(stats.rejected)} rejected`);
-  if (stats.jobs !== undefined && stats.jobs > 1)
+  const sc = stats.scopes;
+  if (sc !== undefined)
+    parts.unshift(
+      `scopes ${sc.done} done, ${sc.running + sc.exporting} running, ${sc.waiting} waiting${sc.failed > 0 ? `, ${sc.failed} failed` : ''}`,
+    );
+  else if (stats.jobs !== undefined && stats.jobs > 1)
     parts.unshift(`${stats.jobsDone ?? 0}/${stats.jobs} operations`);
   return parts.join(' | ');
 }

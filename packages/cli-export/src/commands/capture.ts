@@ -11,6 +11,7 @@ import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
 import { captureFilters, exportPlan } from '../plans.js';
 import { UsageError } from '../usage-error.js';
 import { type RunContext, runExport } from './export.js';
+import { isFleetCapture, runFleetCapture } from './fleet-capture.js';
 
 export async function runCapture(
   flags: Record<string, unknown>,
@@ -22,6 +23,15 @@ export async function runCapture(
   if (plan.source.kind !== 'api')
     throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
   const source = plan.source;
+  if (isFleetCapture(flags))
+    return runFleetCapture(
+      plan,
+      flags,
+      filters,
+      minimumFlowAge,
+      ctx,
+      client ?? (await createClient(plan.clientFlags)),
+    );
   if (source.firewallArns.length !== 1)
     throw new UsageError('--firewall-arn', source.firewallArns.join(','), 'capture takes one firewall');
   if (source.scopes.length !== 1)

@@ -40,6 +40,8 @@ export interface ExportIdentity {
   aggregate: string | null;
   maxItems: number | null;
   jobs: JobIdentity[];
+  /** Fleet captures: what was captured (filters, scope kind); jobs get their operation id once started. */
+  fleet?: unknown;
 }
 
 export interface JobProgress {
@@ -54,6 +56,8 @@ export interface JobProgress {
   rejectsBytes: number;
   status: FlowOperationStatus | null;
   statusMessage: string | null;
+  /** Fleet captures: the error code of a scope that failed (it is done, with what it had read). */
+  error?: string;
 }
 
 /**

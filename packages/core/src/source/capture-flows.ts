@@ -310,26 +310,13 @@ export class CaptureFlowsStream extends Readable {
     status.state = 'running';
     this.emit('scope', { ...status });
     try {
-      const { StartFlowCaptureCommand } = await loadSdk();
-      let id: string | undefined;
-      try {
-        const started = await this.#client.send(
-          new StartFlowCaptureCommand({
-            FirewallArn: status.firewallArn,
-            ...scopeInput(status),
-            FlowFilters: o.filters,
-            ...(o.minimumFlowAgeInSeconds === undefined
-              ? {}
-              : { MinimumFlowAgeInSeconds: o.minimumFlowAgeInSeconds }),
-          }),
-          { abortSignal: signal },
-        );
-        id = started.FlowOperationId;
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw sdkError(error, 'StartFlowCapture', { nextToken: undefined, emitted: 0 });
-      }
-      if (!id) throw new NfwError('NFW_REQUEST_REJECTED', 'StartFlowCapture returned no FlowOperationId');
+      const id = await startFlowCapture(this.#client, status, {
+        filters: o.filters,
+        ...(o.minimumFlowAgeInSeconds === undefined
+          ? {}
+          : { minimumFlowAgeInSeconds: o.minimumFlowAgeInSeconds }),
+        signal,
+      });
       status.flowOperationId = id;
       this.emit('scope', { ...status });
       await this.#read(status, id, () => {
@@ -422,6 +409,39 @@ export class CaptureFlowsStream extends Readable {
     this.emit('summary', this.summary());
     this.push(null);
   }
+}
+
+/**
+ * StartFlowCapture in one scope on the caller's client; resolves with the FlowOperationId. Errors as
+ * `flowResults` maps them: NFW_NOT_FOUND, NFW_REQUEST_REJECTED (refused, e.g. another operation runs in
+ * the zone), NFW_PAGINATION_FAILED (failed after the SDK's retries).
+ */
+export async function startFlowCapture(
+  client: NetworkFirewallClient,
+  scope: FleetScope,
+  options: { filters: FlowFilter[]; minimumFlowAgeInSeconds?: number; signal?: AbortSignal },
+): Promise<string> {
+  const { StartFlowCaptureCommand } = await loadSdk();
+  let id: string | undefined;
+  try {
+    const started = await client.send(
+      new StartFlowCaptureCommand({
+        FirewallArn: scope.firewallArn,
+        ...scopeInput(scope),
+        FlowFilters: options.filters,
+        ...(options.minimumFlowAgeInSeconds === undefined
+          ? {}
+          : { MinimumFlowAgeInSeconds: options.minimumFlowAgeInSeconds }),
+      }),
+      options.signal ? { abortSignal: options.signal } : {},
+    );
+    id = started.FlowOperationId;
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw sdkError(error, 'StartFlowCapture', { nextToken: undefined, emitted: 0 });
+  }
+  if (!id) throw new NfwError('NFW_REQUEST_REJECTED', 'StartFlowCapture returned no FlowOperationId');
+  return id;
 }
 
 function emptyStatus(scope: FleetScope): ScopeStatus {

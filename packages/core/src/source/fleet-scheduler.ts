@@ -70,10 +70,10 @@ export class FleetScheduler {
     this.#active--;
   }
 
-  /** Mark a scope done before the run (a resumed export that already holds it). */
-  skip(index: number): void {
+  /** Settle a scope before the run: done (a resumed export already holds it) or failed (never startable). */
+  skip(index: number, ok = true): void {
     this.#check(index, ['waiting']);
-    this.#states[index] = 'done';
+    this.#states[index] = ok ? 'done' : 'failed';
   }
 
   state(index: number): ScopeState {

@@ -5,6 +5,7 @@ export {
   type CaptureFlowsWarning,
   captureFlows,
   type ScopeStatus,
+  startFlowCapture,
 } from './capture-flows.js';
 export { FleetScheduler, runScheduled, type SchedulerCounts, type ScopeState } from './fleet-scheduler.js';
 export {

@@ -1,0 +1,167 @@
+/**
+ * `nfw-flows capture` without a scope flag: capture every Availability Zone (or, with
+ * --vpc-endpoint-associations, every VPC endpoint association) of the firewalls given by ARN or name,
+ * or of every firewall of the region (--all-firewalls), in one export. Discovery and scheduling are
+ * core's (discoverScopes, FleetScheduler); the export with its spool, checkpoint and --resume is the
+ * same as for several operations.
+ */
+import path from 'node:path';
+import type { FlowFilter, NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { discoverScopes, type FirewallRef, type FleetScopeKind, startFlowCapture } from '@nfw-flows/core';
+import type { FleetRun } from '../export/fleet-jobs.js';
+import { type JobIdentity, partialDirectory, readCheckpoint } from '../output/checkpoint.js';
+import { UsageError } from '../usage-error.js';
+import { type ExportPlan, type RunContext, runExport } from './export.js';
+
+type Flags = Record<string, unknown>;
+
+const list = (flags: Flags, key: string): string[] => {
+  const v = flags[key];
+  return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
+};
+
+const FLEET_FLAGS = ['allFirewalls', 'firewallName', 'vpcEndpointAssociations'] as const;
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** True when capture runs over discovered scopes: no scope flag was given. */
+export function isFleetCapture(flags: Flags): boolean {
+  const explicit = ['availabilityZone', 'vpcEndpointAssociationArn', 'vpcEndpointId'].find(
+    (k) => list(flags, k).length > 0,
+  );
+  if (explicit === undefined) return true;
+  const fleetFlag = FLEET_FLAGS.find((k) => flags[k] !== undefined);
+  if (fleetFlag !== undefined) {
+    throw new UsageError(
+      flagName(fleetFlag),
+      undefined,
+      `cannot be combined with ${flagName(explicit)}`,
+      'name the scopes, or let capture find them',
+    );
+  }
+  return false;
+}
+
+/** The firewalls to capture, checked before any request. */
+function fleetSelection(plan: ExportPlan, flags: Flags): { firewalls?: FirewallRef[]; allFirewalls?: true } {
+  const arns = plan.source.kind === 'api' ? plan.source.firewallArns : [];
+  const names = list(flags, 'firewallName');
+  for (const name of names) {
+    if (name === '' || name.length > 128 || !/^[a-zA-Z0-9-]+$/.test(name))
+      throw new UsageError('--firewall-name', name, 'is not a firewall name', 'letters, digits and hyphens');
+  }
+  if (flags.allFirewalls === true) {
+    if (arns.length > 0 || names.length > 0)
+      throw new UsageError(
+        '--all-firewalls',
+        undefined,
+        'cannot be combined with --firewall-arn or --firewall-name',
+        'use one or the other',
+      );
+    return { allFirewalls: true };
+  }
+  return {
+    firewalls: [
+      ...arns.map((firewallArn) => ({ firewallArn })),
+      ...names.map((firewallName) => ({ firewallName })),
+    ],
+  };
+}
+
+export async function runFleetCapture(
+  plan: ExportPlan,
+  flags: Flags,
+  filters: FlowFilter[],
+  minimumFlowAge: number,
+  ctx: RunContext,
+  client: NetworkFirewallClient,
+): Promise<number> {
+  const source = plan.source;
+  if (source.kind !== 'api') throw new Error('fleet capture reads the API');
+  if (source.read.startingToken !== undefined)
+    throw new UsageError(
+      '--starting-token',
+      source.read.startingToken,
+      'applies to one operation in one scope',
+      'add --availability-zone',
+    );
+  if (plan.out === '-')
+    throw new UsageError(
+      '--out',
+      '-',
+      'a capture of several scopes needs an --out file or directory',
+      'or use captureFlows() from @nfw-flows/core to stream them',
+    );
+  const selection = fleetSelection(plan, flags);
+  const scope: FleetScopeKind =
+    flags.vpcEndpointAssociations === true ? 'vpc-endpoint-association' : 'availability-zone';
+
+  const found = await discoverScopes(client, { ...selection, scope, signal: ctx.signal });
+  const jobs: JobIdentity[] = found.scopes.map((s) => ({
+    firewallArn: s.firewallArn,
+    flowOperationId: '',
+    ...(s.vpcEndpointAssociationArn === undefined
+      ? { availabilityZone: s.availabilityZone }
+      : {
+          vpcEndpointAssociationArn: s.vpcEndpointAssociationArn,
+          ...(s.vpcEndpointId === undefined ? {} : { vpcEndpointId: s.vpcEndpointId }),
+        }),
+  }));
+  const zones = found.scopes.map((s) => s.availabilityZone);
+  const failures = new Map<number, { code: string; message: string }>();
+  for (const f of found.failures) {
+    failures.set(jobs.length, { code: f.error.code, message: f.error.message });
+    jobs.push({ firewallArn: f.firewall, flowOperationId: '' });
+    zones.push('');
+  }
+  const identity = { scope, filters, minimumFlowAge };
+
+  // --resume: the operations the interrupted run started, when it captured the same scopes.
+  if (plan.resume) {
+    const checkpoint = readCheckpointQuietly(partialDirectory(plan.out));
+    const old = checkpoint?.identity.jobs;
+    const scopeOnly = (j: JobIdentity) => JSON.stringify({ ...j, flowOperationId: '' });
+    if (
+      old !== undefined &&
+      checkpoint?.identity.command === 'capture' &&
+      old.length === jobs.length &&
+      old.every((j, i) => scopeOnly(j) === scopeOnly(jobs[i]!))
+    ) {
+      for (const [i, j] of old.entries()) jobs[i] = { ...j };
+    }
+  }
+  if (!plan.quiet) {
+    const what = scope === 'availability-zone' ? 'Availability Zones' : 'VPC endpoint associations';
+    ctx.stderr.write(
+      `nfw-flows: capturing ${found.scopes.length} ${what} of ${new Set(found.scopes.map((s) => s.firewallArn)).size} firewalls${failures.size > 0 ? ` (${failures.size} firewalls not found)` : ''} into ${path.relative(process.cwd(), plan.out) || plan.out}\n`,
+    );
+  }
+
+  const fleet: FleetRun = {
+    identity,
+    zones,
+    failures,
+    start: (job, signal) =>
+      startFlowCapture(
+        client,
+        {
+          firewallArn: job.firewallArn,
+          availabilityZone: job.availabilityZone ?? '',
+          ...(job.vpcEndpointAssociationArn === undefined
+            ? {}
+            : { vpcEndpointAssociationArn: job.vpcEndpointAssociationArn }),
+          ...(job.vpcEndpointId === undefined ? {} : { vpcEndpointId: job.vpcEndpointId }),
+        },
+        { filters, minimumFlowAgeInSeconds: minimumFlowAge, signal },
+      ),
+  };
+  source.jobs = jobs;
+  return runExport({ ...plan, fleet }, ctx, client);
+}
+
+function readCheckpointQuietly(dir: string) {
+  try {
+    return readCheckpoint(dir);
+  } catch {
+    return null;
+  }
+}
