@@ -123,10 +123,13 @@ export function createProgress(options: ProgressOptions): Progress {
   }
 
   const interval = options.intervalMs ?? intervalFromEnv();
-  let lastPrinted = -1;
+  let lastPrinted = '';
   const timer = setInterval(() => {
-    if (last.pages === lastPrinted) return;
-    lastPrinted = last.pages;
+    // A new line when pages advanced or, in a fleet capture, a scope changed state.
+    const sc = last.scopes;
+    const key = `${last.pages}${sc ? ` ${sc.done} ${sc.running} ${sc.exporting} ${sc.waiting} ${sc.failed}` : ''}`;
+    if (key === lastPrinted) return;
+    lastPrinted = key;
     stream.write(`${options.label} ${describe(last, Date.now() - started)}\n`);
   }, interval);
   timer.unref();
