@@ -272,6 +272,19 @@ describe('capture of whole firewalls', () => {
     ]);
   });
 
+  test('--out -: every zone streamed through core captureFlows, exit 3 with a zone refused', async () => {
+    const e = await emulator();
+    e.addOperation({ firewallArn: FW1, availabilityZone: 'us-east-1c', flows: 0, completeAfterMs: Infinity });
+    const r = await run(capture(e, '--firewall-arn', FW1, '--out', '-', '--format', 'ndjson'));
+    expect(r.code, r.stderr).toBe(3);
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(perScope(rows)).toEqual({ [`${FW1}|us-east-1a`]: TABLE, [`${FW1}|us-east-1b`]: TABLE });
+    expect(r.stderr).toContain('us-east-1c');
+  });
+
   test('usage errors: fleet flags with a scope flag, --all-firewalls with an ARN', async () => {
     const e = await emulator();
     const cases: Array<[string, string[]]> = [

@@ -7,9 +7,19 @@
  */
 import path from 'node:path';
 import type { FlowFilter, NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { discoverScopes, type FirewallRef, type FleetScopeKind, startFlowCapture } from '@nfw-flows/core';
+import {
+  captureFlows,
+  discoverScopes,
+  type FirewallRef,
+  type FleetScopeKind,
+  startFlowCapture,
+} from '@nfw-flows/core';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { FleetRun } from '../export/fleet-jobs.js';
+import { metadataOf, newTotals } from '../export/live-records.js';
+import { writeStreamOutput } from '../export/write-output.js';
 import { type JobIdentity, partialDirectory, readCheckpoint } from '../output/checkpoint.js';
+import { createProgress, formatCount } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { type ExportPlan, type RunContext, runExport } from './export.js';
 
@@ -84,16 +94,10 @@ export async function runFleetCapture(
       'applies to one operation in one scope',
       'add --availability-zone',
     );
-  if (plan.out === '-')
-    throw new UsageError(
-      '--out',
-      '-',
-      'a capture of several scopes needs an --out file or directory',
-      'or use captureFlows() from @nfw-flows/core to stream them',
-    );
   const selection = fleetSelection(plan, flags);
   const scope: FleetScopeKind =
     flags.vpcEndpointAssociations === true ? 'vpc-endpoint-association' : 'availability-zone';
+  if (plan.out === '-') return streamFleet(plan, selection, scope, filters, minimumFlowAge, ctx, client);
 
   const found = await discoverScopes(client, { ...selection, scope, signal: ctx.signal });
   const jobs: JobIdentity[] = found.scopes.map((s) => ({
@@ -164,4 +168,84 @@ function readCheckpointQuietly(dir: string) {
   } catch {
     return null;
   }
+}
+
+/**
+ * `--out -`: core's captureFlows straight into the serializer (no spool, so no --resume, as for any
+ * export to stdout). Failed scopes are warned about and make the exit code 3.
+ */
+async function streamFleet(
+  plan: ExportPlan,
+  selection: { firewalls?: FirewallRef[]; allFirewalls?: true },
+  scope: FleetScopeKind,
+  filters: FlowFilter[],
+  minimumFlowAge: number,
+  ctx: RunContext,
+  client: NetworkFirewallClient,
+): Promise<number> {
+  const source = plan.source;
+  if (source.kind !== 'api') throw new Error('fleet capture reads the API');
+  for (const [flag, value] of [
+    ['--max-items', source.read.maxItems],
+    ['--rejects', plan.rejects],
+  ] as const) {
+    if (value !== undefined)
+      throw new UsageError(
+        flag,
+        String(value),
+        'applies to a capture of several scopes to a file',
+        'pass --out FILE',
+      );
+  }
+  const read = source.read;
+  const stream = captureFlows(client, {
+    ...selection,
+    scope,
+    filters,
+    minimumFlowAgeInSeconds: minimumFlowAge,
+    concurrency: plan.concurrency,
+    signal: ctx.signal,
+    onInvalid: read.strict ? 'fail' : 'reject',
+    ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
+    ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
+    ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
+  });
+  const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows capture', stream: ctx.stderr });
+  const totals = newTotals();
+  const update = () => {
+    const s = stream.summary();
+    totals.pages = s.pages;
+    totals.flows = s.emitted;
+    totals.rejected = s.rejected;
+    totals.scopes = s.counts;
+    for (const x of s.scopes) {
+      if (x.status === null && x.state !== 'failed') continue;
+      totals.statuses.set(x.flowOperationId ?? `${x.firewallArn} ${x.availabilityZone}`, {
+        status: x.state === 'failed' ? 'FAILED' : x.status,
+        message: x.error ? `${x.error.code}: ${x.error.message}` : x.statusMessage,
+      });
+    }
+    progress.update(totals);
+  };
+  stream.on('page', update);
+  stream.on('scope', update);
+  stream.on('warning', (w) => progress.log(`nfw-flows: warning: ${w.message}`));
+  try {
+    await writeStreamOutput(stream, ctx.stdout, {
+      format: plan.format,
+      aggregate: plan.aggregate,
+      metadata: () => metadataOf(totals),
+      signal: ctx.signal,
+      ...(plan.compression ? { compression: plan.compression } : {}),
+    });
+  } finally {
+    progress.stop();
+  }
+  const s = stream.summary();
+  const failed = s.scopes.filter((x) => x.state === 'failed').length;
+  if (!plan.quiet)
+    ctx.stderr.write(
+      `nfw-flows: wrote stdout: ${formatCount(s.emitted)} flows, ${formatCount(s.rejected)} rejected, ${s.scopes.length} scopes${failed > 0 ? ` (${failed} failed)` : ''}, status ${s.status ?? 'none'}\n`,
+    );
+  return s.incomplete || s.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
 }

@@ -231,7 +231,7 @@ export class CaptureFlowsStream extends Readable {
         failures.length > 0
           ? failures.map((s) => `${scopeKey(s)}: ${s.error!.code}`).join('; ')
           : (scopes.find((s) => s.statusMessage !== null)?.statusMessage ?? null),
-      incomplete: status !== 'COMPLETED',
+      incomplete: status === 'FAILED' || status === 'COMPLETED_WITH_ERRORS',
       lastNextToken: undefined,
       truncated: false,
       resumeToken: undefined,
