@@ -190,7 +190,9 @@ export class CaptureFlowsStream extends Readable {
 
   /** @internal */
   constructor(client: NetworkFirewallClient, options: NormalizedOptions) {
-    super({ objectMode: true, highWaterMark: options.pageSize ?? 100 });
+    // Room for a page of each running scope: one scope's page does not pause the others while the
+    // consumer is keeping up (memory stays bounded by pages x concurrency).
+    super({ objectMode: true, highWaterMark: (options.pageSize ?? 100) * Math.min(options.concurrency, 8) });
     this.#client = client;
     this.#options = options;
     const signal = options.signal;
