@@ -285,6 +285,17 @@ describe('capture of whole firewalls', () => {
     expect(r.stderr).toContain('us-east-1c');
   });
 
+  test('explicit scope flags work as before, and --firewall-name works there too', async () => {
+    const e = await emulator();
+    const file = out('one-zone.ndjson');
+    const r = await run(
+      capture(e, '--firewall-name', 'fleet-one', '--availability-zone', 'us-east-1b', '--out', file),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(perScope(ndjson(file))).toEqual({ [`${FW1}|us-east-1b`]: TABLE });
+    expect(e.operations().map((o) => [o.firewallArn, o.availabilityZone])).toEqual([[FW1, 'us-east-1b']]);
+  });
+
   test('usage errors: fleet flags with a scope flag, --all-firewalls with an ARN', async () => {
     const e = await emulator();
     const cases: Array<[string, string[]]> = [

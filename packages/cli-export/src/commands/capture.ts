@@ -11,7 +11,7 @@ import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
 import { captureFilters, exportPlan } from '../plans.js';
 import { UsageError } from '../usage-error.js';
 import { type RunContext, runExport } from './export.js';
-import { isFleetCapture, runFleetCapture } from './fleet-capture.js';
+import { firewallArnsOfNames, isFleetCapture, runFleetCapture } from './fleet-capture.js';
 
 export async function runCapture(
   flags: Record<string, unknown>,
@@ -32,6 +32,9 @@ export async function runCapture(
       ctx,
       client ?? (await createClient(plan.clientFlags)),
     );
+  const c = client ?? (await createClient(plan.clientFlags));
+  // --firewall-name works where an ARN does: DescribeFirewall gives the ARN.
+  source.firewallArns = [...source.firewallArns, ...(await firewallArnsOfNames(c, flags, ctx.signal))];
   if (source.firewallArns.length !== 1)
     throw new UsageError('--firewall-arn', source.firewallArns.join(','), 'capture takes one firewall');
   if (source.scopes.length !== 1)
@@ -43,7 +46,6 @@ export async function runCapture(
     );
   const scope = source.scopes[0]!;
   const firewallArn = source.firewallArns[0]!;
-  const c = client ?? (await createClient(plan.clientFlags));
 
   let flowOperationId: string | undefined;
   if (plan.resume && plan.out !== '-' && existsSync(partialDirectory(plan.out))) {

@@ -30,7 +30,7 @@ const list = (flags: Flags, key: string): string[] => {
   return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
 };
 
-const FLEET_FLAGS = ['allFirewalls', 'firewallName', 'vpcEndpointAssociations'] as const;
+const FLEET_FLAGS = ['allFirewalls', 'vpcEndpointAssociations'] as const;
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** True when capture runs over discovered scopes: no scope flag was given. */
@@ -51,14 +51,35 @@ export function isFleetCapture(flags: Flags): boolean {
   return false;
 }
 
-/** The firewalls to capture, checked before any request. */
-function fleetSelection(plan: ExportPlan, flags: Flags): { firewalls?: FirewallRef[]; allFirewalls?: true } {
-  const arns = plan.source.kind === 'api' ? plan.source.firewallArns : [];
+function checkedNames(flags: Flags): string[] {
   const names = list(flags, 'firewallName');
   for (const name of names) {
     if (name === '' || name.length > 128 || !/^[a-zA-Z0-9-]+$/.test(name))
       throw new UsageError('--firewall-name', name, 'is not a firewall name', 'letters, digits and hyphens');
   }
+  return names;
+}
+
+/** The ARNs of --firewall-name firewalls (DescribeFirewall), for a capture with explicit scope flags. */
+export async function firewallArnsOfNames(
+  client: NetworkFirewallClient,
+  flags: Flags,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const names = checkedNames(flags);
+  if (names.length === 0) return [];
+  const found = await discoverScopes(client, {
+    firewalls: names.map((firewallName) => ({ firewallName })),
+    signal,
+  });
+  if (found.failures.length > 0) throw found.failures[0]!.error;
+  return [...new Set(found.scopes.map((s) => s.firewallArn))];
+}
+
+/** The firewalls to capture, checked before any request. */
+function fleetSelection(plan: ExportPlan, flags: Flags): { firewalls?: FirewallRef[]; allFirewalls?: true } {
+  const arns = plan.source.kind === 'api' ? plan.source.firewallArns : [];
+  const names = checkedNames(flags);
   if (flags.allFirewalls === true) {
     if (arns.length > 0 || names.length > 0)
       throw new UsageError(
