@@ -38,9 +38,12 @@ export async function startEmulatorProcess(spec: {
   flowsPerScope: number;
   availabilityZones?: string[];
   latencyMs?: number;
+  /** Fleet captures: firewalls in every zone, no operations (see emulator-host.ts). */
+  firewallArns?: string[];
+  captureMs?: number;
 }): Promise<EmulatorProcess> {
   const full = {
-    flowsPerScope: spec.flowsPerScope,
+    ...spec,
     availabilityZones: spec.availabilityZones ?? ['us-east-1a'],
     latencyMs: spec.latencyMs ?? 0,
   };

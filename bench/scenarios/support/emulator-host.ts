@@ -9,17 +9,28 @@ interface HostSpec {
   flowsPerScope: number;
   availabilityZones: string[];
   latencyMs: number;
+  /** Fleet captures: these firewalls, each in `availabilityZones`, with no operations; captures take
+   * `flowsPerScope` flows from each zone's table and run `captureMs`. */
+  firewallArns?: string[];
+  captureMs?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as HostSpec;
+const fleet = spec.firewallArns !== undefined;
 const emulator = await startEmulator({
   seed: 7,
-  firewalls: [{ firewallArn: DEFAULT_FIREWALL_ARN, availabilityZones: spec.availabilityZones }],
-  operations: spec.availabilityZones.map((availabilityZone) => ({
-    firewallArn: DEFAULT_FIREWALL_ARN,
-    availabilityZone,
-    flows: spec.flowsPerScope,
+  firewalls: (spec.firewallArns ?? [DEFAULT_FIREWALL_ARN]).map((firewallArn) => ({
+    firewallArn,
+    availabilityZones: spec.availabilityZones,
   })),
+  operations: fleet
+    ? []
+    : spec.availabilityZones.map((availabilityZone) => ({
+        firewallArn: DEFAULT_FIREWALL_ARN,
+        availabilityZone,
+        flows: spec.flowsPerScope,
+      })),
+  ...(fleet ? { capture: { flows: spec.flowsPerScope, durationMs: spec.captureMs ?? 100 } } : {}),
   faults: spec.latencyMs > 0 ? { latencyMs: spec.latencyMs } : {},
 });
 process.stdout.write(

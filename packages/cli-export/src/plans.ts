@@ -232,6 +232,8 @@ function explicitJobs(flags: Flags, firewallArns: string[], scopeList: Scope[]):
 
 export function firewallArns(flags: Flags): string[] {
   const arns = list(flags, 'firewallArn');
+  // capture finds these firewalls itself (commands/fleet-capture.ts).
+  if (arns.length === 0 && (bool(flags, 'allFirewalls') || list(flags, 'firewallName').length > 0)) return [];
   if (arns.length === 0) return [o.firewallArn(undefined)];
   return arns.map((a) => o.firewallArn(a));
 }

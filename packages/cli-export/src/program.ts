@@ -150,7 +150,9 @@ export function buildProgram(action: Action): Command {
     .action(async (flags: Record<string, unknown>) => action('export', flags));
 
   const captureCmd = new Command('capture')
-    .description('start a flow capture (StartFlowCapture), wait for it, and export its flows')
+    .description(
+      'start flow captures (StartFlowCapture), wait for them, and export their flows; without a scope flag, every Availability Zone of each firewall',
+    )
     .option('--source <cidr>', 'filter: source address or CIDR (repeatable)', collect)
     .option('--destination <cidr>', 'filter: destination address or CIDR (repeatable)', collect)
     .option('--source-port <port>', 'filter: source port, range A:B, or ANY')
@@ -168,6 +170,13 @@ export function buildProgram(action: Action): Command {
       'the AWS CLI parameter: shorthand (one filter per value), JSON, or file://path',
     );
   apiFlags(captureCmd, { operations: false });
+  captureCmd
+    .option('--firewall-name <name>', 'a firewall by name, where an ARN works (repeatable)', collect)
+    .option('--all-firewalls', 'every firewall of the region (ListFirewalls)')
+    .option(
+      '--vpc-endpoint-associations',
+      'without a scope flag: capture each VPC endpoint association instead of each Availability Zone',
+    );
   awsFlags(captureCmd);
   pagingFlags(captureCmd);
   outputFlags(captureCmd);
@@ -179,6 +188,9 @@ export function buildProgram(action: Action): Command {
         `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --source 10.0.0.0/16 --out - --format ndjson`,
         `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --filters-json file://filters.json --out flows.arrow`,
         `nfw-flows capture --firewall-arn ${ARN} --availability-zone us-east-1a --flow-filters DestinationAddress={AddressDefinition=10.0.0.0/8},Protocols=6,17 --out flows.parquet`,
+        `nfw-flows capture --firewall-arn ${ARN} --destination-port 443 --out flows.parquet   # every Availability Zone`,
+        'nfw-flows capture --all-firewalls --source 0.0.0.0/0 --partitioned --out fleet/',
+        'nfw-flows capture --firewall-name prod --vpc-endpoint-associations --protocol TCP --out assoc.parquet',
       ]),
     )
     .action(async (flags: Record<string, unknown>) => action('capture', flags));

@@ -16,6 +16,8 @@ export interface ProgressStats {
   /** Requests sent again after transient faults, and the wait in progress. */
   retries?: number;
   waiting?: string | null;
+  /** Fleet captures: scopes by state. */
+  scopes?: { waiting: number; running: number; exporting: number; done: number; failed: number };
 }
 
 export interface Progress {
@@ -66,7 +68,12 @@ function describe(stats: ProgressStats, elapsedMs: number): string {
     formatDuration(elapsedMs),
   ];
   if (stats.rejected > 0) parts.splice(2, 0, `${formatCount(stats.rejected)} rejected`);
-  if (stats.jobs !== undefined && stats.jobs > 1)
+  const sc = stats.scopes;
+  if (sc !== undefined)
+    parts.unshift(
+      `scopes ${sc.done} done, ${sc.running + sc.exporting} running, ${sc.waiting} waiting${sc.failed > 0 ? `, ${sc.failed} failed` : ''}`,
+    );
+  else if (stats.jobs !== undefined && stats.jobs > 1)
     parts.unshift(`${stats.jobsDone ?? 0}/${stats.jobs} operations`);
   if (stats.retries) parts.push(`${formatCount(stats.retries)} ${stats.retries === 1 ? 'retry' : 'retries'}`);
   if (stats.waiting) parts.push(stats.waiting);
@@ -124,10 +131,11 @@ export function createProgress(options: ProgressOptions): Progress {
   const interval = options.intervalMs ?? intervalFromEnv();
   let lastPrinted = '';
   const timer = setInterval(() => {
-    // A line when paging moved, or when it is retrying (a stall shows up in the log as it happens).
-    const state = `${last.pages}/${last.retries ?? 0}`;
-    if (state === lastPrinted) return;
-    lastPrinted = state;
+    // A new line when pages advanced, a retry happened or, in a fleet capture, a scope changed state.
+    const sc = last.scopes;
+    const key = `${last.pages}/${last.retries ?? 0}${sc ? ` ${sc.done} ${sc.running} ${sc.exporting} ${sc.waiting} ${sc.failed}` : ''}`;
+    if (key === lastPrinted) return;
+    lastPrinted = key;
     stream.write(`${options.label} ${describe(last, Date.now() - started)}\n`);
   }, interval);
   timer.unref();

@@ -43,6 +43,33 @@ describe('plain lines when stderr is not a terminal', () => {
     expect(stream.text()).not.toContain('\x1b');
   });
 
+  test('fleet captures show scopes done, running and waiting, and a line when only a scope changed', () => {
+    const stream = new FakeStream({ isTTY: false });
+    const progress = createProgress({
+      quiet: false,
+      label: 'nfw-flows capture',
+      stream: stream.asWriteStream(),
+      intervalMs: 500,
+    });
+    const scopes = { waiting: 3, running: 2, exporting: 1, done: 0, failed: 0 };
+    progress.update({ pages: 0, flows: 0, rejected: 0, jobs: 6, jobsDone: 0, scopes });
+    vi.advanceTimersByTime(500);
+    progress.update({
+      pages: 0,
+      flows: 0,
+      rejected: 0,
+      jobs: 6,
+      jobsDone: 2,
+      scopes: { ...scopes, waiting: 1, done: 1, failed: 1 },
+    });
+    vi.advanceTimersByTime(500);
+    progress.stop();
+    expect(stream.chunks).toEqual([
+      'nfw-flows capture scopes 0 done, 3 running, 3 waiting | 0 pages | 0 flows | 0 flows/s | 0.5 s\n',
+      'nfw-flows capture scopes 1 done, 3 running, 1 waiting, 1 failed | 0 pages | 0 flows | 0 flows/s | 1.0 s\n',
+    ]);
+  });
+
   test('bulk exports show operations done out of the total', () => {
     const stream = new FakeStream({ isTTY: false });
     const progress = createProgress({

@@ -12,6 +12,7 @@ import { captureFilters, exportPlan } from '../plans.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { type RunContext, runExport } from './export.js';
+import { firewallArnsOfNames, isFleetCapture, runFleetCapture } from './fleet-capture.js';
 
 export async function runCapture(
   flags: Record<string, unknown>,
@@ -23,6 +24,18 @@ export async function runCapture(
   if (plan.source.kind !== 'api')
     throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
   const source = plan.source;
+  if (isFleetCapture(flags))
+    return runFleetCapture(
+      plan,
+      flags,
+      filters,
+      minimumFlowAge,
+      ctx,
+      client ?? (await createClient(plan.clientFlags)),
+    );
+  const c = client ?? (await createClient(plan.clientFlags));
+  // --firewall-name works where an ARN does: DescribeFirewall gives the ARN.
+  source.firewallArns = [...source.firewallArns, ...(await firewallArnsOfNames(c, flags, ctx.signal))];
   if (source.firewallArns.length !== 1)
     throw new UsageError('--firewall-arn', source.firewallArns.join(','), 'capture takes one firewall');
   if (source.scopes.length !== 1)
@@ -34,7 +47,6 @@ export async function runCapture(
     );
   const scope = source.scopes[0]!;
   const firewallArn = source.firewallArns[0]!;
-  const c = client ?? (await createClient(plan.clientFlags));
 
   let flowOperationId: string | undefined;
   if (plan.resume && plan.out !== '-' && existsSync(partialDirectory(plan.out))) {

@@ -12,6 +12,7 @@ import { type ClientFlags, createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { Aggregate } from '../export/aggregate.js';
 import { describeAggregate } from '../export/aggregate.js';
+import { type FleetRun, runFleetJobs, statusKey } from '../export/fleet-jobs.js';
 import { allOperationJobs, describeJob, type Scope } from '../export/jobs.js';
 import {
   apiRecords,
@@ -103,6 +104,8 @@ export interface ExportPlan {
   concurrency: number;
   aggregate: Aggregate | null;
   compression: ParquetCompression | undefined;
+  /** capture without a scope flag: discovered scopes, started under the fleet scheduler. */
+  fleet?: FleetRun;
 }
 
 export interface RunContext {
@@ -389,6 +392,7 @@ async function exportApiToFile(
     endpoint: recordedEndpoint(plan.clientFlags.endpointUrl),
     strict: source.read.strict,
     startingToken: source.read.startingToken ?? null,
+    ...(plan.fleet ? { fleet: plan.fleet.identity } : {}),
   };
   if (checkpoint !== null) {
     const differs = identityMismatch(checkpoint.identity, identity);
@@ -437,7 +441,7 @@ async function exportApiToFile(
     totals.rejected += p.rejected;
     if (p.done) totals.jobsDone++;
     if (p.status !== null)
-      totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
+      totals.statuses.set(statusKey(job), { status: p.status, message: p.statusMessage });
   }
   update();
   // Arrow outputs of flow records spool Arrow batches: the final file is then a copy of them, not a
@@ -450,43 +454,67 @@ async function exportApiToFile(
   });
   checkSpoolLengths(cp, files);
 
-  try {
-    await pool(jobs, plan.concurrency, ctx.signal, async (job, i, signal) => {
-      const final: JobProgress = await runJob(
-        client,
-        job,
-        files(i),
-        cp.jobs[i]!,
-        source.read,
-        {
-          commit(p) {
-            cp.jobs[i] = p;
-            cp.updatedAt = new Date().toISOString();
-            if (p.status !== null)
-              totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
-            writeCheckpoint(partial, cp);
-          },
-          tick(d) {
-            if (d.pages > 0) totals.waiting = null;
-            totals.pages += d.pages;
-            totals.flows += d.flows;
-            totals.rejected += d.rejected;
-            update();
-          },
-          warn(line) {
-            progress.log(`nfw-flows: warning: ${describeJob(job)}: ${line}`);
-          },
-          retry(info) {
-            noteRetry(totals, info);
-            update();
-          },
+  const readJob = async (job: JobIdentity, i: number, signal: AbortSignal, release?: () => void) => {
+    const final: JobProgress = await runJob(
+      client,
+      job,
+      files(i),
+      cp.jobs[i]!,
+      source.read,
+      {
+        commit(p) {
+          cp.jobs[i] = p;
+          cp.updatedAt = new Date().toISOString();
+          if (p.status !== null)
+            totals.statuses.set(statusKey(job), { status: p.status, message: p.statusMessage });
+          writeCheckpoint(partial, cp);
         },
-        signal,
-      );
-      if (!cp.jobs[i]!.done) cp.jobs[i] = final;
-      totals.jobsDone++;
-      update();
-    });
+        tick(d) {
+          // The first page: the operation ended, its firewall and zone may start the next one.
+          if (d.pages > 0) {
+            release?.();
+            totals.waiting = null;
+          }
+          totals.pages += d.pages;
+          totals.flows += d.flows;
+          totals.rejected += d.rejected;
+          update();
+        },
+        warn(line) {
+          progress.log(`nfw-flows: warning: ${describeJob(job)}: ${line}`);
+        },
+        retry(info) {
+          noteRetry(totals, info);
+          update();
+        },
+      },
+      signal,
+    );
+    if (!cp.jobs[i]!.done) cp.jobs[i] = final;
+    totals.jobsDone++;
+    update();
+  };
+  try {
+    if (plan.fleet) {
+      const fleet = plan.fleet;
+      await runFleetJobs(fleet, jobs, cp, partial, (i) => files(i).spool, plan.concurrency, ctx.signal, {
+        read: readJob,
+        failed(job, _i, error) {
+          totals.statuses.set(statusKey(job), {
+            status: 'FAILED',
+            message: `${error.code}: ${error.message}`,
+          });
+          progress.log(
+            `nfw-flows: warning: ${describeScope(job, fleet.zones[jobs.indexOf(job)])} failed: ${error.message}`,
+          );
+        },
+        changed(counts) {
+          totals.scopes = counts;
+          totals.jobsDone = counts.done + counts.failed;
+          update();
+        },
+      });
+    } else await pool(jobs, plan.concurrency, ctx.signal, (job, i, signal) => readJob(job, i, signal));
   } catch (error) {
     if (isNfwError(error, 'NFW_CHECKPOINT_INVALID')) {
       // Left as found: the error says how to discard it.
@@ -508,8 +536,8 @@ async function exportApiToFile(
   totals.rejected = cp.jobs.reduce((n, j) => n + j.rejected, 0);
   for (const [i, job] of jobs.entries()) {
     const p = cp.jobs[i]!;
-    totals.statuses.set(job.flowOperationId, { status: p.status, message: p.statusMessage });
-    if (p.resumeToken !== undefined) totals.nextTokens.set(job.flowOperationId, p.resumeToken);
+    totals.statuses.set(statusKey(job), { status: p.status, message: p.statusMessage });
+    if (p.resumeToken !== undefined) totals.nextTokens.set(statusKey(job), p.resumeToken);
   }
 
   const options = {
@@ -523,14 +551,18 @@ async function exportApiToFile(
     const p = cp.jobs[i]!;
     return {
       firewall_arn: job.firewallArn,
-      availability_zone: job.availabilityZone ?? null,
-      flow_operation_id: job.flowOperationId,
+      availability_zone: job.availabilityZone ?? plan.fleet?.zones[i] ?? null,
+      ...(job.vpcEndpointAssociationArn === undefined
+        ? {}
+        : { vpc_endpoint_association_arn: job.vpcEndpointAssociationArn }),
+      flow_operation_id: job.flowOperationId === '' ? null : job.flowOperationId,
       status: p.status,
       status_message: p.statusMessage,
       flows: p.records,
       rejected: p.rejected,
       pages: p.pages,
       next_token: p.resumeToken ?? null,
+      ...(p.error === undefined ? {} : { error: p.error }),
     };
   });
   const record = (output: StagedOutput) => {
@@ -556,19 +588,21 @@ async function exportApiToFile(
     try {
       const seen = new Map<string, number>();
       for (const [i, job] of jobs.entries()) {
+        // A fleet scope whose capture never started has no data: the status file lists it.
+        if (job.flowOperationId === '') continue;
         const key = `${job.firewallArn}|${job.availabilityZone ?? ''}|${job.flowOperationId}`;
         const part = seen.get(key) ?? 0;
         seen.set(key, part + 1);
         const p = cp.jobs[i]!;
         const jobTotals: Totals = {
           ...totals,
-          statuses: new Map([[job.flowOperationId, { status: p.status, message: p.statusMessage }]]),
+          statuses: new Map([[statusKey(job), { status: p.status, message: p.statusMessage }]]),
         };
         const file = partitionPath(
           temp,
           {
             firewallArn: job.firewallArn,
-            availabilityZone: job.availabilityZone ?? null,
+            availabilityZone: job.availabilityZone ?? plan.fleet?.zones[i] ?? null,
             flowOperationId: job.flowOperationId,
           },
           plan.format,
@@ -601,7 +635,8 @@ async function exportApiToFile(
       throw error;
     }
   } else {
-    const spools = jobs.map((_, i) => files(i).spool);
+    // A fleet scope whose capture never started has no spool.
+    const spools = jobs.map((_, i) => files(i).spool).filter((f) => existsSync(f));
     async function* all() {
       for (const s of spools) yield* readSpool(s);
     }
@@ -614,7 +649,7 @@ async function exportApiToFile(
     });
   }
   if (plan.rejects) {
-    const parts = jobs.map((_, i) => files(i).rejects);
+    const parts = jobs.map((_, i) => files(i).rejects).filter((f) => existsSync(f));
     // After a kill past the commit point the rejects may already be in place: the same bytes are ours.
     if (!(committed && existsSync(plan.rejects) && sameContent(parts, plan.rejects)))
       await concatenateFiles(parts, plan.rejects, plan.force || committed, ctx.signal);
@@ -713,7 +748,7 @@ function finishedExport(plan: ExportPlan, source: ApiSource): ExportStatus | nul
     ) as ExportStatus;
     const st = statSync(plan.out);
     const aggregate = plan.aggregate === null ? null : plan.aggregate.kind === 'group' ? 'group-by' : 'top';
-    const ids = (list: readonly { flowOperationId?: string; flow_operation_id?: string }[]) =>
+    const ids = (list: readonly { flowOperationId?: string; flow_operation_id?: string | null }[]) =>
       list.map((j) => j.flowOperationId ?? j.flow_operation_id).join(',');
     const same =
       status.file === path.basename(plan.out) &&
@@ -722,7 +757,7 @@ function finishedExport(plan: ExportPlan, source: ApiSource): ExportStatus | nul
       status.source === 'api' &&
       status.aggregate === aggregate &&
       (plan.partitioned ? st.isDirectory() : st.isFile() && st.size === status.bytes) &&
-      (source.jobs === null || ids(source.jobs) === ids(status.operations ?? []));
+      (source.jobs === null || plan.fleet !== undefined || ids(source.jobs) === ids(status.operations ?? []));
     return same ? status : null;
   } catch {
     return null;
@@ -736,10 +771,16 @@ function totalsFromStatus(totals: Totals, status: ExportStatus): void {
   const operations = status.operations ?? [];
   totals.jobs = totals.jobsDone = operations.length;
   for (const op of operations)
-    totals.statuses.set(op.flow_operation_id, {
+    totals.statuses.set(op.flow_operation_id ?? `${op.firewall_arn} ${op.availability_zone ?? ''}`, {
       status: op.status as FlowOperationStatus | null,
       message: op.status_message,
     });
   if (operations.length === 0)
     totals.statuses.set('', { status: status.status as FlowOperationStatus, message: status.status_message });
+}
+
+function describeScope(job: JobIdentity, zone: string | undefined): string {
+  const name = job.firewallArn.split('/').pop() ?? job.firewallArn;
+  const where = job.vpcEndpointAssociationArn ?? job.availabilityZone ?? zone;
+  return `${name}${where ? ` ${where}` : ''}${job.flowOperationId ? ` (${job.flowOperationId})` : ''}`;
 }

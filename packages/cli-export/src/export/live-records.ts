@@ -25,6 +25,8 @@ export interface Totals {
   rejected: number;
   jobs: number;
   jobsDone: number;
+  /** Fleet captures: scopes by state, for the progress line. */
+  scopes?: { waiting: number; running: number; exporting: number; done: number; failed: number };
   statuses: Map<string, { status: FlowOperationStatus | string | null; message: string | null }>;
   /** Requests sent again after a transient fault, and the wait in progress (null once a page arrives). */
   retries: number;
@@ -78,7 +80,10 @@ export function overallStatus(totals: Totals): { status: string; message: string
       ? { status: 'UNKNOWN', message: `the service sent no FlowOperationStatus${where}` }
       : { status: s.status, message: `unknown FlowOperationStatus${where}: ${s.message ?? ''}` };
   }
-  const incomplete = [...totals.statuses.entries()].filter(([, s]) => s.status === 'COMPLETED_WITH_ERRORS');
+  // FAILED reaches here only for a fleet capture's scope: the others were exported, the data is incomplete.
+  const incomplete = [...totals.statuses.entries()].filter(
+    ([, s]) => s.status === 'COMPLETED_WITH_ERRORS' || s.status === 'FAILED',
+  );
   if (incomplete.length === 0) {
     const first = [...totals.statuses.values()][0];
     return { status: first?.status ?? 'COMPLETED', message: first?.message ?? '' };

@@ -53,6 +53,8 @@ export interface ExportIdentity {
   endpoint?: string | null;
   strict?: boolean;
   startingToken?: string | null;
+  /** Fleet captures: what was captured (filters, scope kind); jobs get their operation id once started. */
+  fleet?: unknown;
 }
 
 export interface JobProgress {
@@ -70,6 +72,8 @@ export interface JobProgress {
   statusMessage: string | null;
   /** Set when --max-items cut the job short: the startingToken of the rest (the status file's next_token). */
   resumeToken?: string;
+  /** Fleet captures: the error code of a scope that failed (it is done, with what it had read). */
+  error?: string;
 }
 
 /**

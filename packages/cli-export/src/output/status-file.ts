@@ -20,8 +20,13 @@ export function statusFilePath(out: string, partitioned: boolean): string {
 export interface OperationStatus {
   firewall_arn: string;
   availability_zone: string | null;
-  flow_operation_id: string;
+  /** Fleet captures of associations: the association (their zone is the association's). */
+  vpc_endpoint_association_arn?: string | null;
+  /** null: a fleet capture's scope whose capture never started (see `error`). */
+  flow_operation_id: string | null;
   status: string | null;
+  /** Fleet captures: the error code of a scope that failed. */
+  error?: string;
   status_message: string | null;
   flows: number;
   rejected: number;

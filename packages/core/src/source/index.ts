@@ -1,3 +1,23 @@
+export {
+  type CaptureFlowsOptions,
+  CaptureFlowsStream,
+  type CaptureFlowsSummary,
+  type CaptureFlowsWarning,
+  captureFlows,
+  type ScopeStatus,
+  startFlowCapture,
+} from './capture-flows.js';
+export { FleetScheduler, runScheduled, type SchedulerCounts, type ScopeState } from './fleet-scheduler.js';
+export {
+  type DiscoverOptions,
+  discoverScopes,
+  type FirewallRef,
+  type FleetDiscoveryFailure,
+  type FleetScope,
+  type FleetScopeKind,
+  scopeInput,
+  scopeKey,
+} from './fleet-scopes.js';
 export { type FlowResultsInput, type FlowResultsOptions, flowResults } from './flow-results.js';
 export {
   type FileProvenance,
