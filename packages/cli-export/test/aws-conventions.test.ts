@@ -9,25 +9,13 @@ import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { regionOf } from '../src/client.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, readArrow, run, tempDir } from './helpers.js';
+import { ARN, assertBuilt, readArrow, run, tempDir, zoneExport } from './helpers.js';
 
 const OP = '11111111-2222-4333-8444-0000000000c1';
 let emulator: Emulator;
 let tmp: ReturnType<typeof tempDir>;
 const out = (name: string) => path.join(tmp.dir, name);
-const exportArgs = (file: string) => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--flow-operation-id',
-  OP,
-  '--availability-zone',
-  'us-east-1a',
-  '--endpoint-url',
-  emulator.endpoint,
-  '--out',
-  file,
-];
+const exportArgs = (file: string) => [...zoneExport(OP, emulator.endpoint), '--out', file];
 // Never let the credential chain look further than the environment (no instance metadata calls).
 const NO_REGION = { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_EC2_METADATA_DISABLED: 'true' };
 

@@ -27,6 +27,21 @@ export const ALL_ZONES_EXPORT: readonly string[] = [
 ];
 
 /** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
+/** `export` of one operation in us-east-1a of the test firewall, from the API at `endpoint`. */
+export function zoneExport(operationId: string, endpoint: string): string[] {
+  return [
+    'export',
+    '--firewall-arn',
+    ARN,
+    '--flow-operation-id',
+    operationId,
+    '--availability-zone',
+    'us-east-1a',
+    '--endpoint-url',
+    endpoint,
+  ];
+}
+
 export const SHORT_STALL: readonly string[] = [
   '--stall-timeout',
   '200ms',

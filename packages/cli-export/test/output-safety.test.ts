@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, run, tempDir } from './helpers.js';
+import { ARN, assertBuilt, run, tempDir, zoneExport } from './helpers.js';
 
 const OP = '44444444-2222-4333-8444-00000000000a';
 const FLOWS = 120;
@@ -49,20 +49,7 @@ const RESPONSE = {
   Flows: [flow('10.0.0.1'), flow('010.0.0.1'), flow('10.0.0.3')],
 };
 
-const api = (...more: string[]) => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--flow-operation-id',
-  OP,
-  '--availability-zone',
-  'us-east-1a',
-  '--endpoint-url',
-  emulator.endpoint,
-  '--page-size',
-  '10',
-  ...more,
-];
+const api = (...more: string[]) => [...zoneExport(OP, emulator.endpoint), '--page-size', '10', ...more];
 
 /** A directory's entries, recursively, with file contents: what must survive a refused run. */
 function snapshot(dir: string): Record<string, string> {

@@ -2,7 +2,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, closeDuckdb, query, run, SHORT_STALL, sqlString, tempDir } from './helpers.js';
+import {
+  ARN,
+  assertBuilt,
+  closeDuckdb,
+  query,
+  run,
+  SHORT_STALL,
+  sqlString,
+  tempDir,
+  zoneExport,
+} from './helpers.js';
 
 const OP = '22222222-2222-4333-8444-00000000000a';
 const FLOWS = 3000;
@@ -10,19 +20,7 @@ const FLOWS = 3000;
 let emulator: Emulator;
 let tmp: ReturnType<typeof tempDir>;
 const out = (name: string) => path.join(tmp.dir, name);
-const args = () => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--flow-operation-id',
-  OP,
-  '--availability-zone',
-  'us-east-1a',
-  '--endpoint-url',
-  emulator.endpoint,
-  '--page-size',
-  '100',
-];
+const args = () => [...zoneExport(OP, emulator.endpoint), '--page-size', '100'];
 
 async function rowsOf(file: string): Promise<string[]> {
   const rows = await query(`SELECT * FROM read_parquet(${sqlString(file)})`);

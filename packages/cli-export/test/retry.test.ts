@@ -16,7 +16,7 @@ import {
   json,
   page,
 } from '../../core/test/source/hostile-server.js';
-import { ARN, assertBuilt, FAST_RETRY, run, SHORT_STALL, tempDir } from './helpers.js';
+import { ARN, assertBuilt, FAST_RETRY, run, SHORT_STALL, tempDir, zoneExport } from './helpers.js';
 
 const OP = '22222222-2222-4333-8444-0000000000f1';
 const FLOWS = 20_000;
@@ -24,19 +24,7 @@ let emulator: Emulator;
 let tmp: ReturnType<typeof tempDir>;
 let clean: string;
 const out = (name: string) => path.join(tmp.dir, name);
-const args = (endpoint: string) => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--flow-operation-id',
-  OP,
-  '--availability-zone',
-  'us-east-1a',
-  '--endpoint-url',
-  endpoint,
-  '--format',
-  'ndjson',
-];
+const args = (endpoint: string) => [...zoneExport(OP, endpoint), '--format', 'ndjson'];
 
 beforeAll(async () => {
   assertBuilt();
