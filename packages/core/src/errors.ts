@@ -29,6 +29,8 @@ export const NFW_ERROR_CODES = [
   'NFW_INVALID_RESPONSE',
   // A second async iteration of a stream while the first one is still reading it.
   'NFW_CONCURRENT_ITERATION',
+  // An S3 request of an s3:// output failed (bucket and key named; never credentials).
+  'NFW_S3_FAILED',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];

@@ -25,6 +25,7 @@ import {
 import path from 'node:path';
 import { type FlowOperationStatus, NfwError } from '@nfw-flows/core';
 import { UsageError } from '../usage-error.js';
+import { outputAnchor } from './s3-target.js';
 import { WriteError } from './write-error.js';
 
 /** 2: Arrow outputs spool Arrow batches (output/arrow-spool.ts); a version 1 partial of them holds lines. */
@@ -108,7 +109,7 @@ export function emptyProgress(): JobProgress {
 }
 
 export function partialDirectory(out: string): string {
-  return `${out}.nfw-partial`;
+  return `${outputAnchor(out)}.nfw-partial`;
 }
 
 export function checkpointPath(dir: string): string {

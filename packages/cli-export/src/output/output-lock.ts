@@ -18,9 +18,11 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../usage-error.js';
+import { outputAnchor } from './s3-target.js';
 import { WriteError } from './write-error.js';
 
-export function lockPath(target: string): string {
+export function lockPath(out: string): string {
+  const target = outputAnchor(out);
   return path.join(path.dirname(target), `.${path.basename(target)}.nfw-lock`);
 }
 
