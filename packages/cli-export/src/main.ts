@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { runCapture } from './commands/capture.js';
 import { type RunContext, runExport } from './commands/export.js';
 import { runOperations } from './commands/operations.js';
+import { runTableDdl } from './commands/table-ddl.js';
 import { runTop } from './commands/top.js';
 import { describeError, EXIT_EPIPE, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, Interrupted } from './exit.js';
 import { removePendingTemporaries } from './output/atomic-file.js';
@@ -76,6 +77,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
         break;
       case 'top':
         exitCode = await runTop(flags, ctx);
+        break;
+      case 'table-ddl':
+        exitCode = runTableDdl(flags, ctx);
         break;
     }
   });

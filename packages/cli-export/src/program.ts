@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
+import { tableDdlCommand } from './commands/table-ddl.js';
 import { collect } from './options.js';
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/prod';
@@ -246,7 +247,7 @@ export function buildProgram(action: Action): Command {
     )
     .action(async (flags: Record<string, unknown>) => action('top', flags));
 
-  for (const cmd of [exportCmd, captureCmd, operationsCmd, topCmd]) {
+  for (const cmd of [exportCmd, captureCmd, operationsCmd, topCmd, tableDdlCommand(action)]) {
     cmd.allowExcessArguments(false);
     program.addCommand(cmd);
   }

@@ -1,0 +1,181 @@
+/**
+ * `nfw-flows table-ddl`: the table definition of a `--partitioned` Parquet dataset, for Athena (with
+ * partition projection: no crawler, no MSCK REPAIR), Spark/Glue, or a DuckDB view. The columns are
+ * schema v1 minus the partition keys, which the paths hold; the text is built here without I/O.
+ *
+ * Types: unsigned Arrow integers are written to Parquet as INT32/INT64 with an unsigned INT annotation
+ * (UINT_8/16/32/64). Each engine gets the smallest signed type that holds every value:
+ * uint8 -> SMALLINT, uint16 -> INT, uint32 -> BIGINT. For uint64 (packet_count, byte_count): Spark reads
+ * Parquet UINT_64 as DECIMAL(20,0) and refuses to read it as BIGINT, so the Spark form says
+ * DECIMAL(20,0); Athena's Parquet reader takes the INT64 column as BIGINT, which holds every value
+ * AWS can return (ByteCount is a signed 64-bit Long and PacketCount a 32-bit Integer in the API), so
+ * the Athena form says BIGINT. DuckDB reads UINT_64 natively (UBIGINT).
+ */
+import { type ColumnType, FLOW_COLUMNS } from '@nfw-flows/core';
+import { Command, Option } from 'commander';
+import { EXIT_OK } from '../exit.js';
+import { PARTITION_KEYS } from '../export/write-output.js';
+import { parseS3Url } from '../output/s3-target.js';
+import { UsageError } from '../usage-error.js';
+import type { RunContext } from './export.js';
+
+export type DdlEngine = 'athena' | 'spark' | 'duckdb';
+export const DDL_ENGINES: readonly DdlEngine[] = ['athena', 'spark', 'duckdb'];
+
+export interface TableDdlOptions {
+  /** Where the dataset is: `s3://bucket/prefix/` (or a local directory for the DuckDB view). */
+  location: string;
+  table: string;
+  database: string;
+  engine: DdlEngine;
+}
+
+const TYPES: Record<DdlEngine, Record<ColumnType, string>> = {
+  athena: {
+    utf8: 'string',
+    uint8: 'smallint',
+    uint16: 'int',
+    uint32: 'bigint',
+    uint64: 'bigint',
+    float64: 'double',
+    timestamp_ms: 'timestamp',
+  },
+  spark: {
+    utf8: 'STRING',
+    uint8: 'SMALLINT',
+    uint16: 'INT',
+    uint32: 'BIGINT',
+    uint64: 'DECIMAL(20,0)',
+    float64: 'DOUBLE',
+    timestamp_ms: 'TIMESTAMP',
+  },
+  duckdb: {
+    utf8: 'VARCHAR',
+    uint8: 'UTINYINT',
+    uint16: 'USMALLINT',
+    uint32: 'UINTEGER',
+    uint64: 'UBIGINT',
+    float64: 'DOUBLE',
+    timestamp_ms: 'TIMESTAMPTZ',
+  },
+};
+
+/** Glue and Athena names: lowercase letters, digits, underscores (Athena lowercases the rest anyway). */
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,254}$/;
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** The file columns (schema v1 without the partition keys), in file order. */
+function fileColumns() {
+  return FLOW_COLUMNS.filter((c) => !PARTITION_KEYS.includes(c.name));
+}
+
+/** The CREATE statement(s) for `engine`, ending with a newline. */
+export function tableDdl(options: TableDdlOptions): string {
+  const { location, table, database, engine } = options;
+  const types = TYPES[engine];
+  const columns = fileColumns();
+  if (engine === 'athena') {
+    const width = Math.max(...columns.map((c) => c.name.length)) + 2;
+    return [
+      `CREATE EXTERNAL TABLE IF NOT EXISTS \`${database}\`.\`${table}\` (`,
+      columns.map((c) => `  ${`\`${c.name}\``.padEnd(width)} ${types[c.type]}`).join(',\n'),
+      ')',
+      `PARTITIONED BY (${PARTITION_KEYS.map((k) => `\`${k}\` string`).join(', ')})`,
+      'STORED AS PARQUET',
+      `LOCATION ${sqlString(location)}`,
+      'TBLPROPERTIES (',
+      "  'projection.enabled' = 'true',",
+      PARTITION_KEYS.map((k) => `  'projection.${k}.type' = 'injected'`).join(',\n'),
+      ');',
+      '',
+    ].join('\n');
+  }
+  if (engine === 'spark') {
+    const all = [...columns, ...PARTITION_KEYS.map((name) => ({ name, type: 'utf8' as const }))];
+    return [
+      `CREATE TABLE IF NOT EXISTS ${database}.${table} (`,
+      all.map((c) => `  ${c.name} ${types[c.type]}`).join(',\n'),
+      ')',
+      'USING PARQUET',
+      `PARTITIONED BY (${PARTITION_KEYS.join(', ')})`,
+      `LOCATION ${sqlString(location)};`,
+      `MSCK REPAIR TABLE ${database}.${table};`,
+      '',
+    ].join('\n');
+  }
+  const glob = `${location.endsWith('/') ? location : `${location}/`}*/*/*/*.parquet`;
+  return [
+    `CREATE OR REPLACE VIEW ${table} AS`,
+    'SELECT',
+    [...columns, ...PARTITION_KEYS.map((name) => ({ name, type: 'utf8' as const }))]
+      .map((c) => `  CAST(${c.name} AS ${types[c.type]}) AS ${c.name}`)
+      .join(',\n'),
+    `FROM read_parquet(${sqlString(glob)}, hive_partitioning = true);`,
+    '',
+  ].join('\n');
+}
+
+/** The DDL plan from the command's flags, checked before anything is printed. */
+export function tableDdlOptions(flags: Record<string, unknown>): TableDdlOptions {
+  const location = typeof flags.location === 'string' ? flags.location : '';
+  if (location === '')
+    throw new UsageError(
+      '--location',
+      undefined,
+      'is required',
+      'the --out of a --partitioned export: s3://bucket/prefix/',
+    );
+  parseS3Url('--location', location, true);
+  const format = (flags.format as string | undefined) ?? 'parquet';
+  if (format !== 'parquet')
+    throw new UsageError('--format', format, 'is not supported', 'table-ddl describes Parquet datasets');
+  const names: Record<string, string> = {};
+  for (const [flag, key, fallback] of [
+    ['--table', 'table', 'nfw_flows'],
+    ['--database', 'database', 'default'],
+  ] as const) {
+    const value = (flags[key] as string | undefined) ?? fallback;
+    if (!IDENTIFIER.test(value))
+      throw new UsageError(
+        flag,
+        value,
+        'is not a Glue/Athena name',
+        'lowercase letters, digits and underscores',
+      );
+    names[key] = value;
+  }
+  return { location, table: names.table!, database: names.database!, engine: flags.engine as DdlEngine };
+}
+
+export function runTableDdl(flags: Record<string, unknown>, ctx: RunContext): number {
+  ctx.stdout.write(tableDdl(tableDdlOptions(flags)));
+  return EXIT_OK;
+}
+
+/** The commander definition; `action` is the program's dispatcher (main.ts). */
+export function tableDdlCommand(
+  action: (command: string, flags: Record<string, unknown>) => Promise<void>,
+): Command {
+  return new Command('table-ddl')
+    .description(
+      'print the CREATE TABLE of a --partitioned Parquet dataset on S3 (Athena with partition projection, Spark/Glue, DuckDB)',
+    )
+    .option('--location <s3-url>', 'the dataset: the --out of a --partitioned export, s3://bucket/prefix/')
+    .option('--table <name>', 'table name', 'nfw_flows')
+    .option('--database <name>', 'database (Glue catalog)', 'default')
+    .option('--format <format>', 'file format of the dataset (parquet)', 'parquet')
+    .addOption(new Option('--engine <engine>', 'SQL dialect').choices(DDL_ENGINES).default('athena'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ nfw-flows table-ddl --location s3://my-lake/nfw-flows/ --database security --table flows',
+        '  $ nfw-flows table-ddl --location s3://my-lake/nfw-flows/ --engine spark',
+      ].join('\n'),
+    )
+    .action(async (flags: Record<string, unknown>) => action('table-ddl', flags));
+}
