@@ -4,6 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isS3Url, s3OutputUrl } from './output/s3-target.js';
 import { UsageError } from './usage-error.js';
 
 export type OutputFormat = 'arrow' | 'arrows' | 'parquet' | 'ndjson' | 'csv';
@@ -159,6 +160,7 @@ export function outputPath(value: string | undefined, force: boolean, flag = '--
   if (value === undefined || value === '')
     throw new UsageError(flag, undefined, 'is required', 'a file path, or - for stdout');
   if (value === '-') return '-';
+  if (isS3Url(value)) return s3OutputUrl(flag, value);
   const abs = path.resolve(value);
   const dir = path.dirname(abs);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -2,7 +2,6 @@
  * Raw commander flags -> typed plans, validated once up front (before any request or file is created).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FlowFilter } from '@aws-sdk/client-network-firewall';
 import {
   type FileProvenance,
@@ -24,6 +23,7 @@ import * as o from './options.js';
 import { type JobIdentity, partialDirectory } from './output/checkpoint.js';
 import { checkNotLocked } from './output/output-lock.js';
 import * as targets from './output/output-targets.js';
+import { isS3Url, parseS3Url, resolveOutput } from './output/s3-target.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = Record<string, unknown>;
@@ -274,12 +274,12 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
   if (partitioned) targets.checkPartitionedTarget(outRaw!, force);
   else targets.checkFileTarget('--out', outRaw!);
   if (outRaw !== '-') {
-    checkNotLocked(outRaw!, path.resolve(outRaw!));
+    checkNotLocked(outRaw!, resolveOutput(outRaw!));
     if (!partitioned) targets.checkStatusFile(outRaw!, force);
   }
   if (input === undefined && outRaw !== '-' && !force && !resume) {
     // An interrupted export (possibly killed past its commit point, its file already in place).
-    const partial = partialDirectory(path.resolve(outRaw!));
+    const partial = partialDirectory(resolveOutput(outRaw!));
     if (existsSync(partial))
       throw new UsageError(
         '--out',
@@ -289,6 +289,7 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
       );
   }
   const out = o.outputPath(outRaw, force || resume);
+  if (isS3Url(out)) parseS3Url('--out', out, partitioned);
   const agg = aggregate(flags);
   let source: ApiSource | FileSource;
   if (input !== undefined) {

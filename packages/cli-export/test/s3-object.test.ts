@@ -8,9 +8,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { isNfwError } from '@nfw-flows/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { partialDirectory } from '../src/output/checkpoint.js';
 import { S3Directory } from '../src/output/s3-directory.js';
 import { S3Object, UPLOAD_PART_SIZE } from '../src/output/s3-object.js';
 import { checkS3Output } from '../src/output/s3-output.js';
@@ -206,5 +213,32 @@ describe.skipIf(!hasMoto())('S3 outputs on moto', () => {
     await expect(
       checkS3Output(`s3://${BUCKET}/theirs/`, { partitioned: true, force: true, resume: false }),
     ).rejects.toBeInstanceOf(UsageError);
+  });
+
+  test('--resume of an interrupted export aborts the multipart upload a killed run left open', async () => {
+    const url = `s3://${BUCKET}/killed/data.parquet`;
+    const { UploadId } = await moto.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'killed/data.parquet' }),
+    );
+    await moto.client.send(
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: 'killed/data.parquet',
+        UploadId,
+        PartNumber: 1,
+        Body: 'x',
+      }),
+    );
+    // Someone else's upload beside it is not ours to abort.
+    await moto.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'killed/other.parquet' }));
+    expect(await moto.openUploads(BUCKET)).toBe(2);
+    const partial = partialDirectory(url);
+    mkdirSync(partial);
+    try {
+      await checkS3Output(url, { partitioned: false, force: false, resume: true });
+    } finally {
+      rmSync(partial, { recursive: true });
+    }
+    expect(await moto.openUploads(BUCKET)).toBe(1);
   });
 });

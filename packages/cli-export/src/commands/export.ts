@@ -37,7 +37,7 @@ import {
 } from '../export/write-output.js';
 import type { OutputFormat } from '../options.js';
 import { arrowFromSpools } from '../output/arrow-spool.js';
-import { AtomicDirectory, AtomicFile, sweepStaleTemporaries } from '../output/atomic-file.js';
+import { AtomicFile, sweepStaleTemporaries } from '../output/atomic-file.js';
 import {
   CHECKPOINT_VERSION,
   type Checkpoint,
@@ -59,6 +59,8 @@ import {
 } from '../output/checkpoint.js';
 import { crashPoint } from '../output/crash-point.js';
 import { acquireOutputLock, releaseOutputLock, verifyOutputLock } from '../output/output-lock.js';
+import { checkS3Output, openDirectory, openOutput, s3Committed } from '../output/s3-output.js';
+import { isS3Url } from '../output/s3-target.js';
 import { readableFromBatches, readSpool } from '../output/spool.js';
 import {
   type ExportStatus,
@@ -139,7 +141,12 @@ export async function runExport(
   }
   const { status, message } = overallStatus(totals);
   if (!plan.quiet) {
-    const target = plan.out === '-' ? 'stdout' : path.relative(process.cwd(), plan.out) || plan.out;
+    const target =
+      plan.out === '-'
+        ? 'stdout'
+        : isS3Url(plan.out)
+          ? plan.out
+          : path.relative(process.cwd(), plan.out) || plan.out;
     const parts = [
       `${formatCount(totals.flows)} flows`,
       ...(plan.aggregate ? [`aggregated (${plan.aggregate.kind === 'group' ? 'group-by' : 'top'})`] : []),
@@ -156,7 +163,7 @@ export async function runExport(
     const where =
       plan.out === '-'
         ? ''
-        : `; ${path.relative(process.cwd(), statusFilePath(plan.out, plan.partitioned)) || statusFilePath(plan.out, plan.partitioned)} says so${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? ', and so does the nfw_flows.status metadata' : ''}`;
+        : `; ${(!isS3Url(plan.out) && path.relative(process.cwd(), statusFilePath(plan.out, plan.partitioned))) || statusFilePath(plan.out, plan.partitioned)} says so${plan.format === 'arrow' || plan.format === 'arrows' || plan.format === 'parquet' ? ', and so does the nfw_flows.status metadata' : ''}`;
     ctx.stderr.write(
       `nfw-flows: warning: ${terminalLine(
         status === 'COMPLETED_WITH_ERRORS'
@@ -195,6 +202,7 @@ async function exportTo(
     if (plan.rejects) sweepStaleTemporaries(plan.rejects);
   };
   sweep();
+  await checkS3Output(plan.out, plan);
   let bytes: number | null;
   try {
     const c = plan.source.kind === 'api' ? (client ?? (await createClient(plan.clientFlags))) : null;
@@ -572,19 +580,23 @@ async function exportApiToFile(
     writeCheckpoint(partial, cp);
   };
   let bytes = 0;
-  const committed = cp.output !== undefined && isCommitted(plan, cp.output);
+  const committed =
+    cp.output !== undefined &&
+    (isS3Url(plan.out)
+      ? await s3Committed(plan.out, plan.partitioned, cp.output)
+      : isCommitted(plan, cp.output));
   if (committed) {
     // Killed after the commit point: the data under the final name is this export's; finish up.
     bytes = cp.output!.bytes;
     if (!plan.partitioned) {
-      const status = new AtomicFile(statusFilePath(plan.out, false), { force: true });
+      const status = openOutput(statusFilePath(plan.out, false), { force: true });
       status.writeText(cp.output!.status);
-      status.commit();
+      await status.commit();
     }
   } else if (plan.partitioned) {
     const temp = path.join(partial, 'out');
     rmSync(temp, { recursive: true, force: true });
-    const dir = new AtomicDirectory(plan.out, temp, { force: plan.force });
+    const dir = openDirectory(plan.out, temp, { force: plan.force, adopt: plan.resume });
     try {
       const seen = new Map<string, number>();
       for (const [i, job] of jobs.entries()) {
@@ -628,10 +640,10 @@ async function exportApiToFile(
       writeFileSync(path.join(temp, PARTITIONED_STATUS_FILE), text);
       record({ bytes, status: text });
       crashPoint('before-commit');
-      dir.commit();
+      await dir.commit();
       crashPoint('after-data');
     } catch (error) {
-      dir.discard();
+      await dir.discard();
       throw error;
     }
   } else {
@@ -716,7 +728,7 @@ function describeSetting(value: unknown): string {
 /** The IPC format of the Arrow spool for this plan, or null where the spool holds lines. */
 function arrowSpoolFormat(plan: ExportPlan): IpcFormat | null {
   // Partitions leave their key columns out, so their batches are not the spool's.
-  if (plan.aggregate !== null || plan.partitioned) return null;
+  if (plan.aggregate !== null || plan.partitioned || isS3Url(plan.out)) return null;
   if (plan.format === 'arrow') return 'file';
   if (plan.format === 'arrows') return 'stream';
   return null;

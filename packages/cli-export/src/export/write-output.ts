@@ -2,15 +2,7 @@
  * Final outputs: records (from the spool or a live source) through the optional aggregate and the
  * serializer into an atomic file, a Hive-style partition directory, or stdout.
  */
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, type Transform, Transform as TransformStream, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +11,8 @@ import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
 import { AtomicFile, OUTPUT_HIGH_WATER_MARK, writeFully } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
+import type { S3Object } from '../output/s3-object.js';
+import { openOutput, removeOutput } from '../output/s3-output.js';
 import {
   type ExportStatus,
   exportStatus,
@@ -102,10 +96,10 @@ export async function writeFileOutput(
   force: boolean,
   options: WriteOptions,
 ): Promise<number> {
-  let file: AtomicFile | null = null;
-  let status: AtomicFile | null = null;
+  let file: AtomicFile | S3Object | null = null;
+  let status: AtomicFile | S3Object | null = null;
   try {
-    file = new AtomicFile(target, { force });
+    file = openOutput(target, { force });
     crashPoint('after-open');
     if (records instanceof Readable)
       await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
@@ -118,22 +112,22 @@ export async function writeFileOutput(
     if (options.status) {
       // The status file belongs to its data file: replaced with it, whatever was there.
       record = exportStatus(options.status(), target, bytes);
-      status = new AtomicFile(statusFilePath(target, false), { force: true });
+      status = openOutput(statusFilePath(target, false), { force: true });
       status.writeText(statusText(record));
       status.seal();
     }
     file.seal();
     options.staged?.(bytes, record);
     crashPoint('before-commit');
-    if (force && status) rmSync(statusFilePath(target, false), { force: true });
-    file.commit();
+    if (force && status) await removeOutput(statusFilePath(target, false));
+    await file.commit();
     crashPoint('after-data');
-    status?.commit();
+    await status?.commit();
     crashPoint('after-status');
     return bytes;
   } catch (error) {
-    file?.discard();
-    status?.discard();
+    await file?.discard();
+    await status?.discard();
     throw asWriteError(target, error);
   }
 }

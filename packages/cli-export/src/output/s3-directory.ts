@@ -7,9 +7,8 @@
  */
 import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startUpload, uploadError } from './s3-object.js';
-import { httpStatus, parseS3Url, type S3Location, s3Client, s3Failure } from './s3-target.js';
+import { httpStatus, parseS3Url, type S3Location, s3Client, s3Failure, s3Sdk } from './s3-target.js';
 import { PARTITIONED_STATUS_FILE } from './status-file.js';
 
 /** Files under `dir`, as paths relative to it with '/' separators, sorted. */
@@ -25,13 +24,17 @@ function files(dir: string, prefix = ''): string[] {
 
 /** Every key under `prefix`. */
 export async function listKeys(location: S3Location): Promise<string[]> {
-  const client = await s3Client();
+  const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
   const keys: string[] = [];
   let token: string | undefined;
   try {
     do {
       const page = await client.send(
-        new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key, ContinuationToken: token }),
+        new sdk.ListObjectsV2Command({
+          Bucket: location.bucket,
+          Prefix: location.key,
+          ContinuationToken: token,
+        }),
       );
       for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
       token = page.NextContinuationToken;
@@ -44,9 +47,9 @@ export async function listKeys(location: S3Location): Promise<string[]> {
 
 /** The object's size, or null when it does not exist. */
 export async function objectSize(location: S3Location): Promise<number | null> {
-  const client = await s3Client();
+  const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
   try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
     return head.ContentLength ?? 0;
   } catch (error) {
     if (httpStatus(error) === 404) return null;
@@ -55,9 +58,9 @@ export async function objectSize(location: S3Location): Promise<number | null> {
 }
 
 export async function deleteObject(location: S3Location): Promise<void> {
-  const client = await s3Client();
+  const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
   try {
-    await client.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
   } catch (error) {
     throw s3Failure('DeleteObject', location, error);
   }

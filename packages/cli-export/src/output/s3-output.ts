@@ -4,19 +4,13 @@
  * exists, --force may replace it, a resumed export's data already committed).
  */
 import { existsSync, rmSync } from 'node:fs';
-import {
-  AbortMultipartUploadCommand,
-  GetObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
 import { UsageError } from '../usage-error.js';
 import { AtomicDirectory, AtomicFile } from './atomic-file.js';
 import { partialDirectory } from './checkpoint.js';
 import { isOurStatusText } from './output-targets.js';
 import { deleteObject, objectSize, S3Directory } from './s3-directory.js';
 import { S3Object } from './s3-object.js';
-import { httpStatus, isS3Url, parseS3Url, type S3Location, s3Client, s3Failure } from './s3-target.js';
+import { httpStatus, isS3Url, parseS3Url, type S3Location, s3Client, s3Failure, s3Sdk } from './s3-target.js';
 import { PARTITIONED_STATUS_FILE, STATUS_FILE_SUFFIX } from './status-file.js';
 
 /** An atomic output file: a local temporary renamed at commit, or an S3 upload completed at commit. */
@@ -43,9 +37,9 @@ export async function removeOutput(target: string): Promise<void> {
 
 /** The object's text, or null when it does not exist. */
 async function objectText(location: S3Location): Promise<string | null> {
-  const client = await s3Client();
+  const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
   try {
-    const res = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const res = await client.send(new sdk.GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     return (await res.Body?.transformToString('utf8')) ?? '';
   } catch (error) {
     if (httpStatus(error) === 404) return null;
@@ -59,16 +53,16 @@ async function objectText(location: S3Location): Promise<string | null> {
  * a bucket lifecycle rule (AbortIncompleteMultipartUpload) covers runs that are never resumed.
  */
 async function abortStaleUploads(location: S3Location, prefix: boolean): Promise<void> {
-  const client = await s3Client();
+  const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
   try {
     const res = await client.send(
-      new ListMultipartUploadsCommand({ Bucket: location.bucket, Prefix: location.key }),
+      new sdk.ListMultipartUploadsCommand({ Bucket: location.bucket, Prefix: location.key }),
     );
     for (const u of res.Uploads ?? []) {
       if (u.Key === undefined || u.UploadId === undefined) continue;
       if (prefix ? !u.Key.startsWith(location.key) : u.Key !== location.key) continue;
       await client.send(
-        new AbortMultipartUploadCommand({ Bucket: location.bucket, Key: u.Key, UploadId: u.UploadId }),
+        new sdk.AbortMultipartUploadCommand({ Bucket: location.bucket, Key: u.Key, UploadId: u.UploadId }),
       );
     }
   } catch (error) {
@@ -92,11 +86,11 @@ export async function checkS3Output(
     return;
   }
   if (options.partitioned) {
-    const client = await s3Client();
+    const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
     let any: boolean;
     try {
       const page = await client.send(
-        new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key, MaxKeys: 1 }),
+        new sdk.ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key, MaxKeys: 1 }),
       );
       any = (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
     } catch (error) {

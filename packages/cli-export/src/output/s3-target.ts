@@ -82,6 +82,18 @@ export function outputAnchor(out: string): string {
   return path.resolve(`nfw-s3-${bucket}-${hash}`);
 }
 
+/** `--out s3://...` as the plan keeps it (checked with --partitioned in plans.ts); `--rejects` stays local. */
+export function s3OutputUrl(flag: string, value: string): string {
+  if (flag !== '--out')
+    throw new UsageError(
+      flag,
+      value,
+      'must be a local file',
+      'rejected records are few: keep them beside the command',
+    );
+  return value;
+}
+
 /** `raw` as a plan keeps it: an S3 URL unchanged, a local path absolute. */
 export function resolveOutput(raw: string): string {
   return isS3Url(raw) ? raw : path.resolve(raw);
@@ -90,6 +102,15 @@ export function resolveOutput(raw: string): string {
 /** The endpoint the SDK will use for S3 when one is configured (the AWS_ENDPOINT_URL_S3 service variable, then AWS_ENDPOINT_URL). */
 export function s3EndpointOverride(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+}
+
+type Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Promise<Sdk> | undefined;
+
+/** The S3 SDK, loaded on first use: commands that write no S3 output never pay for loading it. */
+export function s3Sdk(): Promise<Sdk> {
+  sdk ??= import('@aws-sdk/client-s3');
+  return sdk;
 }
 
 let client: Promise<S3Client> | undefined;
@@ -102,7 +123,7 @@ let client: Promise<S3Client> | undefined;
  */
 export function s3Client(): Promise<S3Client> {
   client ??= (async () => {
-    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { S3Client } = await s3Sdk();
     const region = regionOf({});
     const endpoint = s3EndpointOverride();
     return new S3Client({

@@ -14,6 +14,7 @@ export const PARTITIONED_STATUS_FILE = '_nfw-status.json';
 
 /** Where the status file of `out` goes. */
 export function statusFilePath(out: string, partitioned: boolean): string {
+  if (partitioned && out.endsWith('/')) return `${out}${PARTITIONED_STATUS_FILE}`;
   return partitioned ? path.join(out, PARTITIONED_STATUS_FILE) : `${out}${STATUS_FILE_SUFFIX}`;
 }
 
