@@ -242,18 +242,25 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
         `s3://${BUCKET}/pyarrow/`,
       ]);
       expect(r.code, r.stderr).toBe(0);
-      const py = spawnSync(
-        'python3',
-        [
-          '-c',
-          PYARROW_READ,
-          new URL(moto.endpoint).host,
-          TEST_CREDENTIALS.accessKeyId,
-          TEST_CREDENTIALS.secretAccessKey,
-          `${BUCKET}/pyarrow/`,
-        ],
-        { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' } },
-      );
+      const args = [
+        '-c',
+        PYARROW_READ,
+        new URL(moto.endpoint).host,
+        TEST_CREDENTIALS.accessKeyId,
+        TEST_CREDENTIALS.secretAccessKey,
+        `${BUCKET}/pyarrow/`,
+      ];
+      // Asynchronous: moto answers meanwhile. No instance metadata lookups (only 127.0.0.1 is reachable).
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
+      const py = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile('python3', args, { encoding: 'utf8', env, timeout: 90_000 }, (error, stdout, stderr) =>
+          resolve({ status: error ? 1 : 0, stdout, stderr }),
+        );
+      });
       expect(py.status, py.stderr).toBe(0);
       expect(JSON.parse(py.stdout)).toEqual({
         rows: FLOWS_A + FLOWS_B,
@@ -262,6 +269,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
         operations: [OP_A, OP_B],
       });
     },
+    120_000,
   );
 
   test('an existing object is refused without --force (exit 2, untouched) and replaced with it', async () => {
