@@ -94,6 +94,12 @@ describe('parseAddress (memo + fast path + reference)', () => {
       if (i % 1000 === 0) expect(addressMemoStats().entries).toBeLessThanOrEqual(2 * MEMO_LIMIT);
     }
     expect(sawBypass).toBe(true);
+    // IPv4 hosts have their own generations (keyed by value): bounded the same way
+    for (let i = 0; i < 100_000; i++) {
+      const text = `10.${i >>> 16}.${(i >>> 8) & 255}.${i & 255}`;
+      if (parseAddress(text).text !== text) expect(parseAddress(text).text).toBe(text);
+      if (i % 1000 === 0) expect(addressMemoStats().entries).toBeLessThanOrEqual(4 * MEMO_LIMIT);
+    }
     // a few hot talkers again: results are still correct whether or not the memo is used
     for (let i = 0; i < 200_000; i++) {
       const text = `10.0.${i % 7}.${i % 3}`;
