@@ -7,9 +7,8 @@ import { type CellValue, columnGetters, FLOW_COLUMNS } from './flow-columns.js';
 import { columnsSchema, normalizeColumns, normalizePositiveInt } from './schema.js';
 
 // 4K rows, not 16K or 64K: a batch's column buffers are garbage once written, and the longer a batch
-// takes to fill, the more young-generation GCs its buffers survive: promoted, they wait for a full GC.
-// Measured (api-to-arrow, 200K flows): 16K rows 142-162 MiB peak RSS, 4K rows 135-140, CPU within noise
-// on that path (about 5% more in a pure conversion); the file grows by 0.1%.
+// takes to fill, the more young-generation GCs its buffers survive: promoted, they wait for a full GC
+// (BENCHMARKS.md, api-to-arrow, has the peak memory of each size).
 export const DEFAULT_BATCH_SIZE = 4096;
 /** Parquet row groups stay larger: readers prefer fewer, bigger row groups (and the file is smaller). */
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
@@ -126,8 +125,8 @@ class Builder implements BatchBuilder {
       makeData({ type: this.structType, length, nullCount: 0, children }),
     );
     this.count = 0;
-    // Rows get fresh builders on the next append; the flow column buffers renew their own in finish
-    // (allocating the unused row builders cost every flow batch 1.7 MB of zeroed buffers).
+    // Rows get fresh builders on the next append; the flow column buffers renew their own in finish,
+    // so a batch of flow records never allocates the row builders it does not use.
     this.fresh = this.flow !== null;
     return batch;
   }
