@@ -272,6 +272,39 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
     120_000,
   );
 
+  test('capture into S3: a capture is started only when the target is free, then exported into the object', async () => {
+    const capture = (key: string) =>
+      cli([
+        'capture',
+        '--firewall-arn',
+        ARN,
+        '--availability-zone',
+        'us-east-1a',
+        '--destination-port',
+        '443',
+        '--poll-interval',
+        '50ms',
+        '--endpoint-url',
+        emulator.endpoint,
+        '--out',
+        `s3://${BUCKET}/${key}`,
+      ]);
+    const before = new Set(emulator.operations().map((o) => o.flowOperationId));
+    const r = await capture('capture/443.parquet');
+    expect(r.code, r.stderr).toBe(0);
+    const created = emulator.operations().filter((o) => !before.has(o.flowOperationId));
+    expect(created).toHaveLength(1);
+    const [rows] = await totals(await saved('capture/443.parquet'), 'parquet');
+    expect(rows).toBe(created[0]!.flowCount);
+    expect(await statusOf('capture/443.parquet.nfw-status.json')).toMatchObject({
+      complete: true,
+      flows: rows,
+    });
+    const again = await capture('capture/443.parquet');
+    expect(again.code).toBe(2);
+    expect(emulator.operations()).toHaveLength(before.size + 1);
+  });
+
   test('an existing object is refused without --force (exit 2, untouched) and replaced with it', async () => {
     await moto.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'taken.csv', Body: 'old' }));
     const refused = await cli([...apiExport(OP_B), '--out', `s3://${BUCKET}/taken.csv`]);

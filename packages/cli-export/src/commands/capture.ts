@@ -8,6 +8,7 @@ import type { NetworkFirewallClient, StartFlowCaptureRequest } from '@aws-sdk/cl
 import { createClient, loadSdk } from '../client.js';
 import { scopeRequest } from '../export/jobs.js';
 import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
+import { checkS3Output } from '../output/s3-output.js';
 import { captureFilters, exportPlan } from '../plans.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
@@ -24,6 +25,8 @@ export async function runCapture(
   if (plan.source.kind !== 'api')
     throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
   const source = plan.source;
+  // An S3 target that exists is refused before a capture is started for it (as a local file is).
+  await checkS3Output(plan.out, plan);
   if (isFleetCapture(flags))
     return runFleetCapture(
       plan,

@@ -19,6 +19,7 @@ import type { FleetRun } from '../export/fleet-jobs.js';
 import { metadataOf, newTotals } from '../export/live-records.js';
 import { writeStreamOutput } from '../export/write-output.js';
 import { type JobIdentity, partialDirectory, readCheckpoint } from '../output/checkpoint.js';
+import { isS3Url } from '../output/s3-target.js';
 import { createProgress, formatCount } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { type ExportPlan, type RunContext, runExport } from './export.js';
@@ -157,7 +158,7 @@ export async function runFleetCapture(
   if (!plan.quiet) {
     const what = scope === 'availability-zone' ? 'Availability Zones' : 'VPC endpoint associations';
     ctx.stderr.write(
-      `nfw-flows: capturing ${found.scopes.length} ${what} of ${new Set(found.scopes.map((s) => s.firewallArn)).size} firewalls${failures.size > 0 ? ` (${failures.size} firewalls not found)` : ''} into ${path.relative(process.cwd(), plan.out) || plan.out}\n`,
+      `nfw-flows: capturing ${found.scopes.length} ${what} of ${new Set(found.scopes.map((s) => s.firewallArn)).size} firewalls${failures.size > 0 ? ` (${failures.size} firewalls not found)` : ''} into ${(!isS3Url(plan.out) && path.relative(process.cwd(), plan.out)) || plan.out}\n`,
     );
   }
 
