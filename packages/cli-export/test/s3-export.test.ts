@@ -54,7 +54,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
   let emulator: Emulator;
   let tmp: ReturnType<typeof tempDir>;
   let bigInput: string;
-  let proxy: Server | null = null;
+  const servers: Server[] = [];
 
   beforeAll(async () => {
     assertBuilt();
@@ -79,7 +79,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
   });
   afterAll(async () => {
     closeDuckdb();
-    proxy?.close();
+    for (const server of servers) server.close();
     await Promise.all([moto?.stop(), emulator?.close()]);
     tmp?.cleanup();
   });
@@ -337,7 +337,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
   /** A proxy to moto that answers 500 to every UploadPart of part 2: a failure in the middle of an upload. */
   async function failingProxy(): Promise<string> {
     const target = new URL(moto.endpoint);
-    proxy = createServer((req, res) => {
+    const proxy = createServer((req, res) => {
       if (/[?&]partNumber=2(&|$)/.test(req.url ?? '')) {
         req.resume();
         req.on('end', () => {
@@ -356,8 +356,42 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     });
-    await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(proxy!.address() as { port: number }).port}`;
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    servers.push(proxy);
+    return `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  }
+
+  let partSeen = false;
+  /** A proxy to moto that notes the first UploadPart and holds it a moment (time for a signal). */
+  async function slowProxy(): Promise<string> {
+    const target = new URL(moto.endpoint);
+    const server = createServer((req, res) => {
+      const isPart = /[?&]partNumber=\d+/.test(req.url ?? '');
+      const forward = () => {
+        const upstream = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        upstream.on('error', () => res.destroy());
+        req.pipe(upstream);
+      };
+      if (isPart) {
+        partSeen = true;
+        setTimeout(forward, 500);
+      } else forward();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   }
 
   test('a failure mid-upload: exit 1, NFW_S3_FAILED naming the object, no object, no parts, no secret', async () => {
@@ -372,6 +406,29 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
     expect(r.stderr).not.toContain(TEST_CREDENTIALS.secretAccessKey);
     expect(r.stderr).not.toContain(TEST_CREDENTIALS.accessKeyId);
     expect(await moto.keys(BUCKET, 'failed/')).toEqual([]);
+    expect(await moto.openUploads(BUCKET)).toBe(0);
+  });
+
+  test('Ctrl-C mid-upload: the upload is aborted, no object and no parts', async () => {
+    const endpoint = await slowProxy();
+    let sent = false;
+    const r = await cli(['export', '--input', bigInput, '--out', `s3://${BUCKET}/interrupted/big.ndjson`], {
+      endpoint,
+      onSpawn: (child) => {
+        // SIGINT once the first part is on its way: the multipart upload exists then.
+        const timer = setInterval(() => {
+          if (partSeen && !sent) {
+            sent = true;
+            child.kill('SIGINT');
+            clearInterval(timer);
+          }
+        }, 20);
+        child.once('exit', () => clearInterval(timer));
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(await moto.keys(BUCKET, 'interrupted/')).toEqual([]);
     expect(await moto.openUploads(BUCKET)).toBe(0);
   });
 
