@@ -154,6 +154,10 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
       const status = await statusOf(`${key}.nfw-status.json`);
       expect(status).toMatchObject({ file: `flows.${format}`, format, complete: true, flows: FLOWS_A });
       expect(status.bytes).toBe((await download(key)).length);
+      for (const text of [JSON.stringify(status), results[i]!.stderr, results[i]!.stdout]) {
+        expect(text).not.toContain(TEST_CREDENTIALS.secretAccessKey);
+        expect(text).not.toContain(TEST_CREDENTIALS.accessKeyId);
+      }
     }
     // The CLI's local state (lock, partial directory) is gone once the exports are done.
     expect(readdirSync(tmp.dir).filter((n) => n.includes('nfw-s3-'))).toEqual([]);
