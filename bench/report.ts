@@ -149,7 +149,9 @@ Each run is a fresh child process; times are the median of the runs, peak RSS th
 runs (the whole process, input included); "input heap" is the JS heap in use once the input is built and
 garbage collected, before the timed work; "CPU time" is user + system CPU of the work (all threads); cases
 marked "separate process" are measured from outside (GNU time: wall, CPU, peak RSS of that process, start-up
-included). Other work on the machine skews wall times: compare ratios within a section (cases are run
+included). In-process cases carry the benchmark child's tsx loader and TypeScript sources (about 34 MiB of
+RSS), so peak RSS targets are judged on the same pipeline run as a plain \`node\` script on the built
+packages. Other work on the machine skews wall times: compare ratios within a section (cases are run
 interleaved), CPU time and peak RSS.
 `;
 

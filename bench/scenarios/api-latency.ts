@@ -61,9 +61,9 @@ export default defineScenario({
     },
   ],
   findings: [
-    'Where the time over the ideal goes: the rig alone (a raw keep-alive HTTP client, no SDK: bench/scenarios/support/raw-client.ts) takes about 1.02x the ideal, about 1.1 ms a page of loopback HTTP, the emulator writing the page and the wake-ups of two idle processes; the SDK paginator alone takes 1.035-1.05x (middleware, signing, response parsing: about 2.1 ms of CPU a page against 0.9 ms for the raw client). The target is met by a margin about the size of the run-to-run spread; our share is the library / paginator ratio, 1.000-1.005x.',
-    'Our work on a page hides behind the next request only because the API source keeps one request in flight and lets it reach the socket before it processes the page it has (one setImmediate a page): without that, the SDK middleware chain of the next request interleaved with our processing of the page and library / paginator read 1.012-1.017x.',
-    "The emulator's latency counts from the request's arrival, with the page built meanwhile, and it never answers early (packages/fixtures/src/emulator/start-emulator.ts: a timer to 2 ms before the answer time, then event-loop turns). Sleeping the latency and then building the page put the floor at 1.08-1.11x the ideal; a bare Node timer, which fires against the loop time libuv cached in whole milliseconds, answered some pages up to 0.6 ms early.",
+    'Over the ideal: the rig alone (raw keep-alive client, no SDK) is about 1.02x (loopback HTTP, the emulator writing the page, two idle processes waking); the SDK paginator 1.035-1.05x (middleware, signing, parsing: 2.1 ms of CPU a page against 0.9 ms raw). The margin is about the run-to-run spread; our share is library / paginator, 1.000-1.005x.',
+    'Our work hides behind the next request only because the API source keeps one request in flight and lets it reach the socket before processing the page it has (one setImmediate a page); without that, library / paginator read 1.012-1.017x.',
+    "The emulator counts its latency from the request's arrival, builds the page meanwhile, and never answers early (a timer to 2 ms before, then event-loop turns). Sleeping first and building after put the floor at 1.08-1.11x; a bare timer answered up to 0.6 ms early.",
   ],
   targets: [
     {

@@ -23,7 +23,7 @@ const PLAIN = 'plain script: collect pages, then ipaddr.js + tableFromJSON + tab
 export default defineScenario({
   name: 'api-to-arrow',
   description:
-    'One flow operation read from the emulator (its own Node process, on 127.0.0.1, no added latency, 100 flows a page) through the real AWS SDK client and written to an Arrow IPC file, beside the floor (the SDK paginator alone draining the same pages) and the plain script (collect every page, then ipaddr.js + `tableFromJSON` + `tableToIPC`). The CLI builds Arrow batches into a spool while paging (what makes `--resume` possible), then copies them into the final file under the final status; it runs as a separate process measured from outside (start-up included). In-process cases carry the tsx loader of the benchmark child and TypeScript sources (about 34 MiB of RSS), so the peak RSS target is judged on the same library pipeline run as a plain `node` script on the built packages.',
+    'One flow operation read from the emulator (its own Node process, on 127.0.0.1, no added latency, 100 flows a page) through the real AWS SDK client and written to an Arrow IPC file, beside the floor (the SDK paginator alone draining the same pages) and the plain script (collect every page, then ipaddr.js + `tableFromJSON` + `tableToIPC`). The CLI spools what it pages (what makes `--resume` possible), then writes the final file under the final status.',
   defaultSize: 200_000,
   unit: 'flow',
   cases: [
@@ -124,11 +124,11 @@ export default defineScenario({
     },
   ],
   findings: [
-    "The library's cost over the paginator floor is the pipeline itself (normalizer, Arrow batch builder, stream) in the paging thread, about 0.45 s of CPU for 200K flows. The API source already takes each page's Flows with one plain JSON.parse through the paginator's withCommand (the SDK's reviver parse and its member and logger-filter copies of every flow are skipped: CPU 2,660 -> 2,327 ms) and lets the prefetched request leave before it processes the page (CLI 2.65-2.83 -> 2.45-2.58 s). A worker thread for normalization and encoding was not tried: here the emulator occupies the second of the 2 cores.",
-    'Peak RSS is garbage, not retention: heap snapshots after a full GC hold about 24 MB live in both the CLI and the library script, while the JS heap grows to about 77 MiB as the old space sizes itself to the garbage of paging (SDK requests and responses, page JSON, records). Most of the peak is the young generation: `node --max-semi-space-size=8` takes the CLI to 136-141 MB at the same wall time (2 MiB: 111 MB but 15% slower); set from inside the process it has no effect, so README tells users to pass it in NODE_OPTIONS. Node 24 (V8 13.6) grows semi-spaces to 64 MiB: the floors and the plain script peak higher there, the library and the CLI (4,096-row batches keep their garbage short-lived) barely move. The Node 24 section ran under a load of 12-25 on the 2 cores: read its CPU times and peaks, not its wall times.',
-    'The CLI peaks about 8 MiB above the library script with the same live heap and the same promoted garbage: V8 ran 2 full GCs in the CLI against 4 and set the old-space limit from an early mark-compact, so the old space peaks at 41 MiB against 25-28. Tried and not kept: a lower heap growing factor set from inside the CLI (v8.setFlagsFromString of --heap-growing-percent=50: 135 MB but +2% wall, and Node documents flags changed after start as unpredictable); the CLI bundled into one file with esbuild (start-up 0.18 -> 0.12 s, the same peak while paging, no gain at 1M flows from a file).',
-    'Against the in-process floor the CLI also pays Node start-up and module loading (core with apache-arrow about 0.10 s, the SDK 0.04 s, commander), which is why it is also judged against the paginator run as a node script. cli-progress is loaded only to draw a bar on a terminal (it cost about 6 MiB of RSS on every run).',
-    "To be rewritten by the lead with the raw-page spool (these figures are of the Arrow spool being replaced): the CLI spools Arrow record batches built while paging (cli-export/src/output/arrow-spool.ts) and copies their IPC messages into the final file; re-encoding every record of a line spool after the last page took 2.95 s and 150 MB against 2.65 s and 137-148 MB; reading the spool back with apache-arrow's RecordBatchStreamReader peaked at 170-180 MB (fresh buffers for every batch), copying each message through one reused buffer adds nothing; converting a line spool while paging (a follower in the same thread) measured wall within noise, CPU +5%, RSS +25 MB.",
+    "The library's cost over the paginator is its pipeline (normalizer, Arrow batch builder, stream) in the paging thread: about 0.45 s of CPU for 200K flows. Pages are parsed with one plain JSON.parse through the paginator's withCommand, skipping the SDK's reviver and per-flow copies (CPU 2.66 -> 2.33 s). A worker thread was not tried: the emulator occupies the second core here.",
+    'Peak RSS is garbage, not retention: about 24 MB live after a full GC in the CLI and the library script alike, while the heap grows to about 77 MiB of paging garbage. `--max-semi-space-size=8` takes the CLI to 136-141 MB at the same wall time (2: 111 MB, 15% slower); it works only from NODE_OPTIONS (README). Node 24 grows semi-spaces to 64 MiB: the floors and the plain script peak higher, the library and CLI barely move. The Node 24 section ran at load 12-25: read its CPU and peaks, not its wall times.',
+    'The CLI peaks about 8 MiB above the library script with the same live heap: V8 ran 2 full GCs against 4 and sized the old space from an early mark-compact (41 against 25-28 MiB). Not kept: --heap-growing-percent=50 set from inside (135 MB but +2% wall, and Node calls flags changed after start unpredictable); an esbuild bundle of the CLI (start-up 0.18 -> 0.12 s, same peak, no gain at 1M flows).',
+    'Against the in-process floor the CLI also pays start-up and module loading (core with apache-arrow 0.10 s, the SDK 0.04 s, commander): judge it against the paginator run as a node script. cli-progress loads only for a terminal (6 MiB).',
+    'To be rewritten by the lead with the raw-page spool (figures of the Arrow spool being replaced): spooling Arrow batches and copying their IPC messages beat re-encoding a line spool after the last page (2.65 s and 137-148 MB against 2.95 s and 150 MB); reading the spool with RecordBatchStreamReader peaked at 170-180 MB, one reused copy buffer adds nothing; converting a line spool while paging: CPU +5%, RSS +25 MB.',
   ],
   targets: [
     timeRatio(
@@ -137,27 +137,23 @@ export default defineScenario({
       1.15,
       'see Findings: the SDK deserializes only the page metadata; normalizer, Arrow encoder and stream still share its thread',
     ),
-    peakRss(
-      SCRIPT,
-      150,
-      'see Findings: the paginator alone peaks at about 107 MiB; dead Arrow batch buffers waiting for a major GC, source + normalizer about 13 MiB',
-    ),
+    peakRss(SCRIPT, 150, 'see Findings: garbage of paging and dead batch buffers, not retention'),
     timeRatio(
       CLI,
       FLOOR,
       1.15,
-      'see Findings: Node start-up and module loading, which the in-process floor does not pay (against the paginator as a node script the CLI meets it); then the normalizer and Arrow encoder in the paging thread',
+      'see Findings: start-up and module loading the in-process floor does not pay, then the pipeline in the paging thread',
     ),
     timeRatio(
       CLI,
       FLOOR_PROCESS,
       1.15,
-      'see Findings: the library pipeline itself (normalizer and Arrow encoder in the paging thread), plus about 0.1 s of module loading (core with apache-arrow, commander) the paginator script does not pay',
+      'see Findings: the pipeline in the paging thread, plus module loading the paginator script does not pay',
     ),
     peakRss(
       CLI,
       150,
-      'see Findings: the same live heap and garbage as the library script (145 MB), but V8 runs 2 full GCs in the CLI against 4, so its old space peaks higher (41 MiB against 25-28); single runs 143-150 MB',
+      'see Findings: the live heap of the library script, but fewer full GCs let its old space peak higher',
     ),
     fasterAndLighter(
       LIBRARY,

@@ -95,16 +95,16 @@ export default defineScenario({
     },
   ],
   findings: [
-    'At 1M flows the emulator serves a page in about 0.4 ms: the raw client takes 0.59 ms a page, 0.19 ms of it its own HTTP parsing of about 23 KB; the SDK paginator takes 1.37 ms a page (0.98 ms CPU), about 28% of it waiting for the emulator. Paging is sequential (NextToken), so emulator time adds to every page a paginator-driven benchmark reads instead of hiding behind it.',
-    'No single hot spot: a CPU profile of the emulator host (`node --cpu-prof --import tsx bench/scenarios/support/emulator-host.ts`, 200K flows, driven by the raw client) spends 21% in `writev` (the kernel copy into the loopback socket), 11% in the flow generator (`flowAt` and IPv6 text), 8% in the JSON writer, 7% in GC, 6% in the engine, 2% in the NextToken HMAC, the rest in HTTP parsing and start-up.',
-    'Reaching 3x the SDK (about 2,200 pages/s) needs the emulator below about 0.25 ms a page. The generator and the JSON writer together take about 0.15 ms a page (2.5 microseconds a flow), so making them twice as fast alone does not reach it; the candidates are pages written straight into a Buffer, or pre-serialized pages.',
+    'At 1M flows the emulator serves a page in about 0.4 ms (raw client 0.59 ms a page, 0.19 ms of it its own parsing); the SDK paginator takes 1.37 ms a page, 28% of it waiting for the emulator, since paging is sequential.',
+    'No single hot spot (`node --cpu-prof --import tsx bench/scenarios/support/emulator-host.ts`): `writev` to the loopback socket 21%, the flow generator 11%, the JSON writer 8%, GC 7%, the engine 6%, the NextToken HMAC 2%.',
+    '3x the SDK (about 2,200 pages/s) needs under 0.25 ms a page; generator and JSON writer are only 0.15 ms of it, so speeding them alone cannot reach it. Candidates: pages written straight into a Buffer, or pre-serialized pages.',
   ],
   targets: [
     pageRateRatio(
       RAW,
       SDK,
       3,
-      'one request is in flight at a time, so the raw rate is the emulator serving a page plus the raw client receiving it; see Findings: about 0.4 ms a page in the emulator (kernel loopback writes, the flow generator, the JSON writer, GC)',
+      'see Findings: about 0.4 ms a page in the emulator, one request in flight at a time',
     ),
   ],
 });

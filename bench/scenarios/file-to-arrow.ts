@@ -25,7 +25,7 @@ const PLAIN = 'plain script: JSON.parse + ipaddr.js + tableFromJSON + tableToIPC
 const SLOWER =
   'see Findings: the library pipeline plus the fsync of the output before its rename (durability) and the CLI start-up';
 const CLI_SLOWER =
-  'see Findings: Node start-up and exit, which the in-process floor does not pay (against JSON.parse as a node script the CLI meets it), then the fsync of the output before its rename (durability)';
+  'see Findings: start-up and exit the in-process floor does not pay, then the fsync of the output';
 const HEAVIER = 'see Findings: the Arrow batch in flight and the garbage of written batches';
 
 /** Reads the AWS CLI's merged output whole, as a script would (the time floor for any converter). */
@@ -36,7 +36,7 @@ function parseWhole(file: string): { Flows: unknown[]; FirewallArn: string; Flow
 export default defineScenario({
   name: 'file-to-arrow',
   description:
-    "A saved capture in the AWS CLI's merged pretty format (`aws network-firewall list-flow-operation-results`: one object, metadata after Flows; fixtures generator seed 7, about 418 bytes a flow) converted to an Arrow IPC file, beside the floor (`JSON.parse` of the whole file), stream-json alone (packed options, only reading the flows), DuckDB `read_json` -> Parquet (@duckdb/node-api, in process), and the plain script (`JSON.parse` + ipaddr.js + `tableFromJSON` + `tableToIPC`). In-process cases run in the benchmark child (tsx and the TypeScript sources loaded: about 34 MiB more RSS than plain `node` on dist), so the peak RSS target is judged on the same pipeline run as a plain `node` script on the built packages; that case and the CLI are separate processes measured from outside (GNU time: wall, CPU, peak RSS, Node start-up included).",
+    "A saved capture in the AWS CLI's merged pretty format (`aws network-firewall list-flow-operation-results`: one object, metadata after Flows; fixtures generator seed 7, about 418 bytes a flow) converted to an Arrow IPC file, beside the floor (`JSON.parse` of the whole file), stream-json alone (packed options, only reading the flows), DuckDB `read_json` -> Parquet (@duckdb/node-api, in process), and the plain script (`JSON.parse` + ipaddr.js + `tableFromJSON` + `tableToIPC`).",
   defaultSize: 1_000_000,
   unit: 'flow',
   cases: [
@@ -147,11 +147,11 @@ export default defineScenario({
     },
   ],
   findings: [
-    'Output buffering: a file WriteStream buffers 16 KiB by default, so every Arrow batch (about 1 MB) filled it and the pipeline paused until that write was done (0.40-0.45 s of idle time in 2.4 s). The CLI writes through a 4 MiB buffer (OUTPUT_HIGH_WATER_MARK of its atomic file writer): the library script 2.47 -> 2.31 s (medians), the CLI 2.56 -> 2.38 s, peak +4 MB. README tells library users to do the same; the library cases here keep the default, as a user who has not read it would. A 4 MiB readable buffer on toArrow instead gives nothing (+28 MB): the writes still go one at a time.',
-    'The CLI is the library plus its start-up (commander and the CLI modules; the AWS SDK is not loaded for --input: about 0.17 s) and a durable commit: the fsync of the 216 MB output before its rename (about 60 ms, and about 150 ms more idle time waiting for the write-back). Tried and not kept: an async fdatasync every 32 MB so the write-back overlaps the conversion (no gain), the CLI bundled into one file with esbuild (no gain on this file; 0.18 -> 0.12 s on a small one).',
-    'Per flow (CPU profile, 1M flows): the file scanner 0.79 s, the Arrow batch writer 0.36 s, the normalizer 0.33 s, Buffer span decoding 0.17 s, the same functions in the CLI and the library script. Address text is flattened once when parsed (a V8 cons string is walked on every character read). Reading the next 1 MiB chunk while the current one is scanned (two alternating buffers) was tried three times, also after the write stalls were gone, and never measured a gain with the file in the page cache.',
-    'Peak RSS: a plain node process importing the built core holds about 70 MiB before any work (the SDK and parquet-wasm load on first use); the rest is the Arrow batch in flight and the garbage of written ones, since a batch that takes long to fill has its buffers promoted and they wait for a full GC. 65,536-row batches peaked at 229 MB, 16,384 rows at 187 MB, 4,096 rows (the default) at 138-149 MB.',
-    'Node 24 (V8 13.6) lets the young generation grow to 64 MiB semi-spaces under allocation pressure (128 MiB of new space against 32 MiB on Node 20), so every streaming case peaks higher: the library script 193 against 140 MiB (over the 200 MB target), the CLI 202 against 142; `NODE_OPTIONS=--max-semi-space-size=16` gives Node 24 the semi-spaces of Node 20 (README). The Node 24 section ran under a load of 10-17 on the 2 cores, where the memory-bound JSON.parse floor suffers more than the streaming pipelines: its time ratios are not attributed to V8 until a quiet run confirms them. Ratios to JSON.parse also move with the host (JSON.parse of this file took 1.7 s here, 2.8 s on an earlier machine).',
+    "A file WriteStream's default 16 KiB buffer made the pipeline pause after every ~1 MB Arrow batch (0.4 s idle in 2.4 s). The CLI writes through 4 MiB (library script 2.47 -> 2.31 s, CLI 2.56 -> 2.38 s, +4 MB) and README tells library users to; the library cases keep the default. A 4 MiB readable buffer on toArrow instead: no gain, +28 MB.",
+    'The CLI is the library plus start-up (0.17 s; the SDK is not loaded for --input) and a durable commit: fsync of the 216 MB output before its rename (60 ms, plus about 150 ms waiting for write-back). Not kept: an async fdatasync every 32 MB, an esbuild bundle of the CLI (no gain on this file).',
+    'Per 1M flows (CPU profile): file scanner 0.79 s, Arrow batch writer 0.36 s, normalizer 0.33 s, Buffer span decoding 0.17 s. Reading the next 1 MiB chunk while scanning the current one was tried three times and never gained (file in the page cache): do not retry.',
+    'Peak RSS: about 70 MiB for node with the built core loaded (the SDK and parquet-wasm load on first use), the rest the batch in flight and the garbage of written ones (slow-filling batches get promoted and wait for a full GC): 65,536-row batches 229 MB, 16,384 rows 187 MB, 4,096 (default) 138-149 MB.',
+    "Node 24 grows semi-spaces to 64 MiB, so streaming cases peak higher (library script 193 against 140 MiB, over the 200 MB target; CLI 202 against 142); `NODE_OPTIONS=--max-semi-space-size=16` restores Node 20's (README). The Node 24 section ran at load 10-17, which hurts the memory-bound JSON.parse floor most: its time ratios need a quiet rerun.",
   ],
   targets: [
     timeRatio(LIBRARY, JSON_PARSE, 1.5, SLOWER),

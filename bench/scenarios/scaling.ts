@@ -37,10 +37,10 @@ export default defineScenario({
   unit: 'flow',
   cases: SERIES.map(([label, factor, maxRuns]) => sizeCase(label, factor, maxRuns)),
   findings: [
-    'Peak RSS is bounded and levels off from 3M flows (3M 184-187, 10M 189-194, 20M 184 MiB). The smaller runs peak lower because the old space sizes itself to the steady garbage of written batches (dead batch buffers wait for a full GC): 25 MiB of old space committed at the peak of 100K, 46 MiB at 3M, with the same 32 MiB young generation. The ratio targets against 1M and 100K predate the 3M row (the issue asks for a flat peak): they compare the plateau with runs too short to reach it; the 3M row judges the plateau.',
-    'The address memo of the normalizer is bounded and is not what grows: a memo of 1,024 entries a generation instead of 16,384 peaked higher at 3M (229 against 185 MB) and ran 37% slower, since every miss parses and allocates again.',
-    '10K and 100K flows cost more per flow (12.5 and 2.9 microseconds against 1.3 at 1M and 1.1 at 10M): a fixed 0.1-0.2 s of JIT warm-up and first schema and batch allocations that larger runs amortize. The linear-growth target judges the cost per added flow.',
-    'Measured and not kept: a normalizer stream buffer of 64-1,024 records (3M and 10M peaks within noise with any of them). 16,384-row Arrow batches (the earlier default) peaked at 206-213 MiB at 1M and 225 MiB at 10M, against 165-172 MiB with 4,096. Peak RSS here includes the benchmark harness (tsx and the TypeScript sources, about 34 MiB).',
+    'Peak RSS levels off from 3M flows (3M 184-187, 10M 189-194, 20M 184 MiB); smaller runs peak lower while the old space sizes itself to the garbage of written batches (25 MiB committed at 100K, 46 MiB at 3M). The targets against 1M and 100K compare the plateau with runs too short to reach it; the 3M row judges the plateau.',
+    "The normalizer's address memo is bounded and not what grows: 1,024 entries a generation instead of 16,384 peaked higher at 3M (229 against 185 MB) and ran 37% slower.",
+    '10K and 100K cost more per flow (12.5 and 2.9 us against 1.1-1.3): a fixed 0.1-0.2 s of JIT warm-up and first allocations. The linear-growth target judges the cost per added flow.',
+    'Not kept: a normalizer stream buffer of 64-1,024 records (no change), 16,384-row batches (206-213 MiB at 1M, 225 at 10M). The peaks include the harness (tsx and TypeScript sources, about 34 MiB).',
   ],
   targets: [
     {
