@@ -1,17 +1,8 @@
-import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type Emulator, fastRetryStrategy } from '@nfw-flows/fixtures';
 import type { FlowResultsStream } from '../../src/index.js';
 import type { FlowResultsSummary, PageInfo } from '../../src/source/index.js';
 import type { FlowRecord, RejectedRecord } from '../../src/types.js';
 
-export function clientFor(emulator: Emulator, maxAttempts = 3): NetworkFirewallClient {
-  return new NetworkFirewallClient({
-    region: 'us-east-1',
-    endpoint: emulator.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    retryStrategy: fastRetryStrategy(maxAttempts, 1) as never,
-  });
-}
+export { clientFor } from '@nfw-flows/fixtures/testing';
 
 export interface Collected {
   records: FlowRecord[];
