@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { flowResultsFromFile, normalizeFlow } from '../../src/index.js';
 import { FlowsScanner } from '../../src/source/flows-scanner.js';
 import { DigestedValue, KEPT_VALUE_CHARS, PageMetadataIndex } from '../../src/source/page-metadata-index.js';
+import { flowContext } from '../support/records.js';
 import { collect, plain } from './helpers.js';
 
 const captureFileText = (options: CaptureFileOptions) => [...pieces(options)].join('');
@@ -166,14 +167,7 @@ describe('counters are checked on their text (issue 15, point 6)', () => {
 describe('bare Flow records (issue 16, part 2)', () => {
   const generator = createFlowGenerator({ count: 317, seed: 5 });
   const reference = [...generator.flows()];
-  const context = {
-    firewallArn: ARN,
-    availabilityZone: 'us-east-1b',
-    vpcEndpointId: null,
-    vpcEndpointAssociationArn: null,
-    flowOperationId: 'op-1',
-    flowRequestTimestamp: null,
-  };
+  const context = flowContext({ firewallArn: ARN, availabilityZone: 'us-east-1b', flowOperationId: 'op-1' });
   for (const shape of ['query-flows', 'flow-lines'] as const) {
     it(`${shape}: every flow, provenance from the options`, async () => {
       const path = tmpPath();
