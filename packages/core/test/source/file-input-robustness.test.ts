@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { type CaptureFileOptions, createFlowGenerator, captureFileText as pieces } from '@nfw-flows/fixtures';
@@ -12,7 +11,7 @@ import { flowResultsFromFile, normalizeFlow } from '../../src/index.js';
 import { FlowsScanner } from '../../src/source/flows-scanner.js';
 import { DigestedValue, KEPT_VALUE_CHARS, PageMetadataIndex } from '../../src/source/page-metadata-index.js';
 import { flowContext } from '../support/records.js';
-import { collect, plain } from './helpers.js';
+import { chunked, collect, plain } from './helpers.js';
 
 const captureFileText = (options: CaptureFileOptions) => [...pieces(options)].join('');
 const dir = mkdtempSync(join(tmpdir(), 'nfw-core-robust-'));
@@ -24,17 +23,6 @@ async function run(bytes: Buffer | string, options = {}) {
   const path = tmpPath();
   await writeFile(path, bytes);
   return collect(flowResultsFromFile(path, options));
-}
-
-function chunked(bytes: Buffer, sizes: number[]): Readable {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (let k = 0; at < bytes.length; k++) {
-    const size = Math.max(1, sizes[k % sizes.length]);
-    parts.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return Readable.from(parts);
 }
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/f';

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FlowResultsStream } from '../../src/index.js';
 import type { FlowResultsSummary, PageInfo } from '../../src/source/index.js';
 import type { FlowRecord, RejectedRecord } from '../../src/types.js';
@@ -47,4 +48,16 @@ export function plain(r: FlowRecord): unknown {
     destination: r.destination.text,
     flowRequestTimestamp: r.flowRequestTimestamp?.getTime() ?? null,
   };
+}
+
+/** `bytes` as a stream of chunks of the given sizes, cycled (for chunk-boundary tests). */
+export function chunked(bytes: Buffer, sizes: number[]): Readable {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (let k = 0; at < bytes.length; k++) {
+    const size = Math.max(1, sizes[k % sizes.length]!);
+    parts.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return Readable.from(parts);
 }
