@@ -140,8 +140,9 @@ measured here, never asserted in tests. Each scenario has:
 
 - its description and its **findings**, written from its definition in \`bench/scenarios/\` (\`description\`,
   \`findings\`) on every run. Edit them there, then \`tsx bench/run.ts --render\` rewrites this file without
-  measuring anything. A scenario keeps at most ${MAX_FINDINGS} standing findings: what limits it now, and what
-  was tried and should not be tried again; no run log and no dates (history is in git);
+  measuring anything (\`bench/smoke.test.ts\` fails while the two disagree). A scenario keeps at most
+  ${MAX_FINDINGS} standing findings: what limits it now, and what was tried and should not be tried again; no
+  run log and no dates (history is in git);
 - one measured section per Node major (between \`<!-- scenario:NAME@nodeN -->\` markers): the machine, the
   table of cases and the targets with their verdicts, as the last run on that Node major left them.
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadScenarios, scenarioFiles } from './registry.js';
 import { MAX_FINDINGS, median, nodeMajor, sectionKey, updateBenchmarks } from './report.js';
@@ -54,6 +55,11 @@ describe('bench smoke', () => {
         expect(text, scenario.name).not.toMatch(/\b20\d\d-\d\d-\d\d\b|\b\d\d:\d\d\b|\bsession \w*\d/i);
       }
     }
+  });
+
+  test('BENCHMARKS.md says what the definitions say (after editing one: tsx bench/run.ts --render)', () => {
+    const text = readFileSync(new URL('../BENCHMARKS.md', import.meta.url), 'utf8');
+    expect(updateBenchmarks(text, new Map(), scenarios)).toBe(text);
   });
 
   test('parseArgs and the BENCHMARKS.md updater', () => {
