@@ -1,7 +1,6 @@
 // Measurement script, not a test: node --import tsx bench/measure/file-source.ts <jsonparse|scan|streamjson|records> <path>
 import { createReadStream, readFileSync } from 'node:fs';
-import { flowResultsFromFile } from '../../packages/core/src/index.js';
-import { FlowsScanner } from '../../packages/core/src/source/flows-scanner.js';
+import { FlowsScanner, flowResultsFromFile } from '../core.js';
 import { streamJsonCount } from '../scenarios/support/peers.js';
 
 const [mode, path] = process.argv.slice(2);
