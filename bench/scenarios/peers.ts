@@ -151,7 +151,7 @@ export default defineScenario({
   findings: [
     'CPU for the same 1M flows: nfw-flows CLI 10.7 s, polars 16.0 s, plain node script 16.0 s, pyarrow 19.9 s, pandas 21.9 s, DuckDB 25.2 s; peak RSS 228 MiB against 970 MiB (plain script) and 1.6-2.3 GiB (python). The peers write fewer, untyped columns, hence smaller files. Measured at load 6-10 (wall times moved up to 3x between runs): rerun idle for wall times.',
     "Beyond the Arrow export, parquet-wasm's writer (encoding, statistics, zstd) costs 2.0-2.4 s of CPU for 1M rows (`Table.fromIPCStream` 0.14 s). It runs on a worker thread (at most 2 batches in flight), so on an idle 2-core machine the second core can hide its 1.3-1.5x CPU.",
-    '4,096-row batches gathered by parquet-wasm into 65,536-row row groups peak at 207 MiB (wasm memory 21 MiB); handing it 65,536-row batches peaked at 263-276 MiB (wasm memory 48 MiB, which never shrinks) at the same CPU.',
+    'Building 4,096-row batches that parquet-wasm gathers into 65,536-row row groups, instead of handing it 65,536-row batches, took the peak from 263-276 to 207 MiB before the worker thread (wasm memory 48 -> 21 MiB; it never shrinks), at the same CPU.',
     "Peak RSS beyond the Arrow export: the worker's Node environment (8 MiB), compiled parquet-wasm (17 MiB, whatever the wasm compilation flags), wasm memory (22 MiB) and transferred batches awaiting the worker's GC (12 MiB). Untried: a shared-memory ring between the threads.",
     'Not kept: 128-256 KiB page limits (same memory, larger file), dictionaries off for ports, timestamps and per-operation strings (CPU within noise), chunk-level statistics (drops the page index). Not measured: pure-JS writers (hyparquet-writer, @dsnp/parquetjs).',
   ],

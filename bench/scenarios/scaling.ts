@@ -37,10 +37,10 @@ export default defineScenario({
   unit: 'flow',
   cases: SERIES.map(([label, factor, maxRuns]) => sizeCase(label, factor, maxRuns)),
   findings: [
-    'Peak RSS levels off from 3M flows (3M 184-187, 10M 189-194, 20M 184 MiB); smaller runs peak lower while the old space sizes itself to the garbage of written batches (25 MiB committed at 100K, 46 MiB at 3M). The targets against 1M and 100K compare the plateau with runs too short to reach it; the 3M row judges the plateau.',
+    'Peak RSS levels off from 3M flows: 10M peaks 1.02-1.05x the 3M run, and a 20M run peaked no higher (184 MiB against 192 at 10M); smaller runs peak lower while the old space sizes itself to the garbage of written batches (25 MiB committed at 100K, 46 MiB at 3M). The targets against 1M and 100K compare the plateau with runs too short to reach it; the 3M row judges the plateau.',
     "The normalizer's address memo is bounded and not what grows: 1,024 entries a generation instead of 16,384 peaked higher at 3M (229 against 185 MB) and ran 37% slower.",
     '10K and 100K cost more per flow (12.5 and 2.9 us against 1.1-1.3): a fixed 0.1-0.2 s of JIT warm-up and first allocations. The linear-growth target judges the cost per added flow.',
-    'Not kept: a normalizer stream buffer of 64-1,024 records (no change), 16,384-row batches (206-213 MiB at 1M, 225 at 10M). The peaks include the harness (tsx and TypeScript sources, about 34 MiB).',
+    'Not kept: a normalizer stream buffer of 64-1,024 records (no change), 16,384-row batches (206-213 MiB at 1M and 225 at 10M, against 165 and 192 with 4,096). The peaks include the harness (tsx and TypeScript sources, about 34 MiB).',
   ],
   targets: [
     {
