@@ -6,7 +6,7 @@ import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tableDdl, tableDdlOptions } from '../src/commands/table-ddl.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, closeDuckdb, duckdb, run, tempDir } from './helpers.js';
+import { ARN, assertBuilt, closeDuckdb, query, run, tempDir } from './helpers.js';
 
 const ATHENA = `CREATE EXTERNAL TABLE IF NOT EXISTS \`security\`.\`flows\` (
   \`vpc_endpoint_id\`              string,
@@ -134,18 +134,15 @@ describe('the DuckDB form over a dataset the CLI wrote', () => {
       const op = emulator.operation(o.id)!;
       for (let i = 0; i < op.flows.count; i++) bytes += BigInt(op.flows.flowAt(i).ByteCount ?? 0);
     }
-    const db = await duckdb();
-    await db.run(tableDdl({ location: dir, table: 'nfw_flows', database: 'main', engine: 'duckdb' }));
-    const rows = (
-      await db.runAndReadAll(
-        'SELECT flow_operation_id, availability_zone, firewall_arn, count(*)::BIGINT AS n, sum(byte_count)::VARCHAR AS b FROM nfw_flows GROUP BY ALL ORDER BY 1',
-      )
-    ).getRowObjects();
+    await query(tableDdl({ location: dir, table: 'nfw_flows', database: 'main', engine: 'duckdb' }));
+    const rows = await query(
+      'SELECT flow_operation_id, availability_zone, firewall_arn, count(*)::BIGINT AS n, sum(byte_count)::VARCHAR AS b FROM nfw_flows GROUP BY ALL ORDER BY 1',
+    );
     expect(rows.map((x) => [x.flow_operation_id, x.availability_zone, x.firewall_arn, Number(x.n)])).toEqual(
       OPS.map((o) => [o.id, o.az, ARN, o.flows]),
     );
     expect(rows.reduce((t, x) => t + BigInt(x.b as string), 0n)).toBe(bytes);
-    const types = (await db.runAndReadAll('DESCRIBE nfw_flows')).getRowObjects();
+    const types = await query('DESCRIBE nfw_flows');
     const typeOf = new Map(types.map((t) => [t.column_name, t.column_type]));
     expect(typeOf.get('byte_count')).toBe('UBIGINT');
     expect(typeOf.get('flow_request_timestamp')).toBe('TIMESTAMP WITH TIME ZONE');
