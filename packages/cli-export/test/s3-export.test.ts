@@ -24,6 +24,7 @@ import { hasMoto, type Moto, startMoto, TEST_CREDENTIALS } from './moto.js';
 const BUCKET = 'nfw-lake';
 const OP_A = '11111111-2222-4333-8444-00000000000a';
 const OP_B = '11111111-2222-4333-8444-00000000000b';
+const OP_BIG = '11111111-2222-4333-8444-0000000000b1';
 const FLOWS_A = 1500;
 const FLOWS_B = 400;
 /** pyarrow reads the dataset back from S3 where python3 has it (a fresh machine does not: one line). */
@@ -65,6 +66,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
         operations: [
           { firewallArn: ARN, flowOperationId: OP_A, availabilityZone: 'us-east-1a', flows: FLOWS_A },
           { firewallArn: ARN, flowOperationId: OP_B, availabilityZone: 'us-east-1b', flows: FLOWS_B },
+          { firewallArn: ARN, flowOperationId: OP_BIG, availabilityZone: 'us-east-1c', flows: BIG_FLOWS },
         ],
       }),
     ]);
@@ -368,6 +370,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
   let partSeen = false;
   /** A proxy to moto that notes the first UploadPart and holds it a moment (time for a signal). */
   async function slowProxy(): Promise<string> {
+    partSeen = false;
     const target = new URL(moto.endpoint);
     const server = createServer((req, res) => {
       const isPart = /[?&]partNumber=\d+/.test(req.url ?? '');
@@ -436,6 +439,48 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
     expect(await moto.openUploads(BUCKET)).toBe(0);
   });
 
+  test('kill -9 mid-upload, then --resume: the parts left open are aborted and the object is whole', async () => {
+    const endpoint = await slowProxy();
+    const url = `s3://${BUCKET}/resume/mid-upload.ndjson`;
+    const args = [
+      'export',
+      '--firewall-arn',
+      ARN,
+      '--flow-operation-id',
+      OP_BIG,
+      '--availability-zone',
+      'us-east-1c',
+      '--endpoint-url',
+      emulator.endpoint,
+      '--out',
+      url,
+    ];
+    let killed = false;
+    const first = await cli(args, {
+      endpoint,
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (partSeen && !killed) {
+            killed = true;
+            child.kill('SIGKILL');
+            clearInterval(timer);
+          }
+        }, 20);
+        child.once('exit', () => clearInterval(timer));
+      },
+    });
+    expect(first.signal).toBe('SIGKILL');
+    expect(await moto.keys(BUCKET, 'resume/mid-upload')).toEqual([]);
+    // Give the held part time to land: the killed run's multipart upload is open in the bucket.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await moto.openUploads(BUCKET)).toBeGreaterThan(0);
+    const resumed = await cli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await moto.openUploads(BUCKET)).toBe(0);
+    const [rows, bytes] = await totals(await saved('resume/mid-upload.ndjson'), 'ndjson');
+    expect([rows, bytes]).toEqual([BIG_FLOWS, bytesOf(OP_BIG)]);
+  }, 120_000);
+
   test('kill -9 after the upload completed, then --resume: the upload is not repeated, the status is written', async () => {
     const url = `s3://${BUCKET}/resume/after-data.parquet`;
     const killed = await cli([...apiExport(OP_A), '--out', url], {
@@ -445,7 +490,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
     const head = await moto.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'resume/after-data.parquet' }),
     );
-    expect(await moto.keys(BUCKET, 'resume/')).toEqual(['resume/after-data.parquet']);
+    expect(await moto.keys(BUCKET, 'resume/after-data')).toEqual(['resume/after-data.parquet']);
     const plain = await cli([...apiExport(OP_A), '--out', url]);
     expect(plain.code).toBe(2);
     expect(plain.stderr).toContain('--resume');
