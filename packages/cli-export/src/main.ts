@@ -10,7 +10,7 @@ import { runOperations } from './commands/operations.js';
 import { runTop } from './commands/top.js';
 import { describeError, EXIT_EPIPE, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, Interrupted } from './exit.js';
 import { removePendingTemporaries } from './output/atomic-file.js';
-import { exportPlan } from './plans.js';
+import { exportPlan } from './plans/export-plan.js';
 import { buildProgram } from './program.js';
 import { terminalLine } from './terminal-text.js';
 

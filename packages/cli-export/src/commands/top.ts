@@ -8,7 +8,7 @@ import { createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import { allOperationJobs } from '../export/jobs.js';
 import { apiRecords, fileRecords, newTotals, overallStatus, truncatedToken } from '../export/live-records.js';
-import { topPlan } from '../plans.js';
+import { topPlan } from '../plans/top-plan.js';
 import { createProgress, formatBytes, formatCount } from '../progress.js';
 import type { RunContext } from './export.js';
 import { bar, renderTable } from './table.js';
