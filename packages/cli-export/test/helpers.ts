@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,5 +169,43 @@ export function flowContext(op: string, az: string | null): import('@nfw-flows/c
     vpcEndpointAssociationArn: null,
     flowOperationId: op,
     flowRequestTimestamp: new Date(1767225600500),
+  };
+}
+
+/** A small AWS JSON 1.0 server on 127.0.0.1 answering every call as `answer` says. */
+export interface JsonServer {
+  endpoint: string;
+  /** The operations called (`StartFlowCapture`, ...), in order. */
+  calls: string[];
+  close(): Promise<void>;
+}
+
+export interface JsonAnswer {
+  status?: number;
+  /** Set for an error answer: the exception's name (`AccessDeniedException`). */
+  errorType?: string;
+  body: unknown;
+}
+
+export async function startJsonServer(answer: (operation: string) => JsonAnswer): Promise<JsonServer> {
+  const calls: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^.*\./, '');
+    calls.push(operation);
+    req.resume();
+    req.on('end', () => {
+      const { status = 200, errorType, body } = answer(operation);
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.0',
+        ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }),
+      });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
