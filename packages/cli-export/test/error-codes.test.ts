@@ -11,7 +11,7 @@ import { WriteError } from '../src/output/write-error.js';
 import { captureFilters } from '../src/plans/capture-filters.js';
 import { exportPlan } from '../src/plans/export-plan.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, run, startJsonServer, tempDir } from './helpers.js';
+import { ARN, assertBuilt, run, startJsonServer, tempDir, zoneCapture } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -72,19 +72,7 @@ describe('a service answer the CLI cannot use', () => {
     const server = await startJsonServer(() => ({ body: { FirewallArn: ARN } }));
     try {
       const out = path.join(tmp.dir, 'capture.arrow');
-      const r = await run([
-        'capture',
-        '--firewall-arn',
-        ARN,
-        '--availability-zone',
-        'us-east-1a',
-        '--destination-port',
-        '443',
-        '--out',
-        out,
-        '--endpoint-url',
-        server.endpoint,
-      ]);
+      const r = await run([...zoneCapture(server.endpoint), '--destination-port', '443', '--out', out]);
       expect(r.code, r.stderr).toBe(1);
       expect(server.calls).toEqual(['StartFlowCapture']);
       const line = r.stderr.split('\n').find((l) => l.startsWith('nfw-flows: NFW_'));

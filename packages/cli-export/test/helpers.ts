@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 
@@ -28,7 +29,6 @@ export const ALL_ZONES_EXPORT: readonly string[] = [
   'us-east-1b',
 ];
 
-/** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
 /** `export` of one operation in us-east-1a of the test firewall, from the API at `endpoint`. */
 export function zoneExport(operationId: string, endpoint: string): string[] {
   return [
@@ -44,6 +44,19 @@ export function zoneExport(operationId: string, endpoint: string): string[] {
   ];
 }
 
+/** `capture` in us-east-1a of the test firewall, from the API at `endpoint` (the caller adds filters and output). */
+export function zoneCapture(endpoint?: string): string[] {
+  return [
+    'capture',
+    '--firewall-arn',
+    ARN,
+    '--availability-zone',
+    'us-east-1a',
+    ...(endpoint === undefined ? [] : ['--endpoint-url', endpoint]),
+  ];
+}
+
+/** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
 export const SHORT_STALL: readonly string[] = [
   '--stall-timeout',
   '200ms',
@@ -55,6 +68,15 @@ export const SHORT_STALL: readonly string[] = [
 
 /** Retry flags of a test that rides out faults quickly (tiny backoff, the default 5 minute budget). */
 export const FAST_RETRY: readonly string[] = ['--retry-base-delay', '1ms', '--retry-max-delay', '10ms'];
+
+/** A real SDK client of the emulator (or test server) at `endpoint`, with test credentials. */
+export function clientFor(endpoint: string): NetworkFirewallClient {
+  return new NetworkFirewallClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+  });
+}
 
 export function assertBuilt(): void {
   if (!existsSync(path.join(PACKAGE, 'dist/cli.js'))) {

@@ -17,12 +17,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, run, tempDir, zoneExport } from './helpers.js';
+import { ARN, assertBuilt, run, startJsonServer, tempDir, zoneExport } from './helpers.js';
 
 const OP = '44444444-2222-4333-8444-00000000000a';
 const FLOWS = 120;
@@ -399,32 +397,23 @@ describe('point 14: text from outside is escaped and redacted on stderr', () => 
 
   test('service error messages: credentials redacted, controls escaped', async () => {
     const secret = 'FwoGZXIvYXdzEBaaSECRETSESSIONTOKEN';
-    const server: Server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(400, {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amzn-errortype': 'AccessDeniedException',
-        });
-        res.end(
-          JSON.stringify({
-            __type: 'AccessDeniedException',
-            message: `denied: Credential=AKIAIOSFODNN7EXAMPLE/20261204/us-east-1/network-firewall/aws4_request, Signature=0123abcd X-Amz-Security-Token=${secret} aws_secret_access_key = wJalrXUtnFEMI\u001b[2J`,
-          }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startJsonServer(() => ({
+      status: 400,
+      errorType: 'AccessDeniedException',
+      body: {
+        __type: 'AccessDeniedException',
+        message: `denied: Credential=AKIAIOSFODNN7EXAMPLE/20261204/us-east-1/network-firewall/aws4_request, Signature=0123abcd X-Amz-Security-Token=${secret} aws_secret_access_key = wJalrXUtnFEMI\u001b[2J`,
+      },
+    }));
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const r = await run([...api('--out', at('t14b.ndjson')), '--endpoint-url', endpoint]);
+      const r = await run([...api('--out', at('t14b.ndjson')), '--endpoint-url', server.endpoint]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('denied');
       for (const leaked of ['AKIAIOSFODNN7EXAMPLE', '0123abcd', secret, 'wJalrXUtnFEMI', '\u001b'])
         expect(r.stderr).not.toContain(leaked);
       expect(r.stderr).toContain('[redacted]');
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
@@ -465,43 +454,30 @@ describe('point 15: a full disk at the first checkpoint', () => {
 describe('point 15: an operation id too long for a file name', () => {
   test('--partitioned refuses it before spooling (exit 2, no partial); a file export takes it', async () => {
     const longId = `op-${'x'.repeat(300)}`;
-    const targets: string[] = [];
-    const server: Server = createServer((req, res) => {
-      const target =
-        String(req.headers['x-amz-target'] ?? '')
-          .split('.')
-          .pop() ?? '';
-      targets.push(target);
-      req.resume();
-      req.on('end', () => {
-        const body =
-          target === 'ListFlowOperations'
-            ? {
-                FirewallArn: ARN,
-                FlowOperations: [
-                  {
-                    FlowOperationId: longId,
-                    FlowOperationType: 'FLOW_CAPTURE',
-                    FlowRequestTimestamp: 1767225600,
-                    FlowOperationStatus: 'COMPLETED',
-                  },
-                ],
-              }
-            : {
-                FirewallArn: ARN,
-                AvailabilityZone: 'us-east-1a',
-                FlowOperationId: longId,
-                FlowOperationStatus: 'COMPLETED',
-                FlowRequestTimestamp: 1767225600,
-                Flows: [flow('10.0.0.1')],
-              };
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startJsonServer((operation) => ({
+      body:
+        operation === 'ListFlowOperations'
+          ? {
+              FirewallArn: ARN,
+              FlowOperations: [
+                {
+                  FlowOperationId: longId,
+                  FlowOperationType: 'FLOW_CAPTURE',
+                  FlowRequestTimestamp: 1767225600,
+                  FlowOperationStatus: 'COMPLETED',
+                },
+              ],
+            }
+          : {
+              FirewallArn: ARN,
+              AvailabilityZone: 'us-east-1a',
+              FlowOperationId: longId,
+              FlowOperationStatus: 'COMPLETED',
+              FlowRequestTimestamp: 1767225600,
+              Flows: [flow('10.0.0.1')],
+            },
+    }));
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const argv = (...more: string[]) => [
         'export',
         '--firewall-arn',
@@ -510,7 +486,7 @@ describe('point 15: an operation id too long for a file name', () => {
         '--availability-zone',
         'us-east-1a',
         '--endpoint-url',
-        endpoint,
+        server.endpoint,
         ...more,
       ];
       const parts = at('long-id-parts');
@@ -518,48 +494,40 @@ describe('point 15: an operation id too long for a file name', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('--partitioned');
       expect(existsSync(`${parts}.nfw-partial`)).toBe(false);
-      expect(targets).not.toContain('ListFlowOperationResults');
+      expect(server.calls).not.toContain('ListFlowOperationResults');
       const file = at('long-id.ndjson');
       const ok = await run(argv('--out', file));
       expect(ok.code, ok.stderr).toBe(0);
       expect(JSON.parse(readFileSync(file, 'utf8')).flow_operation_id).toBe(longId);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
 
 describe('point 14: the operations table', () => {
   test("the service's strings are printed with their control characters escaped", async () => {
-    const server: Server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(
-          JSON.stringify({
-            FirewallArn: ARN,
-            FlowOperations: [
-              {
-                FlowOperationId: 'op\u001b[2J\u001b]0;pwned\u0007',
-                FlowOperationType: 'FLOW_CAPTURE',
-                FlowRequestTimestamp: 1767225600,
-                FlowOperationStatus: 'COMPLETED\nnfw-flows: wrote x',
-              },
-            ],
-          }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startJsonServer(() => ({
+      body: {
+        FirewallArn: ARN,
+        FlowOperations: [
+          {
+            FlowOperationId: 'op\u001b[2J\u001b]0;pwned\u0007',
+            FlowOperationType: 'FLOW_CAPTURE',
+            FlowRequestTimestamp: 1767225600,
+            FlowOperationStatus: 'COMPLETED\nnfw-flows: wrote x',
+          },
+        ],
+      },
+    }));
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const r = await run(['operations', '--firewall-arn', ARN, '--endpoint-url', endpoint]);
+      const r = await run(['operations', '--firewall-arn', ARN, '--endpoint-url', server.endpoint]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('op\\x1b[2J\\x1b]0;pwned\\x07');
       expect(r.stdout).toContain('COMPLETED\\nnfw-flows: wrote x');
       expect(r.stdout).not.toContain('\u001b');
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
