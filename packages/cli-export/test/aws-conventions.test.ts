@@ -1,5 +1,5 @@
 /**
- * AWS CLI conventions (issue 16 part 3): AWS_DEFAULT_REGION, --flow-filters and
+ * AWS CLI conventions: AWS_DEFAULT_REGION, --flow-filters and
  * --minimum-flow-age-in-seconds, and configuration errors that leave nothing behind.
  */
 import { existsSync, readdirSync } from 'node:fs';

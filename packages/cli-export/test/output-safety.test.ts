@@ -1,6 +1,5 @@
 /**
- * The CLI never destroys files that are not its own, and keeps its resume state safe (issue 15, points
- * 1-4, 14, 15, 18): directory targets, --rejects collisions, foreign status files, the output lock,
+ * The CLI never destroys files that are not its own, and keeps its resume state safe: directory targets, --rejects collisions, foreign status files, the output lock,
  * damaged checkpoints, resume with changed flags, terminal-safe stderr. Each test spawns the built CLI,
  * against the emulator on 127.0.0.1, a small hostile server there, or --input files in a temp dir.
  */
@@ -77,7 +76,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('point 1: --force never deletes a directory', () => {
+describe('--force never deletes a directory', () => {
   test.each([
     ['.', '--out'],
     ['proj/', '--out'],
@@ -138,7 +137,7 @@ describe('point 1: --force never deletes a directory', () => {
   });
 });
 
-describe('point 2: --rejects on another path of the export is refused at plan time', () => {
+describe('--rejects on another path of the export is refused at plan time', () => {
   test.each([
     ['the output (./x vs x)', () => ['--out', 'r2.csv', '--rejects', './r2.csv']],
     ["the output's status file", () => ['--out', 'r2.csv', '--rejects', 'r2.csv.nfw-status.json']],
@@ -163,7 +162,7 @@ describe('point 2: --rejects on another path of the export is refused at plan ti
   });
 });
 
-describe('point 3: a status file that is not ours is kept without --force', () => {
+describe('a status file that is not ours is kept without --force', () => {
   test('foreign <out>.nfw-status.json: exit 2 and kept; --force replaces it', async () => {
     const out = at('s3.csv');
     writeFileSync(`${out}.nfw-status.json`, '{"owner":"someone else"}\n');
@@ -194,7 +193,7 @@ function liveProcess(): ChildProcess {
   return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 }
 
-describe('point 4: one run per output; damaged resume state is a coded error', () => {
+describe('one run per output; damaged resume state is a coded error', () => {
   test('a live lock holder keeps a second run out (exit 2, names the pid); a stale lock is taken over', async () => {
     const out = at('l4.ndjson');
     const holder = liveProcess();
@@ -331,7 +330,7 @@ describe('point 4: one run per output; damaged resume state is a coded error', (
   });
 });
 
-describe('point 18: --resume refuses flags that change the data', () => {
+describe('--resume refuses flags that change the data', () => {
   test.each([
     ['--strict', ['--strict'], '--strict'],
     ['--starting-token', ['--starting-token', 'tok-1'], '--starting-token'],
@@ -365,7 +364,7 @@ describe('point 18: --resume refuses flags that change the data', () => {
   });
 });
 
-describe('point 15: exact errors', () => {
+describe('exact errors', () => {
   test('an empty AWS_REGION or --region "" is a usage error', async () => {
     const env = await run(api('--out', at('e15.ndjson')), { env: { AWS_REGION: '' } });
     expect(env.code).toBe(2);
@@ -376,7 +375,7 @@ describe('point 15: exact errors', () => {
   });
 });
 
-describe('point 14: text from outside is escaped and redacted on stderr', () => {
+describe('text from outside is escaped and redacted on stderr', () => {
   test('a crafted StatusMessage cannot forge a line or send escape sequences', async () => {
     const file = at('t14.json');
     writeFileSync(
@@ -418,7 +417,7 @@ describe('point 14: text from outside is escaped and redacted on stderr', () => 
   });
 });
 
-describe('point 15: a full disk at the first checkpoint', () => {
+describe('a full disk at the first checkpoint', () => {
   test('names the checkpoint path, exit 1, and leaves no partial directory', async () => {
     const { execFileSync } = await import('node:child_process');
     const { rmSync } = await import('node:fs');
@@ -451,7 +450,7 @@ describe('point 15: a full disk at the first checkpoint', () => {
   });
 });
 
-describe('point 15: an operation id too long for a file name', () => {
+describe('an operation id too long for a file name', () => {
   test('--partitioned refuses it before spooling (exit 2, no partial); a file export takes it', async () => {
     const longId = `op-${'x'.repeat(300)}`;
     const server = await startJsonServer((operation) => ({
@@ -505,7 +504,7 @@ describe('point 15: an operation id too long for a file name', () => {
   });
 });
 
-describe('point 14: the operations table', () => {
+describe('the operations table', () => {
   test("the service's strings are printed with their control characters escaped", async () => {
     const server = await startJsonServer(() => ({
       body: {

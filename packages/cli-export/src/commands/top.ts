@@ -22,7 +22,7 @@ import type { RunContext } from './export.js';
 import { bar, renderTable } from './table.js';
 
 /** A metric cell as a number (counts are BigInt in rows). */
-function num(v: Row[string]): number {
+function metricNumber(v: Row[string]): number {
   return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
 }
 
@@ -117,8 +117,9 @@ function printTop(rows: Row[], plan: TopPlan, ctx: RunContext, totals: Totals): 
 }
 
 function topTable(rows: Row[], by: string, key: string): string {
-  const metricText = (v: Row[string]) => (by === 'bytes' ? formatBytes(num(v)) : formatCount(num(v)));
-  const max = Math.max(...rows.map((r) => num(r[by] ?? 0)));
+  const metricText = (v: Row[string]) =>
+    by === 'bytes' ? formatBytes(metricNumber(v)) : formatCount(metricNumber(v));
+  const max = Math.max(...rows.map((r) => metricNumber(r[by] ?? 0)));
   const others = ['flows', 'packets', 'bytes'].filter((m) => m !== by);
   const header = [
     '#',
@@ -135,8 +136,10 @@ function topTable(rows: Row[], by: string, key: string): string {
       r.key === null || r.key === undefined ? '(none)' : String(r.key),
       metricText(r[by] ?? 0),
       typeof share === 'number' ? `${(share * 100).toFixed(1)}%` : '',
-      bar(max > 0 ? num(r[by] ?? 0) / max : 0, 24),
-      ...others.map((m) => (m === 'bytes' ? formatBytes(num(r[m] ?? 0)) : formatCount(num(r[m] ?? 0)))),
+      bar(max > 0 ? metricNumber(r[by] ?? 0) / max : 0, 24),
+      ...others.map((m) =>
+        m === 'bytes' ? formatBytes(metricNumber(r[m] ?? 0)) : formatCount(metricNumber(r[m] ?? 0)),
+      ),
     ];
   });
   return renderTable(header, body, [0, 2, 3, 5, 6]);
