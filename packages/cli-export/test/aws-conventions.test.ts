@@ -6,10 +6,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeFlowOperationCommand } from '@aws-sdk/client-network-firewall';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
+import { clientFor } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { regionOf } from '../src/client.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, clientFor, readArrow, run, tempDir, zoneCapture, zoneExport } from './helpers.js';
+import { ARN, assertBuilt, readArrow, run, tempDir, zoneCapture, zoneExport } from './helpers.js';
 
 const OP = '11111111-2222-4333-8444-0000000000c1';
 let emulator: Emulator;
@@ -109,7 +110,7 @@ describe('capture takes the AWS CLI names', () => {
     expect(r.code, r.stderr).toBe(0);
     const created = emulator.operations().filter((o) => !before.has(o.flowOperationId));
     expect(created).toHaveLength(1);
-    const client = clientFor(emulator.endpoint);
+    const client = clientFor(emulator);
     const described = await client.send(
       new DescribeFlowOperationCommand({
         FirewallArn: ARN,

@@ -6,15 +6,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@nfw-flows/fixtures';
 import {
   fleetAssociationArn as ASSOC,
-  type Emulator,
-  type EmulatorOptions,
   FLEET_ONE_ARN as FW1,
   FLEET_TWO_ARN as FW2,
   fleetFirewalls,
-  startEmulator,
-} from '@nfw-flows/fixtures';
+} from '@nfw-flows/fixtures/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { assertBuilt, run, tempDir } from './helpers.js';
 

@@ -9,8 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 
 export const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,15 +66,6 @@ export const SHORT_STALL: readonly string[] = [
 
 /** Retry flags of a test that rides out faults quickly (tiny backoff, the default 5 minute budget). */
 export const FAST_RETRY: readonly string[] = ['--retry-base-delay', '1ms', '--retry-max-delay', '10ms'];
-
-/** A real SDK client of the emulator (or test server) at `endpoint`, with test credentials. */
-export function clientFor(endpoint: string): NetworkFirewallClient {
-  return new NetworkFirewallClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-  });
-}
 
 export function assertBuilt(): void {
   if (!existsSync(path.join(PACKAGE, 'dist/cli.js'))) {
@@ -151,35 +140,10 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-let duck: { instance: DuckDBInstance; connection: DuckDBConnection } | null = null;
-
-export async function duckdb(): Promise<DuckDBConnection> {
-  if (duck === null) {
-    const instance = await DuckDBInstance.create(':memory:');
-    duck = { instance, connection: await instance.connect() };
-  }
-  return duck.connection;
-}
-
-export async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const connection = await duckdb();
-  const reader = await connection.runAndReadAll(sql);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
-}
-
-export function closeDuckdb(): void {
-  if (duck !== null) {
-    duck.connection.closeSync();
-    duck = null;
-  }
-}
+export { closeDuckdb, query, sqlString } from '@nfw-flows/fixtures/testing';
 
 export function readArrow(file: string) {
   return tableFromIPC(readFileSync(file));
-}
-
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A flow context of the test firewall (operation and zone as given), for records built in tests. */

@@ -1,11 +1,10 @@
+import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import {
   fleetAssociationArn as ASSOC,
-  type Emulator,
   FLEET_ONE_ARN as FW1,
   FLEET_TWO_ARN as FW2,
   fleetFirewalls,
-  startEmulator,
-} from '@nfw-flows/fixtures';
+} from '@nfw-flows/fixtures/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CaptureFlowsStream,
