@@ -241,7 +241,8 @@ describe('one run per output; damaged resume state is a coded error', () => {
     const out = at('l4t.ndjson');
     const lock = at('.l4t.ndjson.nfw-lock');
     const other = liveProcess();
-    emulator.setFaults({ latencyMs: 100 });
+    // 12 pages of 400 ms: time for this test to swap the lock even when the machine is loaded.
+    emulator.setFaults({ latencyMs: 400 });
     try {
       let child: ChildProcess | undefined;
       const done = run(api('--out', out), { onSpawn: (c) => (child = c) });
