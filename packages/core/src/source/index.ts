@@ -32,4 +32,5 @@ export {
   type RetryInfo,
 } from './flow-results-stream.js';
 export { FlowsScanner, type ScanEvents, type ScanLimits } from './flows-scanner.js';
+export { type FlowPage, type PagesOptions, pages } from './pages.js';
 export type { RetryOptions } from './retry-policy.js';
