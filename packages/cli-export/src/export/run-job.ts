@@ -6,16 +6,11 @@
  * ends up in the spool exactly once.
  */
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import {
   type FlowRecord,
   type FlowResultsInput,
-  type FlowResultsStream,
-  type FlowResultsSummary,
-  flowResults,
-  type PageInfo,
+  pages,
   type RejectedRecord,
   type RetryInfo,
   type RetryOptions,
@@ -160,7 +155,7 @@ async function pageJob(
       return progress;
     }
     const startingToken = resuming ? progress.nextToken : read.startingToken;
-    const stream: FlowResultsStream = flowResults(client, jobInput(job), {
+    const source = pages(client, jobInput(job), {
       ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
       ...(remaining === undefined ? {} : { maxItems: remaining }),
       ...(startingToken === undefined ? {} : { startingToken }),
@@ -170,89 +165,40 @@ async function pageJob(
       ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
       onInvalid: read.strict ? 'fail' : 'reject',
       ...(read.retry === undefined ? {} : { retry: read.retry }),
+      ...(hooks.retry === undefined ? {} : { onRetry: hooks.retry }),
     });
-    if (hooks.retry) stream.on('retry', hooks.retry);
-
     const pageOffset = progress.pages;
-    // Page ends seen by the source, not yet reached by the consumer.
-    const marks: Array<{ info: PageInfo; through: number; rejected: number; rejectsLength: number }> = [];
-    let consumed = 0;
-    let rejectedHere = 0;
+    const where = { ...job, availabilityZone: job.availabilityZone ?? null };
     let lastCheckpoint = 0;
-    const base = { ...progress };
-
-    const commitMark = (mark: (typeof marks)[number], force: boolean) => {
-      progress.pages = base.pages + mark.info.index + 1;
-      progress.records = base.records + mark.through;
-      progress.rejected = base.rejected + mark.rejected;
-      if (mark.info.nextToken === undefined) delete progress.nextToken;
-      else progress.nextToken = mark.info.nextToken;
-      progress.status = mark.info.status;
-      progress.statusMessage = mark.info.statusMessage;
+    for await (const page of source) {
+      // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
+      for (const w of page.warnings) if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
+      for (const r of page.rejects) rejects.append(rejectLine(r, where, pageOffset));
+      for (const record of page.records) spool.write(record);
+      progress.pages++;
+      progress.records += page.records.length;
+      progress.rejected += page.rejects.length;
+      progress.status = page.status;
+      progress.statusMessage = page.statusMessage;
+      if (page.truncated && page.nextToken !== undefined) {
+        progress.resumeToken = page.nextToken;
+        delete progress.nextToken;
+      } else if (page.nextToken === undefined) delete progress.nextToken;
+      else progress.nextToken = page.nextToken;
+      hooks.tick({ pages: 1, flows: page.records.length, rejected: page.rejects.length });
       const now = Date.now();
-      if (!force && now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
+      if (now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) continue;
       lastCheckpoint = now;
       progress.spoolBytes = spool.commit();
-      progress.rejectsBytes = rejects.commitUpTo(mark.rejectsLength);
+      progress.rejectsBytes = rejects.commit();
       hooks.commit({ ...progress }, false);
-    };
-    const reach = () => {
-      while (marks.length > 0 && marks[0]!.through <= consumed) commitMark(marks.shift()!, false);
-    };
-
-    stream.on('reject', (r: RejectedRecord) => {
-      rejectedHere++;
-      rejects.append(rejectLine(r, { ...job, availabilityZone: job.availabilityZone ?? null }, pageOffset));
-      hooks.tick({ pages: 0, flows: 0, rejected: 1 });
-    });
-    stream.on('page', (info: PageInfo) => {
-      marks.push({
-        info,
-        through: stream.summary().emitted,
-        rejected: rejectedHere,
-        rejectsLength: rejects.length,
-      });
-      hooks.tick({ pages: 1, flows: 0, rejected: 0 });
-      reach();
-    });
-    // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
-    stream.on('warning', (w: { code?: string; message: string }) => {
-      if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
-    });
-
-    let pending = 0;
-    // 'data' rather than for-await: the spool write is synchronous, and async iteration costs a promise
-    // (a microtask) per record. An error of ours destroys the stream with it, so finished() rejects with it.
-    stream.on('data', (record: FlowRecord) => {
-      try {
-        spool.write(record);
-        consumed++;
-        if (++pending === 100) {
-          hooks.tick({ pages: 0, flows: pending, rejected: 0 });
-          pending = 0;
-        }
-        if (marks.length > 0 && marks[0]!.through <= consumed) reach();
-      } catch (error) {
-        stream.destroy(error as Error);
-      }
-    });
-    await finished(stream as unknown as Readable);
-    hooks.tick({ pages: 0, flows: pending, rejected: 0 });
-    reach();
-    const summary: FlowResultsSummary = stream.summary();
-    progress.records = base.records + summary.emitted;
-    progress.rejected = base.rejected + summary.rejected;
-    progress.pages = base.pages + summary.pages;
-    progress.status = summary.status ?? progress.status;
-    progress.statusMessage = summary.statusMessage ?? progress.statusMessage;
+    }
     progress.done = true;
     delete progress.nextToken;
-    if (summary.truncated && summary.resumeToken !== undefined) {
-      progress.resumeToken = summary.resumeToken;
+    if (progress.resumeToken !== undefined)
       hooks.warn(
-        `--max-items reached for ${job.flowOperationId}; continue with --starting-token ${summary.resumeToken}`,
+        `--max-items reached for ${job.flowOperationId}; continue with --starting-token ${progress.resumeToken}`,
       );
-    }
     progress.spoolBytes = spool.commit();
     progress.rejectsBytes = rejects.commit();
     hooks.commit({ ...progress }, true);
