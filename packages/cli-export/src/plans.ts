@@ -21,7 +21,7 @@ import type { ApiReadOptions } from './export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
 import { checkFlowFilters, parseFlowFilters } from './flow-filters.js';
 import * as o from './options.js';
-import { type JobIdentity, partialDirectory } from './output/checkpoint.js';
+import { type JobIdentity, partialDirectory } from './spool/checkpoint.js';
 import { checkNotLocked } from './output/output-lock.js';
 import * as targets from './output/output-targets.js';
 import { UsageError } from './usage-error.js';

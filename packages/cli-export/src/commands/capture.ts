@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { NetworkFirewallClient, StartFlowCaptureRequest } from '@aws-sdk/client-network-firewall';
 import { createClient, loadSdk } from '../client.js';
 import { scopeRequest } from '../export/jobs.js';
-import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
+import { partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { captureFilters, exportPlan } from '../plans.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';

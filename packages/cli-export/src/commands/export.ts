@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type FileProvenance, type FlowOperationStatus, type IpcFormat, isNfwError } from '@nfw-flows/core';
+import { type FileProvenance, type FlowOperationStatus, isNfwError } from '@nfw-flows/core';
 import { type ClientFlags, createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { Aggregate } from '../export/aggregate.js';
@@ -36,8 +36,19 @@ import {
   writeStreamOutput,
 } from '../export/write-output.js';
 import type { OutputFormat } from '../options.js';
-import { arrowFromSpools } from '../output/arrow-spool.js';
 import { AtomicDirectory, AtomicFile, sweepStaleTemporaries } from '../output/atomic-file.js';
+import { crashPoint } from '../output/crash-point.js';
+import { acquireOutputLock, releaseOutputLock, verifyOutputLock } from '../output/output-lock.js';
+import {
+  type ExportStatus,
+  exportStatus,
+  type OperationStatus,
+  PARTITIONED_STATUS_FILE,
+  type StatusFields,
+  statusFilePath,
+  statusText,
+} from '../output/status-file.js';
+import { createProgress, formatBytes, formatCount, formatDuration, type Progress } from '../progress.js';
 import {
   CHECKPOINT_VERSION,
   type Checkpoint,
@@ -56,20 +67,8 @@ import {
   type StagedOutput,
   sameIdentity,
   writeCheckpoint,
-} from '../output/checkpoint.js';
-import { crashPoint } from '../output/crash-point.js';
-import { acquireOutputLock, releaseOutputLock, verifyOutputLock } from '../output/output-lock.js';
-import { readableFromBatches, readSpool } from '../output/spool.js';
-import {
-  type ExportStatus,
-  exportStatus,
-  type OperationStatus,
-  PARTITIONED_STATUS_FILE,
-  type StatusFields,
-  statusFilePath,
-  statusText,
-} from '../output/status-file.js';
-import { createProgress, formatBytes, formatCount, formatDuration, type Progress } from '../progress.js';
+} from '../spool/checkpoint.js';
+import { spoolRecords } from '../spool/spool-records.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 
@@ -444,13 +443,9 @@ async function exportApiToFile(
       totals.statuses.set(statusKey(job), { status: p.status, message: p.statusMessage });
   }
   update();
-  // Arrow outputs of flow records spool Arrow batches: the final file is then a copy of them, not a
-  // second conversion of every record (output/arrow-spool.ts).
-  const ipcFormat = arrowSpoolFormat(plan);
   const files = (i: number): SpoolFiles => ({
     spool: path.join(partial, `job-${i}.spool`),
     rejects: path.join(partial, `job-${i}.rejects`),
-    kind: ipcFormat === null ? 'lines' : 'arrow',
   });
   checkSpoolLengths(cp, files);
 
@@ -609,13 +604,11 @@ async function exportApiToFile(
           part,
         );
         const metadata = metadataOf(jobTotals);
-        const size = await writePlainFile(
-          ipcFormat === null
-            ? readableFromBatches(readSpool(files(i).spool))
-            : arrowFromSpools([files(i).spool], ipcFormat, metadata),
-          file,
-          { ...options, metadata, omitColumns: PARTITION_KEYS },
-        );
+        const size = await writePlainFile(spoolRecords([files(i).spool], ctx.signal), file, {
+          ...options,
+          metadata,
+          omitColumns: PARTITION_KEYS,
+        });
         bytes += size;
         operations[i] = {
           ...operations[i]!,
@@ -635,13 +628,10 @@ async function exportApiToFile(
       throw error;
     }
   } else {
-    // A fleet scope whose capture never started has no spool.
-    const spools = jobs.map((_, i) => files(i).spool).filter((f) => existsSync(f));
-    async function* all() {
-      for (const s of spools) yield* readSpool(s);
-    }
-    const source =
-      ipcFormat === null ? readableFromBatches(all()) : arrowFromSpools(spools, ipcFormat, options.metadata);
+    const source = spoolRecords(
+      jobs.map((_, i) => files(i).spool),
+      ctx.signal,
+    );
     bytes = await writeFileOutput(source, plan.out, plan.force, {
       ...options,
       status: () => statusFields(plan, totals, operations),
@@ -711,15 +701,6 @@ function describeSetting(value: unknown): string {
   if (value === null || value === undefined) return '(not set)';
   if (Array.isArray(value)) return `[${(value as JobIdentity[]).map(describeJob).join(', ')}]`;
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
-/** The IPC format of the Arrow spool for this plan, or null where the spool holds lines. */
-function arrowSpoolFormat(plan: ExportPlan): IpcFormat | null {
-  // Partitions leave their key columns out, so their batches are not the spool's.
-  if (plan.aggregate !== null || plan.partitioned) return null;
-  if (plan.format === 'arrow') return 'file';
-  if (plan.format === 'arrows') return 'stream';
-  return null;
 }
 
 /** The target holds what this checkpoint staged: the commit rename happened. */

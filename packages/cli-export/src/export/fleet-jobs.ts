@@ -7,8 +7,8 @@
  */
 import { truncateSync } from 'node:fs';
 import { FleetScheduler, isNfwError, runScheduled } from '@nfw-flows/core';
-import type { Checkpoint, JobIdentity, JobProgress } from '../output/checkpoint.js';
-import { emptyProgress, writeCheckpoint } from '../output/checkpoint.js';
+import type { Checkpoint, JobIdentity, JobProgress } from '../spool/checkpoint.js';
+import { emptyProgress, writeCheckpoint } from '../spool/checkpoint.js';
 
 export interface FleetRun {
   /** Identity of what is captured (filters, scope kind), part of the checkpoint's identity. */

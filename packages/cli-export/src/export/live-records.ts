@@ -16,7 +16,7 @@ import {
   type RejectedRecord,
   type RetryInfo,
 } from '@nfw-flows/core';
-import type { JobIdentity } from '../output/checkpoint.js';
+import type { JobIdentity } from '../spool/checkpoint.js';
 import { type ApiReadOptions, jobInput } from './run-job.js';
 
 export interface Totals {

@@ -1,24 +1,23 @@
 /**
- * One job of an export (one flow operation in one scope) read from the API into its spool, with a
- * checkpoint after each page whose records are all durably in the spool. Resuming continues from the
- * last committed page: the spool is truncated to its committed length and paging restarts at the
- * NextToken recorded with it (none recorded after the last page: the job is complete), so each flow
- * ends up in the spool exactly once.
+ * One job of an export (one flow operation in one scope) read from the API into its spool: core's
+ * `pages()`, each page appended as one line (the response as received) and its rejects to the rejects
+ * log, then a checkpoint of the NextToken after that page with both logs' committed lengths. Resuming
+ * cuts the logs back to those lengths and pages again from that NextToken (none recorded after the last
+ * page: the job is complete), so each page is in the spool exactly once.
  */
 import path from 'node:path';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import {
-  type FlowRecord,
   type FlowResultsInput,
   pages,
   type RejectedRecord,
   type RetryInfo,
   type RetryOptions,
 } from '@nfw-flows/core';
-import { ArrowSpoolWriter } from '../output/arrow-spool.js';
-import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
-import { AppendLog, SpoolWriter } from '../output/spool.js';
 import { WriteError } from '../output/write-error.js';
+import { AppendLog } from '../spool/append-log.js';
+import type { JobIdentity, JobProgress } from '../spool/checkpoint.js';
+import { pageLine } from '../spool/page-line.js';
 import { scopeRequest } from './jobs.js';
 
 export interface ApiReadOptions {
@@ -75,23 +74,10 @@ export function rejectLine(
 const CHECKPOINT_INTERVAL_MS = Number(process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS ?? 200);
 
 export interface SpoolFiles {
+  /** The job's response pages, one JSON line each (spool/page-line.ts). */
   spool: string;
+  /** The job's rejects, one --rejects line each. */
   rejects: string;
-  /** `arrow`: an Arrow spool (output/arrow-spool.ts, for Arrow outputs of flow records); default: lines. */
-  kind?: 'lines' | 'arrow';
-}
-
-/** What runJob needs of a spool: both kinds commit whole records only, at a length resume truncates to. */
-interface RecordSpool {
-  write(record: FlowRecord): void;
-  commit(): number;
-  close(): void;
-}
-
-function openSpool(files: SpoolFiles, truncateTo: number | undefined): RecordSpool {
-  return files.kind === 'arrow'
-    ? new ArrowSpoolWriter(files.spool, truncateTo)
-    : new SpoolWriter(files.spool, truncateTo);
 }
 
 /**
@@ -133,7 +119,7 @@ async function pageJob(
 ): Promise<JobProgress> {
   const progress: JobProgress = { ...start };
   const resuming = start.pages > 0 || start.records > 0;
-  const spool = openSpool(files, resuming ? start.spoolBytes : undefined);
+  const spool = new AppendLog(files.spool, resuming ? start.spoolBytes : undefined);
   const rejects = new AppendLog(files.rejects, resuming ? start.rejectsBytes : undefined);
   try {
     if (progress.done) return progress;
@@ -174,7 +160,7 @@ async function pageJob(
       // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
       for (const w of page.warnings) if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
       for (const r of page.rejects) rejects.append(rejectLine(r, where, pageOffset));
-      for (const record of page.records) spool.write(record);
+      spool.append(pageLine(page));
       progress.pages++;
       progress.records += page.records.length;
       progress.rejected += page.rejects.length;

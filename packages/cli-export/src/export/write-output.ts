@@ -2,22 +2,14 @@
  * Final outputs: records (from the spool or a live source) through the optional aggregate and the
  * serializer into an atomic file, a Hive-style partition directory, or stdout.
  */
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Readable, type Transform, Transform as TransformStream, type Writable } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { Transform as TransformStream } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ColumnSpec, FLOW_COLUMNS, FLOW_GETTERS, type FlowRecord, type Row } from '@nfw-flows/core';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
-import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
-import { AtomicFile, OUTPUT_HIGH_WATER_MARK, writeFully } from '../output/atomic-file.js';
+import { AtomicFile, OUTPUT_HIGH_WATER_MARK } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
 import {
   type ExportStatus,
@@ -97,7 +89,7 @@ function withoutColumns(omit: readonly string[]): Transform & { columns: ColumnS
  * final name, or the complete data (with its status, or without it: unknown, never a stale one).
  */
 export async function writeFileOutput(
-  records: Readable | ArrowSpoolOutput,
+  records: Readable,
   target: string,
   force: boolean,
   options: WriteOptions,
@@ -107,12 +99,7 @@ export async function writeFileOutput(
   try {
     file = new AtomicFile(target, { force });
     crashPoint('after-open');
-    if (records instanceof Readable)
-      await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
-    else {
-      const f = file;
-      await records.writeTo((chunk) => f.write(chunk), options.signal);
-    }
+    await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
     const bytes = file.size();
     let record: ExportStatus | null = null;
     if (options.status) {
@@ -140,30 +127,19 @@ export async function writeFileOutput(
 
 /** Write records into a plain file (inside a directory that is itself published atomically). */
 export async function writePlainFile(
-  records: Readable | ArrowSpoolOutput,
+  records: Readable,
   target: string,
   options: WriteOptions,
 ): Promise<number> {
   mkdirSync(path.dirname(target), { recursive: true });
-  if (records instanceof Readable) {
-    await pipeline(
-      [
-        records,
-        ...stages(options),
-        createWriteStream(target, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK }),
-      ],
-      {
-        signal: options.signal,
-      },
-    );
-  } else {
-    const fd = openSync(target, 'wx', 0o666);
-    try {
-      await records.writeTo((chunk) => writeFully(fd, chunk), options.signal);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  await pipeline(
+    [
+      records,
+      ...stages(options),
+      createWriteStream(target, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK }),
+    ],
+    { signal: options.signal },
+  );
   return statSync(target).size;
 }
 
