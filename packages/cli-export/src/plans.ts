@@ -14,16 +14,15 @@ import {
   type TopTalkersOptions,
 } from '@nfw-flows/core';
 import { type ClientFlags, DEFAULT_TIMEOUT_MS } from './client.js';
-import type { ApiSource, ExportPlan, FileSource } from './commands/export.js';
 import { type Aggregate, groupAggregate, type Metric, parseMask, topAggregate } from './export/aggregate.js';
+import type { ApiReadOptions, ApiSource, ExportPlan, FileSource } from './export/export-plan.js';
 import type { Scope } from './export/jobs.js';
-import type { ApiReadOptions } from './export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from './export/serializer.js';
 import { checkFlowFilters, parseFlowFilters } from './flow-filters.js';
 import * as o from './options.js';
-import { type JobIdentity, partialDirectory } from './spool/checkpoint.js';
 import { checkNotLocked } from './output/output-lock.js';
 import * as targets from './output/output-targets.js';
+import { type JobIdentity, partialDirectory } from './spool/checkpoint.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = Record<string, unknown>;

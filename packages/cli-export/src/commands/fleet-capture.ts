@@ -15,13 +15,14 @@ import {
   startFlowCapture,
 } from '@nfw-flows/core';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
+import type { ExportPlan } from '../export/export-plan.js';
 import type { FleetRun } from '../export/fleet-jobs.js';
 import { metadataOf, newTotals } from '../export/live-records.js';
 import { writeStreamOutput } from '../export/write-output.js';
-import { type JobIdentity, partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { createProgress, formatCount } from '../progress.js';
+import { type JobIdentity, partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { UsageError } from '../usage-error.js';
-import { type ExportPlan, type RunContext, runExport } from './export.js';
+import { type RunContext, runExport } from './export.js';
 
 type Flags = Record<string, unknown>;
 

@@ -7,30 +7,13 @@
  */
 import path from 'node:path';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import {
-  type FlowResultsInput,
-  pages,
-  type RejectedRecord,
-  type RetryInfo,
-  type RetryOptions,
-} from '@nfw-flows/core';
+import { type FlowResultsInput, pages, type RejectedRecord, type RetryInfo } from '@nfw-flows/core';
 import { WriteError } from '../output/write-error.js';
 import { AppendLog } from '../spool/append-log.js';
 import type { JobIdentity, JobProgress } from '../spool/checkpoint.js';
 import { pageLine } from '../spool/page-line.js';
+import type { ApiReadOptions } from './export-plan.js';
 import { scopeRequest } from './jobs.js';
-
-export interface ApiReadOptions {
-  pageSize?: number;
-  maxItems?: number;
-  startingToken?: string;
-  wait: boolean;
-  waitTimeoutMs?: number;
-  pollIntervalMs?: number;
-  strict: boolean;
-  /** --stall-timeout, the backoff and the attempt timeout. */
-  retry?: RetryOptions;
-}
 
 export interface JobHooks {
   /** Called with the job's progress after each committed page (the caller persists the checkpoint). */
@@ -108,6 +91,28 @@ export function partialWriteError(dir: string, error: unknown): unknown {
   return new WriteError(dir, error);
 }
 
+/** Core's pages() options of a job: the flags', from where it stopped, for what is left of --max-items. */
+function pagesOptions(
+  read: ApiReadOptions,
+  remaining: number | undefined,
+  startingToken: string | undefined,
+  hooks: JobHooks,
+  signal: AbortSignal,
+): PagesOptions {
+  return {
+    ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
+    ...(remaining === undefined ? {} : { maxItems: remaining }),
+    ...(startingToken === undefined ? {} : { startingToken }),
+    signal,
+    wait: read.wait,
+    ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
+    ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
+    onInvalid: read.strict ? 'fail' : 'reject',
+    ...(read.retry === undefined ? {} : { retry: read.retry }),
+    ...(hooks.retry === undefined ? {} : { onRetry: hooks.retry }),
+  };
+}
+
 async function pageJob(
   client: NetworkFirewallClient,
   job: JobIdentity,
@@ -141,18 +146,7 @@ async function pageJob(
       return progress;
     }
     const startingToken = resuming ? progress.nextToken : read.startingToken;
-    const source = pages(client, jobInput(job), {
-      ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
-      ...(remaining === undefined ? {} : { maxItems: remaining }),
-      ...(startingToken === undefined ? {} : { startingToken }),
-      signal,
-      wait: read.wait,
-      ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
-      ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
-      onInvalid: read.strict ? 'fail' : 'reject',
-      ...(read.retry === undefined ? {} : { retry: read.retry }),
-      ...(hooks.retry === undefined ? {} : { onRetry: hooks.retry }),
-    });
+    const source = pages(client, jobInput(job), pagesOptions(read, remaining, startingToken, hooks, signal));
     const pageOffset = progress.pages;
     const where = { ...job, availabilityZone: job.availabilityZone ?? null };
     let lastCheckpoint = 0;
@@ -193,4 +187,12 @@ async function pageJob(
     spool.close();
     rejects.close();
   }
+}
+
+/** The spool and rejects log of job `index` in the partial directory. */
+export function spoolFiles(partial: string, index: number): SpoolFiles {
+  return {
+    spool: path.join(partial, `job-${index}.spool`),
+    rejects: path.join(partial, `job-${index}.rejects`),
+  };
 }
