@@ -7,7 +7,13 @@
  */
 import path from 'node:path';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type FlowResultsInput, pages, type RejectedRecord, type RetryInfo } from '@nfw-flows/core';
+import {
+  type FlowResultsInput,
+  type PagesOptions,
+  pages,
+  type RejectedRecord,
+  type RetryInfo,
+} from '@nfw-flows/core';
 import { WriteError } from '../output/write-error.js';
 import { AppendLog } from '../spool/append-log.js';
 import type { JobIdentity, JobProgress } from '../spool/checkpoint.js';
