@@ -105,28 +105,26 @@ describe('runJob', () => {
   test('a spool that cannot be written is a write error naming the partial directory, still resumable', async () => {
     const missing = path.join(dir, 'gone.nfw-partial');
     const hooks: JobHooks = { commit() {}, tick() {}, warn() {} };
-    {
-      const spoolFiles = {
-        spool: path.join(missing, 'job-0.spool'),
-        rejects: path.join(missing, 'job-0.rejects'),
-      };
-      const error = await runJob(
-        client,
-        job,
-        spoolFiles,
-        emptyProgress(),
-        read,
-        hooks,
-        new AbortController().signal,
-      ).then(
-        () => null,
-        (e: unknown) => e as Error,
-      );
-      expect(error).toBeInstanceOf(WriteError);
-      expect(error?.message).toBe(`cannot write ${missing}: ENOENT: no such file or directory`);
-      // Not an NfwError: export.ts keeps the partial for --resume.
-      expect((error as { code?: string }).code).toBe('ENOENT');
-    }
+    const spoolFiles = {
+      spool: path.join(missing, 'job-0.spool'),
+      rejects: path.join(missing, 'job-0.rejects'),
+    };
+    const error = await runJob(
+      client,
+      job,
+      spoolFiles,
+      emptyProgress(),
+      read,
+      hooks,
+      new AbortController().signal,
+    ).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(WriteError);
+    expect(error?.message).toBe(`cannot write ${missing}: ENOENT: no such file or directory`);
+    // Not an NfwError: export.ts keeps the partial for --resume.
+    expect((error as { code?: string }).code).toBe('ENOENT');
   });
 
   test('partialWriteError wraps file system errors only', () => {

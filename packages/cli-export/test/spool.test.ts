@@ -82,6 +82,16 @@ describe('page spool', () => {
     expect(await readAll([files[1]!, files[3]!])).toEqual([]);
   });
 
+  test('a page with a status the file source does not know is read back (the status is left out)', async () => {
+    const pages = pagesOf(4, 30, 100, null).map((p) => ({ ...p, status: 'PAUSED' }));
+    const file = path.join(tmp.dir, 'unknown-status');
+    const log = new AppendLog(file);
+    for (const page of pages) log.append(pageLine(page));
+    log.close();
+    expect(JSON.parse(readFileSync(file, 'utf8')).FlowOperationStatus).toBeUndefined();
+    expect(await readAll([file])).toEqual(pages.flatMap((p) => p.records));
+  });
+
   test('a spool with a torn page after the committed length is cut back on resume', async () => {
     const pages = pagesOf(3, 120, 50, 'us-east-1a');
     const file = path.join(tmp.dir, 'torn');

@@ -11,8 +11,9 @@ import { createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import { checkPartitionNames } from '../export/check-partition-names.js';
 import type { ApiSource, ExportPlan } from '../export/export-plan.js';
-import { finalizeOutput, statusFields } from '../export/finalize-output.js';
+import { type Finalize, finalizeOutput, statusFields } from '../export/finalize-output.js';
 import { allOperationJobs } from '../export/jobs.js';
+import { canWriteLive, startLiveOutput } from '../export/live-output.js';
 import {
   apiRecords,
   fileRecords,
@@ -227,6 +228,14 @@ async function exportApiToFile(
   }
   const partial = partialDirectory(plan.out);
   const signal = ctx.signal;
-  await runJobs({ plan, source, client, jobs, checkpoint, partial, signal, totals, update, log });
-  return finalizeOutput({ plan, jobs, checkpoint, partial, totals, signal });
+  const final: Finalize = { plan, jobs, checkpoint, partial, totals, signal };
+  const resuming = decision.checkpoint !== null;
+  const live = canWriteLive(plan, jobs.length, resuming) ? startLiveOutput(final) : undefined;
+  try {
+    await runJobs({ plan, source, client, jobs, checkpoint, partial, signal, totals, update, log, live });
+  } catch (error) {
+    await live?.abort(error);
+    throw error;
+  }
+  return finalizeOutput(final, live);
 }

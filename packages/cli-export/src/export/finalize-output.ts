@@ -27,6 +27,7 @@ import {
 import { spoolRecords } from '../spool/spool-records.js';
 import type { ExportPlan } from './export-plan.js';
 import { statusKey } from './fleet-jobs.js';
+import type { LiveOutput } from './live-output.js';
 import { metadataOf, overallStatus, type Totals, truncatedToken } from './live-records.js';
 import { spoolFiles } from './run-job.js';
 import {
@@ -47,8 +48,11 @@ export interface Finalize {
   signal: AbortSignal;
 }
 
-/** Build, publish and clean up; returns the bytes of the output. */
-export async function finalizeOutput(f: Finalize): Promise<number> {
+/**
+ * Build, publish and clean up; returns the bytes of the output. `live`: the output written while paging
+ * (live-output.ts), published here unless it has to be built from the spools after all.
+ */
+export async function finalizeOutput(f: Finalize, live?: LiveOutput): Promise<number> {
   const { plan, checkpoint: cp } = f;
   const staged = cp.output;
   const committed = staged !== undefined && isCommitted(plan, staged);
@@ -61,7 +65,8 @@ export async function finalizeOutput(f: Finalize): Promise<number> {
       status.writeText(staged.status);
       status.commit();
     }
-  } else bytes = plan.partitioned ? await writePartitions(f) : await writeSingleFile(f);
+  } else if (plan.partitioned) bytes = await writePartitions(f);
+  else bytes = (await live?.finish()) ?? (await writeSingleFile(f));
   if (plan.rejects) await publishRejects(f, plan.rejects, committed);
   removePartialDirectory(f.partial, () => crashPoint('after-partial-rename'));
   crashPoint('after-cleanup');
@@ -86,7 +91,7 @@ export function statusFields(plan: ExportPlan, totals: Totals, operations?: Oper
   };
 }
 
-function writeOptions(f: Finalize): WriteOptions {
+export function writeOptions(f: Finalize): WriteOptions {
   return {
     format: f.plan.format,
     aggregate: f.plan.aggregate,
@@ -97,7 +102,7 @@ function writeOptions(f: Finalize): WriteOptions {
 }
 
 /** Records the staged output in the checkpoint, right before the commit rename. */
-function recordStaged(f: Finalize, output: StagedOutput): void {
+export function recordStaged(f: Finalize, output: StagedOutput): void {
   verifyOutputLock(f.plan.out);
   f.checkpoint.output = output;
   f.checkpoint.updatedAt = new Date().toISOString();
@@ -167,7 +172,7 @@ async function writePartitions(f: Finalize): Promise<number> {
 }
 
 /** The status file's entry of every job. */
-function operationsOf(f: Finalize): OperationStatus[] {
+export function operationsOf(f: Finalize): OperationStatus[] {
   return f.jobs.map((job, i) => {
     const p = f.checkpoint.jobs[i]!;
     return {

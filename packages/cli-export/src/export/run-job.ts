@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import {
+  type FlowRecord,
   type FlowResultsInput,
   type PagesOptions,
   pages,
@@ -29,6 +30,8 @@ export interface JobHooks {
   warn(line: string): void;
   /** A request failed transiently and is about to be sent again. */
   retry?(info: RetryInfo): void;
+  /** A page's records, once the page is in the spool (the output written while paging). */
+  records?(records: readonly FlowRecord[]): Promise<void>;
 }
 
 /** Request input of a job. */
@@ -161,6 +164,7 @@ async function pageJob(
       for (const w of page.warnings) if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
       for (const r of page.rejects) rejects.append(rejectLine(r, where, pageOffset));
       spool.append(pageLine(page));
+      await hooks.records?.(page.records);
       progress.pages++;
       progress.records += page.records.length;
       progress.rejected += page.rejects.length;

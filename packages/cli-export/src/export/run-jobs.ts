@@ -17,6 +17,7 @@ import {
 import type { ApiSource, ExportPlan } from './export-plan.js';
 import { runFleetJobs, statusKey } from './fleet-jobs.js';
 import { describeJob } from './jobs.js';
+import type { LiveOutput } from './live-output.js';
 import { noteRetry, type Totals } from './live-records.js';
 import { type JobHooks, runJob, spoolFiles } from './run-job.js';
 
@@ -31,6 +32,8 @@ export interface JobsRun {
   totals: Totals;
   update: () => void;
   log: (line: string) => void;
+  /** The output written while paging, if this export has one (live-output.ts). */
+  live?: LiveOutput;
 }
 
 /** Errors after which `--resume` can go on; any other NfwError would come back the same way. */
@@ -104,6 +107,7 @@ async function readJob(
       noteRetry(totals, info);
       update();
     },
+    ...(run.live === undefined ? {} : { records: (records) => run.live!.write(records) }),
   };
   const files = spoolFiles(run.partial, i);
   const final = await runJob(run.client, job, files, cp.jobs[i]!, run.source.read, hooks, signal);

@@ -5,6 +5,8 @@
  */
 import type { FlowPage } from '@nfw-flows/core';
 
+const KNOWN_STATUSES = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'IN_PROGRESS']);
+
 export function pageLine(page: FlowPage): string {
   const c = page.context;
   const response: Record<string, unknown> = { FirewallArn: c.firewallArn };
@@ -14,7 +16,8 @@ export function pageLine(page: FlowPage): string {
   response.FlowOperationId = c.flowOperationId;
   // ISO text keeps the Date's milliseconds exactly (epoch seconds as a float may not).
   if (c.flowRequestTimestamp !== null) response.FlowRequestTimestamp = c.flowRequestTimestamp.toISOString();
-  if (page.status !== null) response.FlowOperationStatus = page.status;
+  // The file source refuses a status it does not know; the checkpoint keeps the page's status as sent.
+  if (page.status !== null && KNOWN_STATUSES.has(page.status)) response.FlowOperationStatus = page.status;
   if (page.statusMessage !== null) response.StatusMessage = page.statusMessage;
   if (page.nextToken !== undefined) response.NextToken = page.nextToken;
   response.Flows = page.flows;
