@@ -3,7 +3,7 @@ import { isNfwError, NfwError } from '../errors.js';
 import { createFlowNormalizer, type FlowNormalizer } from '../normalize/index.js';
 import type { FlowContext, FlowOperationStatus, FlowRecord, RejectedRecord } from '../types.js';
 
-/** Emitted as `'page'` after every record of the page was pushed (or rejected). */
+/** Emitted as `'page'` after every record of the page was pushed (or rejected): progress per page. */
 export interface PageInfo {
   /** 0-based index of the page within this stream. */
   index: number;
@@ -17,8 +17,8 @@ export interface PageInfo {
   context: FlowContext;
   /**
    * Records this stream has emitted up to and including this page. The event fires when the page's
-   * records were pushed, which may be before a consumer has read them: a consumer that checkpoints
-   * saves `nextToken` once it has taken this many records.
+   * records were pushed, which may be before a consumer has read them (for progress displays); a
+   * consumer that checkpoints reads `pages()` instead, whose pages are whole when it gets them.
    */
   emitted: number;
 }
