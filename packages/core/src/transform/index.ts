@@ -1,29 +1,12 @@
-// Analysis transforms: group-by with subnet roll-ups, top talkers (exact and bounded), filters.
+// Analysis transforms: filters, group-by with subnet roll-ups, top talkers (exact and bounded). Each is a
+// Transform factory with a sync or iterable form beside it.
+export { type FilterLeaf, type FilterOptions, filter, filterRecords, type PortOption } from './filter.js';
+export { type GroupByOptions, groupBy, groupByRows } from './group-by.js';
+export type { AddressMask, KeyName, KeyOption, MaskOption } from './key-spec.js';
 export {
-  type FilterLeaf,
-  type FilterOptions,
-  filter,
-  filterPredicate,
-  filterRecords,
-  type PortOption,
-} from './filter.js';
-export {
-  GROUP_METRIC_COLUMNS,
-  GroupByEngine,
-  type GroupByOptions,
-  groupBy,
-  groupByColumns,
-  groupByRows,
-} from './group-by.js';
-export { type AddressMask, type KeyName, type KeyOption, type MaskOption, parseTopKey } from './key-spec.js';
-export {
-  multiStats,
-  multiStatsColumns,
-  multiStatsRows,
   type TopKey,
   type TopMetric,
   type TopTalkersOptions,
   topTalkers,
-  topTalkersColumns,
   topTalkersRows,
 } from './top-talkers.js';

@@ -14,24 +14,13 @@ import {
 } from '@nfw-flows/fixtures';
 import { describe, expect, it } from 'vitest';
 import { flowResultsFromFile, normalizeFlow } from '../../src/index.js';
-import { collect, plain } from './helpers.js';
+import { chunked, collect, plain } from './helpers.js';
 
 const corpora = fileURLToPath(new URL('../../../fixtures/corpora/', import.meta.url));
 const dir = tmpdir();
 const captureFileText = (options: CaptureFileOptions) => [...pieces(options)].join('');
 let fileNo = 0;
 const tmpPath = (ext = 'json') => join(dir, `nfw-core-file-${process.pid}-${fileNo++}.${ext}`);
-
-function chunked(bytes: Buffer, sizes: number[]): Readable {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (let k = 0; at < bytes.length; k++) {
-    const size = Math.max(1, sizes[k % sizes.length]);
-    parts.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return Readable.from(parts);
-}
 
 const strip = (a: unknown) => {
   const { bytes: _bytes, ...rest } = a as Record<string, unknown>;
@@ -296,5 +285,15 @@ describe('bad files', () => {
     );
     const out = await collect(flowResultsFromFile(join(dir, 'does-not-exist.json')));
     expect(out.error?.code).toBe('NFW_INVALID_INPUT');
+  });
+
+  it("refuses '-': core never reads stdin itself, the caller passes process.stdin (or any Readable)", async () => {
+    expect(() => flowResultsFromFile('-')).toThrow(
+      expect.objectContaining({ code: 'NFW_INVALID_OPTION', field: 'source', value: '-' }),
+    );
+    const saved = captureFileText({ generator: createFlowGenerator({ seed: 7, count: 5 }), shape: 'page' });
+    const out = await collect(flowResultsFromFile(Readable.from([Buffer.from(saved)])));
+    expect(out.error).toBeUndefined();
+    expect(out.records).toHaveLength(5);
   });
 });
