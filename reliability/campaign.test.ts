@@ -71,7 +71,7 @@ describe('CLI-level fault runs (built nfw-flows, SIGKILL then --resume)', () => 
       const s = deriveScenario(SEED, i, { level: 'cli' });
       if (s.faults.includes('kill') && !s.faults.includes('stall') && s.flows <= 1200) picked.push(i);
     }
-    // Both spools: NDJSON exports spool lines, Arrow exports spool record batches.
+    // Both output kinds: NDJSON (text) and Arrow (its header carries the status).
     expect(new Set(picked.map((i) => deriveScenario(SEED, i, { level: 'cli' }).format))).toEqual(
       new Set(['ndjson', 'arrow']),
     );

@@ -62,7 +62,7 @@ export interface Scenario {
    *  each SIGKILL; a negative value -t means "after t ms" (a kill during startup). */
   kills: number[];
   faultSeed: number;
-  /** CLI output format: NDJSON (the line spool) or Arrow (the Arrow spool), every other CLI run. */
+  /** CLI output format: NDJSON or Arrow, every other CLI run. */
   format: CliFormat;
 }
 

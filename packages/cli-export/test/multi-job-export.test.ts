@@ -1,7 +1,8 @@
 /**
- * Single-file API exports of several jobs paged at once (--concurrency 2): every format gives the records
- * of the job spools in job order (arrow against arrows; ndjson and csv, from the line spool, against
- * arrows, from the Arrow spool), and failures, kills and resumes leave no temporary and exactly the data.
+ * Single-file API exports of several jobs: paged at once (--concurrency 2), every format gives the
+ * records of the job spools in job order (arrow against arrows; ndjson and csv against arrows), and
+ * failures, kills and resumes leave no temporary and exactly the data; paged one after another
+ * (--concurrency 1), the output written while paging is the same as the one built from the spools.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -93,7 +94,7 @@ beforeAll(async () => {
     ],
   });
   tmp = tempDir();
-  // The reference: arrows, copied from the jobs' Arrow spools after the paging.
+  // The reference: arrows, built from the jobs' spools after the paging.
   const ref = await run([...args(emulator.endpoint), '--format', 'arrows', '--out', out('ref.arrows')]);
   expect(ref.code, ref.stderr).toBe(0);
 });
@@ -203,5 +204,81 @@ describe('several jobs into one file (--concurrency 2)', () => {
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.nfw-partial`)).toBe(false);
     expect(temporaries()).toEqual([]);
+  });
+});
+
+describe('jobs paged one after another (--concurrency 1): the output is written while paging', () => {
+  let mixed: Emulator;
+  const MIXED = [
+    { id: '44444444-2222-4333-8444-00000000000a', flows: 700 },
+    {
+      id: '44444444-2222-4333-8444-00000000000b',
+      flows: 300,
+      status: 'COMPLETED_WITH_ERRORS' as const,
+      statusMessage: 'one shard lost',
+    },
+  ];
+  const mixedArgs = (concurrency: string) => [
+    'export',
+    '--firewall-arn',
+    ARN,
+    '--all-operations',
+    '--availability-zone',
+    'us-east-1a',
+    '--endpoint-url',
+    mixed.endpoint,
+    '--page-size',
+    '50',
+    '--concurrency',
+    concurrency,
+  ];
+
+  beforeAll(async () => {
+    mixed = await startEmulator({
+      seed: 33,
+      operations: MIXED.map((o) => ({
+        firewallArn: ARN,
+        flowOperationId: o.id,
+        availabilityZone: 'us-east-1a',
+        flows: o.flows,
+        ...(o.status ? { status: o.status, statusMessage: o.statusMessage } : {}),
+      })),
+    });
+  });
+  afterAll(async () => {
+    await mixed?.close();
+  });
+
+  test("a later job's status differs from the header written during the first: the file is built from the spools", async () => {
+    const live = await run([...mixedArgs('1'), '--format', 'arrow', '--out', out('mixed-live.arrow')]);
+    expect(live.code, live.stderr).toBe(3);
+    const spooled = await run([...mixedArgs('2'), '--format', 'arrow', '--out', out('mixed-spooled.arrow')]);
+    expect(spooled.code, spooled.stderr).toBe(3);
+    const table = readArrow(out('mixed-live.arrow'));
+    expect(table.numRows).toBe(1000);
+    expect(table.schema.metadata.get('nfw_flows.status')).toBe('COMPLETED_WITH_ERRORS');
+    expect(arrowRows(out('mixed-live.arrow'))).toEqual(arrowRows(out('mixed-spooled.arrow')));
+    const status = JSON.parse(readFileSync(`${out('mixed-live.arrow')}.nfw-status.json`, 'utf8'));
+    expect(status).toMatchObject({ complete: false, flows: 1000, status: 'COMPLETED_WITH_ERRORS' });
+    expect(temporaries()).toEqual([]);
+  });
+
+  test('ndjson written while paging has the rows of the spooled export, in job order', async () => {
+    const live = await run([...mixedArgs('1'), '--format', 'ndjson', '--out', out('mixed-live.ndjson')]);
+    expect(live.code, live.stderr).toBe(3);
+    const spooled = await run([
+      ...mixedArgs('2'),
+      '--format',
+      'ndjson',
+      '--out',
+      out('mixed-spooled.ndjson'),
+    ]);
+    expect(spooled.code, spooled.stderr).toBe(3);
+    const lines = readFileSync(out('mixed-live.ndjson'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1000);
+    expect(readFileSync(out('mixed-live.ndjson'), 'utf8')).toBe(
+      readFileSync(out('mixed-spooled.ndjson'), 'utf8'),
+    );
+    expect(new Set(lines.map((l) => JSON.parse(l).flow_operation_id)).size).toBe(2);
   });
 });

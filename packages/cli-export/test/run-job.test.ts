@@ -6,9 +6,9 @@ import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { clientFor } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobHooks } from '../src/export/run-job.js';
-import { emptyProgress, type JobProgress } from '../src/output/checkpoint.js';
-import { readSpool } from '../src/output/spool.js';
 import { WriteError } from '../src/output/write-error.js';
+import { emptyProgress, type JobProgress } from '../src/spool/checkpoint.js';
+import { spoolRecords } from '../src/spool/spool-records.js';
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/run-job';
 const OP = '1d5c3b7a-2f44-4e1b-9a6d-0c8e7f6a5b41';
@@ -55,7 +55,7 @@ describe('runJob', () => {
     expect(commits.at(-1)).toBe(true);
     expect(commits.filter((final) => !final).length).toBeGreaterThan(1);
     let n = 0;
-    for await (const batch of readSpool(f.spool)) n += batch.length;
+    for await (const _ of spoolRecords([f.spool], new AbortController().signal)) n++;
     expect(n).toBe(FLOWS);
   });
 
@@ -79,7 +79,7 @@ describe('runJob', () => {
     expect(resumed).toMatchObject({ done: true, records: FLOWS, pages: killed.pages });
     expect(emulator.stats().requests).toBe(requests);
     let n = 0;
-    for await (const batch of readSpool(f.spool)) n += batch.length;
+    for await (const _ of spoolRecords([f.spool], new AbortController().signal)) n++;
     expect(n).toBe(FLOWS);
   });
 
@@ -102,29 +102,26 @@ describe('runJob', () => {
   test('a spool that cannot be written is a write error naming the partial directory, still resumable', async () => {
     const missing = path.join(dir, 'gone.nfw-partial');
     const hooks: JobHooks = { commit() {}, tick() {}, warn() {} };
-    for (const kind of ['lines', 'arrow'] as const) {
-      const spoolFiles = {
-        spool: path.join(missing, 'job-0.spool'),
-        rejects: path.join(missing, 'job-0.rejects'),
-        kind,
-      };
-      const error = await runJob(
-        client,
-        job,
-        spoolFiles,
-        emptyProgress(),
-        read,
-        hooks,
-        new AbortController().signal,
-      ).then(
-        () => null,
-        (e: unknown) => e as Error,
-      );
-      expect(error).toBeInstanceOf(WriteError);
-      expect(error?.message).toBe(`cannot write ${missing}: ENOENT: no such file or directory`);
-      // Not an NfwError: export.ts keeps the partial for --resume.
-      expect((error as { code?: string }).code).toBe('ENOENT');
-    }
+    const spoolFiles = {
+      spool: path.join(missing, 'job-0.spool'),
+      rejects: path.join(missing, 'job-0.rejects'),
+    };
+    const error = await runJob(
+      client,
+      job,
+      spoolFiles,
+      emptyProgress(),
+      read,
+      hooks,
+      new AbortController().signal,
+    ).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(WriteError);
+    expect(error?.message).toBe(`cannot write ${missing}: ENOENT: no such file or directory`);
+    // Not an NfwError: export.ts keeps the partial for --resume.
+    expect((error as { code?: string }).code).toBe('ENOENT');
   });
 
   test('partialWriteError wraps file system errors only', () => {

@@ -17,11 +17,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { isNfwError } from '@nfw-flows/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { partialDirectory } from '../src/output/checkpoint.js';
 import { S3Directory } from '../src/output/s3-directory.js';
 import { S3Object, UPLOAD_PART_SIZE } from '../src/output/s3-object.js';
 import { checkS3Output } from '../src/output/s3-output.js';
 import { outputAnchor, parseS3Url, resetS3Client } from '../src/output/s3-target.js';
+import { partialDirectory } from '../src/spool/checkpoint.js';
 import { UsageError } from '../src/usage-error.js';
 import { hasMoto, type Moto, startMoto, TEST_CREDENTIALS } from './moto.js';
 

@@ -25,6 +25,7 @@ const ROOT = [
   'groupByRows',
   'isNfwError',
   'normalizeFlow',
+  'pages',
   'parseAddress',
   'parsePortRange',
   'parseProtocol',

@@ -7,14 +7,15 @@ import { existsSync } from 'node:fs';
 import type { NetworkFirewallClient, StartFlowCaptureRequest } from '@aws-sdk/client-network-firewall';
 import { NfwError } from '@nfw-flows/core';
 import { createClient, loadSdk } from '../client.js';
+import type { ExportPlan } from '../export/export-plan.js';
 import { type Scope, scopeRequest } from '../export/jobs.js';
-import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
 import { checkS3Output } from '../output/s3-output.js';
 import { type CaptureFilters, captureFilters } from '../plans/capture-filters.js';
 import { exportPlan } from '../plans/export-plan.js';
+import { partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
-import { type ExportPlan, type RunContext, runExport } from './export.js';
+import { type RunContext, runExport } from './export.js';
 import { firewallArnsOfNames, isFleetCapture, runFleetCapture } from './fleet-capture.js';
 
 export async function runCapture(

@@ -5,12 +5,13 @@
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { captureFlows, type FleetScopeKind } from '@nfw-flows/core';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
+import type { ApiSource, ExportPlan } from '../export/export-plan.js';
 import { metadataOf, newTotals } from '../export/live-records.js';
 import { writeStreamOutput } from '../export/write-output.js';
 import type { CaptureFilters } from '../plans/capture-filters.js';
 import { createProgress, formatCount } from '../progress.js';
 import { UsageError } from '../usage-error.js';
-import type { ApiSource, ExportPlan, RunContext } from './export.js';
+import type { RunContext } from './export.js';
 import type { FleetSelection } from './fleet-capture.js';
 
 type FleetStream = ReturnType<typeof captureFlows>;

@@ -8,13 +8,14 @@
 import path from 'node:path';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { discoverScopes, type FirewallRef, type FleetScopeKind, startFlowCapture } from '@nfw-flows/core';
+import type { ApiSource, ExportPlan } from '../export/export-plan.js';
 import type { FleetRun } from '../export/fleet-jobs.js';
-import { type JobIdentity, partialDirectory, readCheckpoint } from '../output/checkpoint.js';
 import { isS3Url } from '../output/s3-target.js';
 import type { CaptureFilters } from '../plans/capture-filters.js';
 import { type Flags, flagName, listFlag } from '../plans/flag-values.js';
+import { type JobIdentity, partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { UsageError } from '../usage-error.js';
-import { type ApiSource, type ExportPlan, type RunContext, runExport } from './export.js';
+import { type RunContext, runExport } from './export.js';
 import { captureFleetToStdout } from './fleet-capture-to-stdout.js';
 
 const FLEET_FLAGS = ['allFirewalls', 'vpcEndpointAssociations'] as const;

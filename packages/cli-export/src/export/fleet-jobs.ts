@@ -8,8 +8,8 @@
 import { truncateSync } from 'node:fs';
 import { isNfwError } from '@nfw-flows/core';
 import { FleetScheduler, runScheduled } from '@nfw-flows/core/engine';
-import type { Checkpoint, JobIdentity, JobProgress } from '../output/checkpoint.js';
-import { emptyProgress, writeCheckpoint } from '../output/checkpoint.js';
+import type { Checkpoint, JobIdentity, JobProgress } from '../spool/checkpoint.js';
+import { emptyProgress, writeCheckpoint } from '../spool/checkpoint.js';
 
 export interface FleetRun {
   /** Identity of what is captured (filters, scope kind), part of the checkpoint's identity. */
@@ -57,40 +57,17 @@ export async function runFleetJobs(
   let fatal: { error: unknown } | null = null;
 
   const fail = (i: number, error: { code: string; message: string }) => {
-    const p: JobProgress = cp.jobs[i]!;
-    // Keep what was committed; drop spool bytes written after the last checkpoint.
-    try {
-      truncateSync(spoolOf(i), p.spoolBytes);
-    } catch {
-      // No spool: the capture never started.
-    }
-    cp.jobs[i] = {
-      ...p,
-      done: true,
-      status: 'FAILED',
-      statusMessage: `${error.code}: ${error.message}`,
-      error: error.code,
-    };
-    delete cp.jobs[i]!.nextToken;
-    cp.updatedAt = new Date().toISOString();
-    writeCheckpoint(partial, cp);
+    failJob(cp, partial, spoolOf(i), i, error);
     hooks.failed(jobs[i]!, i, error);
   };
 
   for (const [i] of jobs.entries()) {
     const failure = fleet.failures.get(i);
-    const p = cp.jobs[i]!;
     if (failure) {
       scheduler.skip(i, false);
       fail(i, failure);
-    } else if (p.done && p.error === undefined) {
-      scheduler.skip(i);
-    } else if (p.error !== undefined) {
-      // Failed in the interrupted run: this run tries the scope again with a new capture.
-      cp.jobs[i] = emptyProgress();
-      jobs[i] = { ...jobs[i]!, flowOperationId: '' };
-      cp.identity.jobs[i] = jobs[i]!;
-    }
+    } else if (cp.jobs[i]!.done && cp.jobs[i]!.error === undefined) scheduler.skip(i);
+    else if (cp.jobs[i]!.error !== undefined) retryScope(cp, jobs, i);
   }
   writeCheckpoint(partial, cp);
 
@@ -127,4 +104,38 @@ export async function runFleetJobs(
   }
   if (fatal !== null) throw (fatal as { error: unknown }).error;
   if (parent.aborted) throw parent.reason;
+}
+
+/** A scope that failed: done, FAILED with the error, keeping what was committed. */
+function failJob(
+  cp: Checkpoint,
+  partial: string,
+  spool: string,
+  i: number,
+  error: { code: string; message: string },
+): void {
+  const p: JobProgress = cp.jobs[i]!;
+  // Keep what was committed; drop spool bytes written after the last checkpoint.
+  try {
+    truncateSync(spool, p.spoolBytes);
+  } catch {
+    // No spool: the capture never started.
+  }
+  cp.jobs[i] = {
+    ...p,
+    done: true,
+    status: 'FAILED',
+    statusMessage: `${error.code}: ${error.message}`,
+    error: error.code,
+  };
+  delete cp.jobs[i]!.nextToken;
+  cp.updatedAt = new Date().toISOString();
+  writeCheckpoint(partial, cp);
+}
+
+/** A scope that failed in the interrupted run: this run tries it again with a new capture. */
+function retryScope(cp: Checkpoint, jobs: JobIdentity[], i: number): void {
+  cp.jobs[i] = emptyProgress();
+  jobs[i] = { ...jobs[i]!, flowOperationId: '' };
+  cp.identity.jobs[i] = jobs[i]!;
 }

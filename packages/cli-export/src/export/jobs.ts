@@ -8,7 +8,7 @@ import type {
   NetworkFirewallClient,
 } from '@aws-sdk/client-network-firewall';
 import { loadSdk } from '../client.js';
-import type { JobIdentity } from '../output/checkpoint.js';
+import type { JobIdentity } from '../spool/checkpoint.js';
 
 /** A scope of flow operations: an Availability Zone, or a VPC endpoint association (with its endpoint id). */
 export interface Scope {

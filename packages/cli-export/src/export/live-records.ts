@@ -16,8 +16,9 @@ import {
   type RejectedRecord,
   type RetryInfo,
 } from '@nfw-flows/core';
-import type { JobIdentity } from '../output/checkpoint.js';
-import { type ApiReadOptions, jobInput } from './run-job.js';
+import type { JobIdentity } from '../spool/checkpoint.js';
+import type { ApiReadOptions } from './export-plan.js';
+import { jobInput } from './run-job.js';
 
 export interface Totals {
   pages: number;

@@ -1,42 +1,26 @@
 /**
- * One job of an export (one flow operation in one scope) read from the API into its spool, with a
- * checkpoint after each page whose records are all durably in the spool. Resuming continues from the
- * last committed page: the spool is truncated to its committed length and paging restarts at the
- * NextToken recorded with it (none recorded after the last page: the job is complete), so each flow
- * ends up in the spool exactly once.
+ * One job of an export (one flow operation in one scope) read from the API into its spool: core's
+ * `pages()`, each page appended as one line (the response as received) and its rejects to the rejects
+ * log, then a checkpoint of the NextToken after that page with both logs' committed lengths. Resuming
+ * cuts the logs back to those lengths and pages again from that NextToken (none recorded after the last
+ * page: the job is complete), so each page is in the spool exactly once.
  */
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import {
   type FlowRecord,
   type FlowResultsInput,
-  type FlowResultsStream,
-  type FlowResultsSummary,
-  flowResults,
-  type PageInfo,
+  type PagesOptions,
+  pages,
   type RejectedRecord,
   type RetryInfo,
-  type RetryOptions,
 } from '@nfw-flows/core';
-import { ArrowSpoolWriter } from '../output/arrow-spool.js';
-import type { JobIdentity, JobProgress } from '../output/checkpoint.js';
-import { AppendLog, SpoolWriter } from '../output/spool.js';
 import { WriteError } from '../output/write-error.js';
+import { AppendLog } from '../spool/append-log.js';
+import type { JobIdentity, JobProgress } from '../spool/checkpoint.js';
+import { pageLine } from '../spool/page-line.js';
+import type { ApiReadOptions } from './export-plan.js';
 import { scopeRequest } from './jobs.js';
-
-export interface ApiReadOptions {
-  pageSize?: number;
-  maxItems?: number;
-  startingToken?: string;
-  wait: boolean;
-  waitTimeoutMs?: number;
-  pollIntervalMs?: number;
-  strict: boolean;
-  /** --stall-timeout, the backoff and the attempt timeout. */
-  retry?: RetryOptions;
-}
 
 export interface JobHooks {
   /** Called with the job's progress after each committed page (the caller persists the checkpoint). */
@@ -46,6 +30,8 @@ export interface JobHooks {
   warn(line: string): void;
   /** A request failed transiently and is about to be sent again. */
   retry?(info: RetryInfo): void;
+  /** A page's records, once the page is in the spool (the output written while paging). */
+  records?(records: readonly FlowRecord[]): Promise<void>;
 }
 
 /** Request input of a job. */
@@ -80,23 +66,10 @@ export function rejectLine(
 const CHECKPOINT_INTERVAL_MS = Number(process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS ?? 200);
 
 export interface SpoolFiles {
+  /** The job's response pages, one JSON line each (spool/page-line.ts). */
   spool: string;
+  /** The job's rejects, one --rejects line each. */
   rejects: string;
-  /** `arrow`: an Arrow spool (output/arrow-spool.ts, for Arrow outputs of flow records); default: lines. */
-  kind?: 'lines' | 'arrow';
-}
-
-/** What runJob needs of a spool: both kinds commit whole records only, at a length resume truncates to. */
-interface RecordSpool {
-  write(record: FlowRecord): void;
-  commit(): number;
-  close(): void;
-}
-
-function openSpool(files: SpoolFiles, truncateTo: number | undefined): RecordSpool {
-  return files.kind === 'arrow'
-    ? new ArrowSpoolWriter(files.spool, truncateTo)
-    : new SpoolWriter(files.spool, truncateTo);
 }
 
 /**
@@ -127,6 +100,28 @@ export function partialWriteError(dir: string, error: unknown): unknown {
   return new WriteError(dir, error);
 }
 
+/** Core's pages() options of a job: the flags', from where it stopped, for what is left of --max-items. */
+function pagesOptions(
+  read: ApiReadOptions,
+  remaining: number | undefined,
+  startingToken: string | undefined,
+  hooks: JobHooks,
+  signal: AbortSignal,
+): PagesOptions {
+  return {
+    ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
+    ...(remaining === undefined ? {} : { maxItems: remaining }),
+    ...(startingToken === undefined ? {} : { startingToken }),
+    signal,
+    wait: read.wait,
+    ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
+    ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
+    onInvalid: read.strict ? 'fail' : 'reject',
+    ...(read.retry === undefined ? {} : { retry: read.retry }),
+    ...(hooks.retry === undefined ? {} : { onRetry: hooks.retry }),
+  };
+}
+
 async function pageJob(
   client: NetworkFirewallClient,
   job: JobIdentity,
@@ -138,7 +133,7 @@ async function pageJob(
 ): Promise<JobProgress> {
   const progress: JobProgress = { ...start };
   const resuming = start.pages > 0 || start.records > 0;
-  const spool = openSpool(files, resuming ? start.spoolBytes : undefined);
+  const spool = new AppendLog(files.spool, resuming ? start.spoolBytes : undefined);
   const rejects = new AppendLog(files.rejects, resuming ? start.rejectsBytes : undefined);
   try {
     if (progress.done) return progress;
@@ -160,99 +155,40 @@ async function pageJob(
       return progress;
     }
     const startingToken = resuming ? progress.nextToken : read.startingToken;
-    const stream: FlowResultsStream = flowResults(client, jobInput(job), {
-      ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
-      ...(remaining === undefined ? {} : { maxItems: remaining }),
-      ...(startingToken === undefined ? {} : { startingToken }),
-      signal,
-      wait: read.wait,
-      ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
-      ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
-      onInvalid: read.strict ? 'fail' : 'reject',
-      ...(read.retry === undefined ? {} : { retry: read.retry }),
-    });
-    if (hooks.retry) stream.on('retry', hooks.retry);
-
+    const source = pages(client, jobInput(job), pagesOptions(read, remaining, startingToken, hooks, signal));
     const pageOffset = progress.pages;
-    // Page ends seen by the source, not yet reached by the consumer.
-    const marks: Array<{ info: PageInfo; through: number; rejected: number; rejectsLength: number }> = [];
-    let consumed = 0;
-    let rejectedHere = 0;
+    const where = { ...job, availabilityZone: job.availabilityZone ?? null };
     let lastCheckpoint = 0;
-    const base = { ...progress };
-
-    const commitMark = (mark: (typeof marks)[number], force: boolean) => {
-      progress.pages = base.pages + mark.info.index + 1;
-      progress.records = base.records + mark.through;
-      progress.rejected = base.rejected + mark.rejected;
-      if (mark.info.nextToken === undefined) delete progress.nextToken;
-      else progress.nextToken = mark.info.nextToken;
-      progress.status = mark.info.status;
-      progress.statusMessage = mark.info.statusMessage;
+    for await (const page of source) {
+      // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
+      for (const w of page.warnings) if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
+      for (const r of page.rejects) rejects.append(rejectLine(r, where, pageOffset));
+      spool.append(pageLine(page));
+      await hooks.records?.(page.records);
+      progress.pages++;
+      progress.records += page.records.length;
+      progress.rejected += page.rejects.length;
+      progress.status = page.status;
+      progress.statusMessage = page.statusMessage;
+      if (page.truncated && page.nextToken !== undefined) {
+        progress.resumeToken = page.nextToken;
+        delete progress.nextToken;
+      } else if (page.nextToken === undefined) delete progress.nextToken;
+      else progress.nextToken = page.nextToken;
+      hooks.tick({ pages: 1, flows: page.records.length, rejected: page.rejects.length });
       const now = Date.now();
-      if (!force && now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
+      if (now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) continue;
       lastCheckpoint = now;
       progress.spoolBytes = spool.commit();
-      progress.rejectsBytes = rejects.commitUpTo(mark.rejectsLength);
+      progress.rejectsBytes = rejects.commit();
       hooks.commit({ ...progress }, false);
-    };
-    const reach = () => {
-      while (marks.length > 0 && marks[0]!.through <= consumed) commitMark(marks.shift()!, false);
-    };
-
-    stream.on('reject', (r: RejectedRecord) => {
-      rejectedHere++;
-      rejects.append(rejectLine(r, { ...job, availabilityZone: job.availabilityZone ?? null }, pageOffset));
-      hooks.tick({ pages: 0, flows: 0, rejected: 1 });
-    });
-    stream.on('page', (info: PageInfo) => {
-      marks.push({
-        info,
-        through: stream.summary().emitted,
-        rejected: rejectedHere,
-        rejectsLength: rejects.length,
-      });
-      hooks.tick({ pages: 1, flows: 0, rejected: 0 });
-      reach();
-    });
-    // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
-    stream.on('warning', (w: { code?: string; message: string }) => {
-      if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
-    });
-
-    let pending = 0;
-    // 'data' rather than for-await: the spool write is synchronous, and async iteration costs a promise
-    // (a microtask) per record. An error of ours destroys the stream with it, so finished() rejects with it.
-    stream.on('data', (record: FlowRecord) => {
-      try {
-        spool.write(record);
-        consumed++;
-        if (++pending === 100) {
-          hooks.tick({ pages: 0, flows: pending, rejected: 0 });
-          pending = 0;
-        }
-        if (marks.length > 0 && marks[0]!.through <= consumed) reach();
-      } catch (error) {
-        stream.destroy(error as Error);
-      }
-    });
-    await finished(stream as unknown as Readable);
-    hooks.tick({ pages: 0, flows: pending, rejected: 0 });
-    reach();
-    const summary: FlowResultsSummary = stream.summary();
-    progress.records = base.records + summary.emitted;
-    progress.rejected = base.rejected + summary.rejected;
-    progress.pages = base.pages + summary.pages;
-    progress.status = summary.status ?? progress.status;
-    progress.statusMessage = summary.statusMessage ?? progress.statusMessage;
+    }
     progress.done = true;
     delete progress.nextToken;
-    if (summary.truncated && summary.resumeToken !== undefined) {
-      progress.resumeToken = summary.resumeToken;
+    if (progress.resumeToken !== undefined)
       hooks.warn(
-        `--max-items reached for ${job.flowOperationId}; continue with --starting-token ${summary.resumeToken}`,
+        `--max-items reached for ${job.flowOperationId}; continue with --starting-token ${progress.resumeToken}`,
       );
-    }
     progress.spoolBytes = spool.commit();
     progress.rejectsBytes = rejects.commit();
     hooks.commit({ ...progress }, true);
@@ -261,4 +197,12 @@ async function pageJob(
     spool.close();
     rejects.close();
   }
+}
+
+/** The spool and rejects log of job `index` in the partial directory. */
+export function spoolFiles(partial: string, index: number): SpoolFiles {
+  return {
+    spool: path.join(partial, `job-${index}.spool`),
+    rejects: path.join(partial, `job-${index}.rejects`),
+  };
 }

@@ -2,15 +2,15 @@
  * Final outputs: records (from the spool or a live source) through the optional aggregate and the
  * serializer into an atomic file, a Hive-style partition directory, or stdout.
  */
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Readable, type Transform, Transform as TransformStream, type Writable } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { Transform as TransformStream } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ColumnSpec, FLOW_COLUMNS, type FlowRecord, type Row } from '@nfw-flows/core';
 import { FLOW_GETTERS } from '@nfw-flows/core/engine';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
-import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
-import { AtomicFile, OUTPUT_HIGH_WATER_MARK, writeFully } from '../output/atomic-file.js';
+import { AtomicFile, OUTPUT_HIGH_WATER_MARK } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
 import type { S3Object } from '../output/s3-object.js';
 import { openOutput, removeOutput } from '../output/s3-output.js';
@@ -92,7 +92,7 @@ function withoutColumns(omit: readonly string[]): Transform & { columns: ColumnS
  * final name, or the complete data (with its status, or without it: unknown, never a stale one).
  */
 export async function writeFileOutput(
-  records: Readable | ArrowSpoolOutput,
+  records: Readable,
   target: string,
   force: boolean,
   options: WriteOptions,
@@ -102,12 +102,7 @@ export async function writeFileOutput(
   try {
     file = openOutput(target, { force });
     crashPoint('after-open');
-    if (records instanceof Readable)
-      await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
-    else {
-      const f = file;
-      await records.writeTo((chunk) => f.write(chunk), options.signal);
-    }
+    await pipeline([records, ...stages(options), file.stream()], { signal: options.signal });
     const bytes = file.size();
     let record: ExportStatus | null = null;
     if (options.status) {
@@ -135,30 +130,19 @@ export async function writeFileOutput(
 
 /** Write records into a plain file (inside a directory that is itself published atomically). */
 export async function writePlainFile(
-  records: Readable | ArrowSpoolOutput,
+  records: Readable,
   target: string,
   options: WriteOptions,
 ): Promise<number> {
   mkdirSync(path.dirname(target), { recursive: true });
-  if (records instanceof Readable) {
-    await pipeline(
-      [
-        records,
-        ...stages(options),
-        createWriteStream(target, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK }),
-      ],
-      {
-        signal: options.signal,
-      },
-    );
-  } else {
-    const fd = openSync(target, 'wx', 0o666);
-    try {
-      await records.writeTo((chunk) => writeFully(fd, chunk), options.signal);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  await pipeline(
+    [
+      records,
+      ...stages(options),
+      createWriteStream(target, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK }),
+    ],
+    { signal: options.signal },
+  );
   return statSync(target).size;
 }
 

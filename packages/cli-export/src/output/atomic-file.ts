@@ -144,7 +144,7 @@ export class AtomicFile {
     return createWriteStream('', { fd: this.fd, autoClose: false, highWaterMark: OUTPUT_HIGH_WATER_MARK });
   }
 
-  /** Appends `chunk` synchronously (an output copied rather than streamed: output/arrow-spool.ts). */
+  /** Appends `chunk` synchronously (an output written in pieces rather than streamed). */
   write(chunk: Uint8Array): void {
     if (this.fd === null) throw new Error('AtomicFile already closed');
     writeFully(this.fd, chunk);

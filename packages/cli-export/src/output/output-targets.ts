@@ -6,8 +6,8 @@
  */
 import { lstatSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
+import { partialDirectory } from '../spool/checkpoint.js';
 import { UsageError } from '../usage-error.js';
-import { partialDirectory } from './checkpoint.js';
 import { lockPath } from './output-lock.js';
 import { PARTITIONED_STATUS_FILE, statusFilePath } from './status-file.js';
 

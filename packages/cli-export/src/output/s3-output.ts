@@ -4,9 +4,9 @@
  * exists, --force may replace it, a resumed export's data already committed).
  */
 import { existsSync, rmSync } from 'node:fs';
+import { partialDirectory } from '../spool/checkpoint.js';
 import { UsageError } from '../usage-error.js';
 import { AtomicDirectory, AtomicFile } from './atomic-file.js';
-import { partialDirectory } from './checkpoint.js';
 import { isOurStatusText } from './output-targets.js';
 import { deleteObject, objectSize, S3Directory } from './s3-directory.js';
 import { S3Object } from './s3-object.js';

@@ -1,8 +1,8 @@
 /** Where an API read goes: the firewalls, the scopes and the operations named by the flags. */
-import type { ApiSource } from '../commands/export.js';
+import type { ApiSource } from '../export/export-plan.js';
 import type { Scope } from '../export/jobs.js';
 import * as o from '../options.js';
-import type { JobIdentity } from '../output/checkpoint.js';
+import type { JobIdentity } from '../spool/checkpoint.js';
 import { UsageError } from '../usage-error.js';
 import { booleanFlag, type Flags, listFlag } from './flag-values.js';
 import { readOptions } from './read-options.js';

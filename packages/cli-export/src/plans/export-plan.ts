@@ -1,13 +1,13 @@
 /** The plan of `export` and `capture`: source, output target, format and aggregate, checked up front. */
 import { existsSync } from 'node:fs';
-import type { ApiSource, ExportPlan, FileSource } from '../commands/export.js';
 import type { Aggregate } from '../export/aggregate.js';
+import type { ApiSource, ExportPlan, FileSource } from '../export/export-plan.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../export/serializer.js';
 import * as o from '../options.js';
-import { partialDirectory } from '../output/checkpoint.js';
 import { checkNotLocked } from '../output/output-lock.js';
 import * as targets from '../output/output-targets.js';
 import { isS3Url, parseS3Url, resolveOutput } from '../output/s3-target.js';
+import { partialDirectory } from '../spool/checkpoint.js';
 import { UsageError } from '../usage-error.js';
 import { aggregateFlags } from './aggregate-flags.js';
 import { apiSource } from './api-source.js';

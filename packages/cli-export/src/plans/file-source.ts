@@ -1,6 +1,6 @@
 /** Where an `--input` read goes: the saved response and the provenance its bare records lack. */
 import type { FileProvenance } from '@nfw-flows/core';
-import type { FileSource } from '../commands/export.js';
+import type { FileSource } from '../export/export-plan.js';
 import * as o from '../options.js';
 import { UsageError } from '../usage-error.js';
 import { booleanFlag, type Flags, flagName, listFlag } from './flag-values.js';

@@ -1,7 +1,7 @@
 /** The paging, waiting and retry flags of an API read, checked once. */
 import type { RetryOptions } from '@nfw-flows/core';
 import { DEFAULT_TIMEOUT_MS } from '../client.js';
-import type { ApiReadOptions } from '../export/run-job.js';
+import type { ApiReadOptions } from '../export/export-plan.js';
 import * as o from '../options.js';
 import { UsageError } from '../usage-error.js';
 import { booleanFlag, type Flags, stringFlag } from './flag-values.js';

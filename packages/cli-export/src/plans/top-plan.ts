@@ -1,8 +1,8 @@
 /** The plan of `top`: the source, the ranking and how the table is printed. */
 import type { TopTalkersOptions } from '@nfw-flows/core';
 import type { ClientFlags } from '../client.js';
-import type { ApiSource, FileSource } from '../commands/export.js';
 import { type Aggregate, parseMask, topAggregate } from '../export/aggregate.js';
+import type { ApiSource, FileSource } from '../export/export-plan.js';
 import * as o from '../options.js';
 import { UsageError } from '../usage-error.js';
 import { metric } from './aggregate-flags.js';

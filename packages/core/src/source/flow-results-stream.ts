@@ -3,7 +3,7 @@ import { isNfwError, NfwError } from '../errors.js';
 import { createFlowNormalizer, type FlowNormalizer } from '../normalize/index.js';
 import type { FlowContext, FlowOperationStatus, FlowRecord, RejectedRecord } from '../types.js';
 
-/** Emitted as `'page'` after every record of the page was pushed (or rejected). */
+/** Emitted as `'page'` after every record of the page was pushed (or rejected): progress per page. */
 export interface PageInfo {
   /** 0-based index of the page within this stream. */
   index: number;
@@ -17,8 +17,8 @@ export interface PageInfo {
   context: FlowContext;
   /**
    * Records this stream has emitted up to and including this page. The event fires when the page's
-   * records were pushed, which may be before a consumer has read them: a consumer that checkpoints
-   * saves `nextToken` once it has taken this many records.
+   * records were pushed, which may be before a consumer has read them (for progress displays); a
+   * consumer that checkpoints reads `pages()` instead, whose pages are whole when it gets them.
    */
   emitted: number;
 }
@@ -84,6 +84,8 @@ export interface RetryInfo {
 /** What a source producer yields to the stream: batches of raw flows, page ends, warnings, retries. */
 export type SourceItem =
   | { type: 'flows'; flows: unknown[]; context: FlowContext; page: number; offset: number }
+  /** A page normalized by its source: `failures[i]` is the error of `rejects[i]`. */
+  | { type: 'records'; records: FlowRecord[]; rejects: RejectedRecord[]; failures: NfwError[] }
   | { type: 'page'; info: Omit<PageInfo, 'emitted'> }
   | { type: 'warning'; warning: FlowResultsWarning }
   | { type: 'retry'; info: RetryInfo }
@@ -125,6 +127,15 @@ export class FlowResultsStream extends Readable {
   #items: AsyncIterator<SourceItem> | undefined;
   #produce: ((stream: SourceState) => AsyncIterator<SourceItem>) | undefined;
   #batch: { flows: unknown[]; context: FlowContext; page: number; offset: number; pos: number } | null = null;
+  #page: {
+    records: FlowRecord[];
+    rejects: RejectedRecord[];
+    failures: NfwError[];
+    /** Flows of the page handled, records pushed, rejects handled. */
+    pos: number;
+    record: number;
+    reject: number;
+  } | null = null;
   #pumping = false;
   #summarized = false;
   #failure: Error | null = null;
@@ -241,6 +252,7 @@ export class FlowResultsStream extends Readable {
       }
       for (;;) {
         if (this.#batch !== null && !this.#drain()) return;
+        if (this.#page !== null && !this.#drainPage()) return;
         const items = this.#items;
         if (items === undefined || this.destroyed) return;
         const next = await items.next();
@@ -269,6 +281,9 @@ export class FlowResultsStream extends Readable {
     switch (item.type) {
       case 'flows':
         this.#batch = { ...item, pos: 0 };
+        return;
+      case 'records':
+        this.#page = { ...item, pos: 0, record: 0, reject: 0 };
         return;
       case 'page': {
         const info: PageInfo = { ...item.info, emitted: s.emitted };
@@ -319,28 +334,38 @@ export class FlowResultsStream extends Readable {
     return true;
   }
 
+  /** Push the current normalized page, its rejects in their places; false when the consumer is saturated. */
+  #drainPage(): boolean {
+    const p = this.#page!;
+    const s = this.#summary;
+    const total = p.records.length + p.rejects.length;
+    while (p.pos < total) {
+      const at = p.pos++;
+      s.received++;
+      const rejected = p.rejects[p.reject];
+      if (rejected !== undefined && rejected.index === at) {
+        this.#rejected(rejected, p.failures[p.reject++]!);
+        continue;
+      }
+      s.emitted++;
+      if (!this.push(p.records[p.record++])) {
+        if (p.pos === total) this.#page = null;
+        return false;
+      }
+    }
+    this.#page = null;
+    return true;
+  }
+
   #reject(error: unknown, raw: unknown, page: number, index: number): void {
     if (!isNfwError(error)) throw error;
+    this.#rejected(rejectedRecord(error, raw, page, index), error);
+  }
+
+  #rejected(rejected: RejectedRecord, error: NfwError): void {
     this.#summary.rejected++;
-    if (this.#failOnInvalid) {
-      throw new NfwError(error.code, `${error.message} (page ${page}, flow ${index})`, {
-        ...(error.field === undefined ? {} : { field: error.field }),
-        value: error.value,
-        page,
-        index,
-        emitted: this.#summary.emitted,
-        cause: error,
-      });
-    }
-    const rejected: RejectedRecord = {
-      code: error.code,
-      field: error.field,
-      value: error.value,
-      message: error.message,
-      raw,
-      page,
-      index,
-    };
+    if (this.#failOnInvalid)
+      throw invalidRecordError(error, rejected.page, rejected.index, this.#summary.emitted);
     this.emit('reject', rejected);
   }
 
@@ -355,4 +380,29 @@ export class FlowResultsStream extends Readable {
 export interface SourceState {
   readonly summary: Readonly<FlowResultsSummary>;
   readonly signal: AbortSignal;
+}
+
+/** An invalid flow as the `'reject'` event reports it. */
+export function rejectedRecord(error: NfwError, raw: unknown, page: number, index: number): RejectedRecord {
+  return {
+    code: error.code,
+    field: error.field,
+    value: error.value,
+    message: error.message,
+    raw,
+    page,
+    index,
+  };
+}
+
+/** An invalid flow under `onInvalid: 'fail'`: its code, where it was, and the records emitted before it. */
+export function invalidRecordError(error: NfwError, page: number, index: number, emitted: number): NfwError {
+  return new NfwError(error.code, `${error.message} (page ${page}, flow ${index})`, {
+    ...(error.field === undefined ? {} : { field: error.field }),
+    value: error.value,
+    page,
+    index,
+    emitted,
+    cause: error,
+  });
 }

@@ -29,4 +29,5 @@ export type {
   PageInfo,
   RetryInfo,
 } from './flow-results-stream.js';
+export { type FlowPage, type PagesOptions, pages } from './pages.js';
 export type { RetryOptions } from './retry-policy.js';

@@ -1,7 +1,7 @@
 /**
  * The checkpoint of an export in progress: `<out>.nfw-partial/checkpoint.json`, rewritten atomically
- * (temp + rename, mode 0600) after pages whose records are durably in the spool. It holds what is
- * needed to continue (per job: the NextToken after the last committed page and the committed spool
+ * (temp + rename, mode 0600) after pages durably in the job's spool. It holds what is needed to
+ * continue (per job: the NextToken after the last committed page and the committed spool and rejects
  * lengths) and the identity of the export, so a resume never mixes two different exports. Never
  * credentials.
  */
@@ -10,9 +10,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  fstatSync,
   fsyncSync,
-  ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -24,12 +22,12 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { type FlowOperationStatus, NfwError } from '@nfw-flows/core';
+import { outputAnchor } from '../output/s3-target.js';
+import { WriteError } from '../output/write-error.js';
 import { UsageError } from '../usage-error.js';
-import { outputAnchor } from './s3-target.js';
-import { WriteError } from './write-error.js';
 
-/** 2: Arrow outputs spool Arrow batches (output/arrow-spool.ts); a version 1 partial of them holds lines. */
-export const CHECKPOINT_VERSION = 2;
+/** 3: spools of response pages (page-line.ts); versions 1 and 2 spooled records, and are refused. */
+export const CHECKPOINT_VERSION = 3;
 
 export interface JobIdentity {
   firewallArn: string;
@@ -204,8 +202,8 @@ function shapeProblem(c: Record<string, unknown>): string | null {
 }
 
 /**
- * The checkpoint in `dir`; null when there is none or it is of another version. Unparseable or of the
- * wrong shape: NFW_CHECKPOINT_INVALID (never a bare SyntaxError).
+ * The checkpoint in `dir`; null when there is none. Unparseable, of the wrong shape or of another
+ * version (whose spools this version cannot read): NFW_CHECKPOINT_INVALID (never a bare SyntaxError).
  */
 export function readCheckpoint(dir: string): Checkpoint | null {
   const file = checkpointPath(dir);
@@ -219,7 +217,11 @@ export function readCheckpoint(dir: string): Checkpoint | null {
   }
   if (!isObject(parsed) || typeof parsed.version !== 'number')
     throw damagedCheckpoint(file, 'is not a checkpoint');
-  if (parsed.version !== CHECKPOINT_VERSION) return null;
+  if (parsed.version !== CHECKPOINT_VERSION)
+    throw damagedCheckpoint(
+      file,
+      `is of checkpoint version ${parsed.version}, from another version of nfw-flows (this one resumes version ${CHECKPOINT_VERSION})`,
+    );
   const problem = shapeProblem(parsed);
   if (problem !== null) throw damagedCheckpoint(file, problem);
   return parsed as unknown as Checkpoint;
@@ -251,27 +253,6 @@ export function checkSpoolLengths(
         throw damagedCheckpoint(file, `has ${size} bytes, fewer than the ${bytes} the checkpoint committed`);
     }
   });
-}
-
-/**
- * Open a spool or log for appending: empty, or (resume) cut to exactly `truncateTo` bytes. A file shorter
- * than that is damaged: ftruncate would grow it with zeros that no reader could decode.
- */
-export function openTruncated(file: string, truncateTo: number | undefined): number {
-  const fd = openSync(file, truncateTo === undefined ? 'w' : 'r+', 0o600);
-  try {
-    const size = fstatSync(fd).size;
-    if (truncateTo !== undefined && size < truncateTo)
-      throw damagedCheckpoint(
-        file,
-        `has ${size} bytes, fewer than the ${truncateTo} the checkpoint committed`,
-      );
-    ftruncateSync(fd, truncateTo ?? 0);
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-  return fd;
 }
 
 /**
