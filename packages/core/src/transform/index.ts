@@ -1,4 +1,5 @@
-// Analysis transforms: group-by with subnet roll-ups, top talkers (exact and bounded), filters.
+// Analysis transforms: group-by with subnet roll-ups, top talkers (exact and bounded), filters, capture diffs.
+
 export {
   type FilterLeaf,
   type FilterOptions,
@@ -7,6 +8,16 @@ export {
   filterRecords,
   type PortOption,
 } from './filter.js';
+export {
+  DIFF_COLUMNS,
+  type DiffRecord,
+  diffCaptureRows,
+  diffCaptures,
+  type FlowChange,
+  type FlowDiffOptions,
+  type FlowDiffStream,
+  type FlowDiffSummary,
+} from './flow-diff.js';
 export {
   GROUP_METRIC_COLUMNS,
   GroupByEngine,
