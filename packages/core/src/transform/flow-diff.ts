@@ -439,7 +439,7 @@ export class FlowDiffEngine {
         yield b < 0 ? this.newRow(i, key, false, false) : this.pairRow(b, i, key, false);
         continue;
       }
-      // Several flows share the key: pair them oldest first on both sides, deterministically.
+      // Several flows share the key: pair them by start time (see pairGroup), deterministically.
       const afters: number[] = [];
       for (let a = i; a >= 0; a = after.next(a)) {
         afters.push(a);
@@ -447,12 +447,10 @@ export class FlowDiffEngine {
       }
       const befores: number[] = [];
       for (let x = b; x >= 0; x = before.next(x)) befores.push(x);
-      afters.sort((x, y) => this.older(after, x, y));
-      befores.sort((x, y) => this.older(before, x, y));
+      const partner = this.pairGroup(befores, afters);
       for (let k = 0; k < afters.length; k++) {
-        yield k < befores.length
-          ? this.pairRow(befores[k]!, afters[k]!, key, true)
-          : this.newRow(afters[k]!, key, false, true);
+        const p = partner[k]!;
+        yield p >= 0 ? this.pairRow(p, afters[k]!, key, true) : this.newRow(afters[k]!, key, false, true);
       }
     }
     for (let x = 0; x < before.size; x++) {
@@ -484,6 +482,76 @@ export class FlowDiffEngine {
         );
       }
     }
+  }
+
+  /**
+   * Pairs the flows of one key that occurs several times. Each list is sorted oldest first. When every
+   * flow has an age and a request timestamp, each has a start time (timestamp minus age) and the
+   * lists are sorted by it; after-flows that began after every before capture of the key are new,
+   * and the others pair with before-flows in the order-preserving matching of as many flows as the
+   * shorter side has with the least total start-time difference (a flow keeps its start time from
+   * one capture to the next); otherwise, or for groups
+   * too large for that (over 10^6 candidate pairs), the k-th oldest before-flow pairs with the k-th
+   * oldest after-flow. Sorts `befores` and `afters` in place and returns, per after-flow, its
+   * before-flow or -1.
+   */
+  private pairGroup(befores: number[], afters: number[]): number[] {
+    const { before, after } = this;
+    const n = befores.length;
+    const m = afters.length;
+    const partner = new Array<number>(m).fill(-1);
+    const known =
+      n * m <= 1_000_000 &&
+      befores.every((x) => !Number.isNaN(this.startOf(before, x))) &&
+      afters.every((x) => !Number.isNaN(this.startOf(after, x)));
+    const order = (t: FlowDiffTable) => (x: number, y: number) =>
+      (known ? this.startOf(t, x) - this.startOf(t, y) : 0) || this.older(t, x, y);
+    befores.sort(order(before));
+    afters.sort(order(after));
+    if (!known) {
+      for (let k = 0; k < Math.min(n, m); k++) partner[k] = befores[k]!;
+      return partner;
+    }
+    // After-flows that began after every before capture of the key cannot continue one: they are new.
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const x of befores) latest = Math.max(latest, this.contexts[before.context(x)]!.ms);
+    const eligible: number[] = [];
+    for (let k = 0; k < m; k++) {
+      const a = afters[k]!;
+      if (after.age(a) + 1 > (this.contexts[after.context(a)]!.ms - latest) / 1000) eligible.push(k);
+    }
+    const sb = befores.map((x) => this.startOf(before, x));
+    const sa = eligible.map((k) => this.startOf(after, afters[k]!));
+    // The longer list skips entries; dp[i][j]: least cost pairing the first j of the shorter list
+    // with a subsequence of the first i of the longer one.
+    const longIsBefore = n >= sa.length;
+    const L = longIsBefore ? sb : sa;
+    const S = longIsBefore ? sa : sb;
+    const cols = S.length + 1;
+    const dp = new Float64Array((L.length + 1) * cols).fill(Number.POSITIVE_INFINITY);
+    for (let i = 0; i <= L.length; i++) dp[i * cols] = 0;
+    for (let i = 1; i <= L.length; i++) {
+      for (let j = 1; j <= Math.min(i, S.length); j++) {
+        const skip = dp[(i - 1) * cols + j]!;
+        const pair = dp[(i - 1) * cols + j - 1]! + Math.abs(L[i - 1]! - S[j - 1]!);
+        dp[i * cols + j] = Math.min(skip, pair);
+      }
+    }
+    for (let i = L.length, j = S.length; j > 0; i--) {
+      const pair = dp[(i - 1) * cols + j - 1]! + Math.abs(L[i - 1]! - S[j - 1]!);
+      if (dp[i * cols + j] === pair) {
+        if (longIsBefore) partner[eligible[j - 1]!] = befores[i - 1]!;
+        else partner[eligible[i - 1]!] = befores[j - 1]!;
+        j--;
+      }
+    }
+    return partner;
+  }
+
+  /** Estimated start (epoch ms) of a flow: its request timestamp minus its age; NaN when either is unknown. */
+  private startOf(t: FlowDiffTable, i: number): number {
+    if ((t.flags(i) & AGE_NULL) !== 0) return Number.NaN;
+    return this.contexts[t.context(i)]!.ms - t.age(i) * 1000;
   }
 
   /** Oldest first: age descending (unknown last), then bytes, packets descending, then request time, operation id. */

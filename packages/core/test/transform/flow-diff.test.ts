@@ -52,6 +52,71 @@ function olderFirst(x: DiffRecord, y: DiffRecord): number {
   return x.flowOperationId < y.flowOperationId ? -1 : x.flowOperationId > y.flowOperationId ? 1 : 0;
 }
 
+const startOf = (r: DiffRecord) =>
+  r.ageSeconds === null || r.flowRequestTimestamp === null
+    ? Number.NaN
+    : r.flowRequestTimestamp.getTime() - r.ageSeconds * 1000;
+
+/** k-subsets of 0..n-1 as index lists, in lexicographic order. */
+function subsets(n: number, k: number): number[][] {
+  if (k === 0) return [[]];
+  const out: number[][] = [];
+  for (let first = 0; first <= n - k; first++)
+    for (const rest of subsets(n - first - 1, k - 1)) out.push([first, ...rest.map((r) => r + first + 1)]);
+  return out;
+}
+
+/**
+ * The documented pairing of a key's flows, by brute force: every order-preserving choice of which
+ * flows of the longer side pair, the least total start-time difference, ties to the choice whose
+ * indices are largest from the last one back. Returns the two sides aligned (undefined = unpaired).
+ */
+function pairByStart(
+  b: DiffRecord[],
+  a: DiffRecord[],
+): [(DiffRecord | undefined)[], (DiffRecord | undefined)[]] {
+  const known = [...b, ...a].every((r) => !Number.isNaN(startOf(r)));
+  const sort = (list: DiffRecord[]) =>
+    [...list].sort((x, y) => (known ? startOf(x) - startOf(y) : 0) || olderFirst(x, y));
+  const bs = sort(b);
+  const as = sort(a);
+  if (!known) return [bs, as];
+  // After-flows that began after every before capture of the key are new, never paired.
+  const latest = Math.max(...bs.map((r) => r.flowRequestTimestamp!.getTime()));
+  const fresh = as.filter((r) => r.ageSeconds! + 1 <= (r.flowRequestTimestamp!.getTime() - latest) / 1000);
+  const eligible = as.filter((r) => !fresh.includes(r));
+  const longIsBefore = bs.length >= eligible.length;
+  const long = longIsBefore ? bs : eligible;
+  const short = longIsBefore ? eligible : bs;
+  let best: number[] = [];
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const chosen of subsets(long.length, short.length)) {
+    const cost = chosen.reduce((sum, li, j) => sum + Math.abs(startOf(long[li]!) - startOf(short[j]!)), 0);
+    const later = () => {
+      for (let j = chosen.length - 1; j >= 0; j--) if (chosen[j] !== best[j]) return chosen[j]! > best[j]!;
+      return false;
+    };
+    if (cost < bestCost || (cost === bestCost && later())) {
+      best = chosen;
+      bestCost = cost;
+    }
+  }
+  const pairedLong = best.map((li) => long[li]!);
+  const restLong = long.filter((_, li) => !best.includes(li));
+  // Aligned: the pairs first, then each side's unpaired flows against nothing.
+  const outB: (DiffRecord | undefined)[] = longIsBefore ? pairedLong : [...short];
+  const outA: (DiffRecord | undefined)[] = longIsBefore ? [...short] : pairedLong;
+  for (const r of longIsBefore ? restLong : []) {
+    outB.push(r);
+    outA.splice(outB.length - 1, 0, undefined);
+  }
+  for (const r of [...(longIsBefore ? [] : restLong), ...fresh]) {
+    outA.push(r);
+    outB.splice(outA.length - 1, 0, undefined);
+  }
+  return [outB, outA];
+}
+
 function keyColumns(r: DiffRecord): Row {
   return {
     firewall_arn: r.firewallArn,
@@ -153,8 +218,7 @@ function oracle(before: DiffRecord[], after: DiffRecord[]): Row[] {
   };
   for (const g of groups.values()) {
     const duplicate = g.a.length > 1 || g.b.length > 1;
-    const bs = [...g.b].sort(olderFirst);
-    const as = [...g.a].sort(olderFirst);
+    const [bs, as] = duplicate ? pairByStart(g.b, g.a) : [g.b, g.a];
     for (let k = 0; k < Math.max(bs.length, as.length); k++) {
       const b = bs[k];
       const a = as[k];
@@ -239,8 +303,18 @@ const capturePair = fc
     growth: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 40, maxLength: 40 }),
     fresh: fc.array(record(), { maxLength: 20 }),
     intervalMs: fc.integer({ min: 0, max: 4_000_000 }),
+    // Extra flows with the key of a base flow, in either capture.
+    dupes: fc.array(
+      fc.record({
+        from: fc.nat(),
+        toBefore: fc.boolean(),
+        age: fc.option(fc.integer({ min: 0, max: 5000 })),
+        bytes: fc.integer({ min: 0, max: 10_000 }),
+      }),
+      { maxLength: 12 },
+    ),
   })
-  .map(({ base, fates, growth, fresh, intervalMs }) => {
+  .map(({ base, fates, growth, fresh, intervalMs, dupes }) => {
     const interval = intervalMs / 1000;
     const before = base.map((r) => captureAt(r, T0, 'op-before'));
     const after: FlowRecord[] = [];
@@ -268,6 +342,14 @@ const capturePair = fc
       after.push(a);
     });
     for (const r of fresh) after.push(captureAt(r, T0 + intervalMs, 'op-after'));
+    if (base.length > 0) {
+      for (const d of dupes) {
+        const r = base[d.from % base.length]!;
+        const copy = { ...r, ageSeconds: d.age, byteCount: d.bytes, packetCount: d.bytes >> 4 };
+        if (d.toBefore) before.push(captureAt(copy, T0, 'op-before'));
+        else after.push(captureAt(copy, T0 + intervalMs, 'op-after'));
+      }
+    }
     return { before, after, fates: fates.slice(0, base.length), interval };
   });
 
@@ -483,7 +565,7 @@ describe('diffCaptures: exact 64-bit counters and edge cases', () => {
     expect(summary.restarted).toBe(1);
   });
 
-  test('duplicate keys pair oldest first and are counted', () => {
+  test('duplicate keys pair by start time, after-flows begun since the before capture are new, all counted', () => {
     const before = [
       flow({ at: T0, ageSeconds: 10, byteCount: 1 }),
       flow({ at: T0, ageSeconds: 900, byteCount: 2 }),
