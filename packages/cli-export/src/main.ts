@@ -5,6 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { runCapture } from './commands/capture.js';
+import { runDiff } from './commands/diff.js';
 import { type RunContext, runExport } from './commands/export.js';
 import { runOperations } from './commands/operations.js';
 import { runTop } from './commands/top.js';
@@ -76,6 +77,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
         break;
       case 'top':
         exitCode = await runTop(flags, ctx);
+        break;
+      case 'diff':
+        exitCode = await runDiff(flags, ctx);
         break;
     }
   });

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
+import { registerDiffCommand } from './commands/diff.js';
 import { collect } from './options.js';
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/prod';
@@ -250,6 +251,7 @@ export function buildProgram(action: Action): Command {
     cmd.allowExcessArguments(false);
     program.addCommand(cmd);
   }
+  registerDiffCommand(program, action, { aws: awsFlags, paging: pagingFlags });
   return program;
 }
 
