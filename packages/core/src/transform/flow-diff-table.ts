@@ -75,7 +75,9 @@ export class FlowDiffTable {
     if (c === this.chunks.length) this.chunks.push(newChunk());
     const chunk = this.chunks[c]!;
     const o = i & CHUNK_MASK;
-    chunk.keys.set(key.subarray(0, KEY_WIDTH), o * KEY_WIDTH);
+    const keys = chunk.keys;
+    const base = o * KEY_WIDTH;
+    for (let w = 0; w < KEY_WIDTH; w++) keys[base + w] = key[w]!;
     chunk.hashes[o] = hash;
     chunk.next[o] = -1;
     chunk.counters[o * 4] = packetsHi;
@@ -128,7 +130,8 @@ export class FlowDiffTable {
   /** Copy flow `i`'s key words into `out`. */
   keyOf(i: number, out: Uint32Array): Uint32Array {
     const o = (i & CHUNK_MASK) * KEY_WIDTH;
-    out.set(this.chunks[i >>> CHUNK_BITS]!.keys.subarray(o, o + KEY_WIDTH));
+    const keys = this.chunks[i >>> CHUNK_BITS]!.keys;
+    for (let w = 0; w < KEY_WIDTH; w++) out[w] = keys[o + w]!;
     return out;
   }
 

@@ -198,7 +198,7 @@ interface Context {
 
 function addressWords(a: ParsedAddress, field: string, out: Uint32Array, o: number): void {
   const b = a?.bytes;
-  if (!(b instanceof Uint8Array) || b.length !== 16 || (a.family !== 4 && a.family !== 6)) {
+  if (b === undefined || b === null || b.length !== 16 || (a.family !== 4 && a.family !== 6)) {
     throw new NfwError('NFW_INVALID_RECORD', `Invalid ${field}: ${describeValue(a)}`, { field, value: a });
   }
   for (let w = 0; w < 4; w++) {
@@ -723,6 +723,25 @@ export class FlowDiffEngine {
       destination_port_to: dp === PORT_NONE ? null : key[10]! & 0xffff,
       protocol,
       protocol_name: protocol === null ? null : (protocolByNumber(protocol)?.name ?? null),
+      // Every column in schema order from the start, so all rows share one object shape.
+      flow_operation_id_before: null,
+      flow_operation_id_after: null,
+      flow_request_timestamp_before: null,
+      flow_request_timestamp_after: null,
+      interval_seconds: null,
+      age_seconds_before: null,
+      age_seconds_after: null,
+      packet_count_before: null,
+      packet_count_after: null,
+      byte_count_before: null,
+      byte_count_after: null,
+      delta_packets: null,
+      delta_bytes: null,
+      packets_per_second: null,
+      bytes_per_second: null,
+      counter_reset: 0,
+      restarted: 0,
+      duplicate_key: 0,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
@@ -463,7 +464,13 @@ describe('diffCaptures against the naive oracle', () => {
           expected.continuing++;
           after.push(
             captureAt(
-              { ...r, ageSeconds: ageA, packetCount: r.packetCount! + 1, byteCount: r.byteCount! + 100 },
+              // Counters near 2^53 grow past the safe range: bigints, as a DiffRecord allows.
+              {
+                ...r,
+                ageSeconds: ageA,
+                packetCount: BigInt(r.packetCount!) + 1n,
+                byteCount: BigInt(r.byteCount!) + 100n,
+              } as unknown as FlowRecord,
               T0 + intervalMs,
               'a',
             ),
@@ -652,5 +659,25 @@ describe('diffCaptures: exact 64-bit counters and edge cases', () => {
     expect(lines[1].source_address).toBe('10.0.0.1');
     expect(lines[1].destination_address).toBe('2001:db8::1');
     expect(Object.keys(lines[0])).toEqual(DIFF_COLUMNS.map((c) => c.name));
+  });
+});
+
+describe('DIFF_COLUMNS', () => {
+  test('the README documents every change-row column, in schema order', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(
+      readme.indexOf('Change-row columns'),
+      readme.indexOf('In the library: `diffCaptures'),
+    );
+    const v1 = ['source_address … protocol_name'];
+    let at = 0;
+    for (const c of DIFF_COLUMNS) {
+      if (c.name.startsWith('source_') || c.name.startsWith('destination_') || c.name.startsWith('protocol'))
+        continue;
+      const found = table.indexOf(c.name, at);
+      expect(found, c.name).toBeGreaterThan(-1);
+      at = found;
+    }
+    for (const text of v1) expect(table).toContain(text);
   });
 });
