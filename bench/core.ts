@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 
+export * from '../packages/core/src/engine.js';
 export * from '../packages/core/src/index.js';
 
 /** `require` as seen from packages/core, for its dependencies (pnpm does not hoist them to the root). */

@@ -130,6 +130,7 @@ async function install(dir: string, specs: string[]): Promise<string> {
     copyFileSync(path.join(ROOT, 'packages/core/samples', sample), path.join(dir, sample));
   }
   copyFileSync(path.join(ROOT, 'consumer/project/records.mjs'), path.join(dir, 'records.mjs'));
+  copyFileSync(path.join(ROOT, 'consumer/project/api.mjs'), path.join(dir, 'api.mjs'));
   return dir;
 }
 
@@ -277,6 +278,19 @@ describe.each(SDK_VERSIONS)('a project with @aws-sdk/client-network-firewall@%s'
     for (const pkg of ['core', 'cli-export']) {
       expect(existsSync(path.join(dir(), 'node_modules/@nfw-flows', pkg, 'node_modules', SDK))).toBe(false);
     }
+  });
+
+  test('the package exports its root and the engine subpath, from dist, with the same names as the sources', async () => {
+    const r = await exec(dir(), process.execPath, ['api.mjs'], {});
+    expect(r.code, r.stderr).toBe(0);
+    const [root, engine] = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string[]);
+    expect(root).toEqual(Object.keys(await import('../packages/core/src/index.js')).sort());
+    expect(engine).toEqual(Object.keys(await import('../packages/core/src/engine.js')).sort());
+    expect(engine).toContain('createBatchBuilder');
+    expect(root).not.toContain('createBatchBuilder');
   });
 
   test.each([

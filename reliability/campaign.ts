@@ -11,13 +11,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ndjsonLineFormatter } from '../packages/core/src/engine.js';
 import {
   encodeArrow,
   type FlowContext,
   type FlowRecord,
   flowResults,
   isNfwError,
-  ndjsonLineFormatter,
   normalizeFlow,
 } from '../packages/core/src/index.js';
 import {

@@ -12,12 +12,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
+import { ndjsonLineFormatter } from '../packages/core/src/engine.js';
 import {
   type FlowRecord,
   flowResultsFromFile,
   isNfwError,
   NFW_ERROR_CODES,
-  ndjsonLineFormatter,
 } from '../packages/core/src/index.js';
 import {
   type CaptureFileShape,

@@ -6,12 +6,12 @@
  */
 import net from 'node:net';
 import fc from 'fast-check';
+import { PROTOCOLS } from '../packages/core/src/engine.js';
 import {
   type FlowContext,
   isNfwError,
   NFW_ERROR_CODES,
   normalizeFlow,
-  PROTOCOLS,
   parseAddress,
   parsePortRange,
   parseProtocol,

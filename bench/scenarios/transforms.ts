@@ -3,7 +3,6 @@ import {
   type FlowContext,
   type FlowRecord,
   groupByRows,
-  multiStatsRows,
   normalizeFlow,
   parseAddress,
   topTalkers,
@@ -126,12 +125,12 @@ export default defineScenario({
       },
     },
     {
-      name: '4 statistics in one pass (multiStats)',
+      name: '4 statistics in one pass (topTalkers with an array of options)',
       prepare: (n) => {
         const input = generated(n);
         return () =>
           String(
-            multiStatsRows(input, [
+            topTalkersRows(input, [
               { key: 'source' },
               { key: 'destination' },
               { key: 'ip/24,64', by: 'flows' },

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { describeValue, isNfwError, NFW_ERROR_CODES, NfwError } from '../src/index.js';
+import { describeValue } from '../src/errors.js';
+import { isNfwError, NFW_ERROR_CODES, NfwError } from '../src/index.js';
 
 describe('NfwError', () => {
   it('carries a stable code and its context fields', () => {

@@ -7,7 +7,8 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type FileProvenance, type FlowOperationStatus, type IpcFormat, isNfwError } from '@nfw-flows/core';
+import { type FileProvenance, type FlowOperationStatus, isNfwError } from '@nfw-flows/core';
+import type { IpcFormat } from '@nfw-flows/core/engine';
 import { type ClientFlags, createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { Aggregate } from '../export/aggregate.js';

@@ -3,15 +3,8 @@
  * raw flows, validated up front (core's option errors become usage errors naming our flags).
  */
 import type { Transform } from 'node:stream';
-import {
-  type ColumnSpec,
-  groupBy,
-  groupByColumns,
-  isNfwError,
-  type TopTalkersOptions,
-  topTalkers,
-  topTalkersColumns,
-} from '@nfw-flows/core';
+import { type ColumnSpec, groupBy, isNfwError, type TopTalkersOptions, topTalkers } from '@nfw-flows/core';
+import { groupByColumns, topTalkersColumns } from '@nfw-flows/core/engine';
 import { UsageError } from '../usage-error.js';
 
 export type Aggregate =

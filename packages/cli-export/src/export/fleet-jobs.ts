@@ -6,7 +6,8 @@
  * recorded as failed and the others go on.
  */
 import { truncateSync } from 'node:fs';
-import { FleetScheduler, isNfwError, runScheduled } from '@nfw-flows/core';
+import { isNfwError } from '@nfw-flows/core';
+import { FleetScheduler, runScheduled } from '@nfw-flows/core/engine';
 import type { Checkpoint, JobIdentity, JobProgress } from '../output/checkpoint.js';
 import { emptyProgress, writeCheckpoint } from '../output/checkpoint.js';
 

@@ -150,7 +150,11 @@ export function fileRecords(
   provenance: FileProvenance = {},
 ): Readable {
   totals.jobs = 1;
-  const stream = flowResultsFromFile(input, { onInvalid: strict ? 'fail' : 'reject', signal, provenance });
+  const stream = flowResultsFromFile(input === '-' ? process.stdin : input, {
+    onInvalid: strict ? 'fail' : 'reject',
+    signal,
+    provenance,
+  });
   watch(stream, input, null, totals, hooks);
   stream.on('data', () => {
     totals.flows++;

@@ -14,7 +14,8 @@ import {
 import path from 'node:path';
 import { Readable, type Transform, Transform as TransformStream, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type ColumnSpec, FLOW_COLUMNS, FLOW_GETTERS, type FlowRecord, type Row } from '@nfw-flows/core';
+import { type ColumnSpec, FLOW_COLUMNS, type FlowRecord, type Row } from '@nfw-flows/core';
+import { FLOW_GETTERS } from '@nfw-flows/core/engine';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
 import type { ArrowSpoolOutput } from '../output/arrow-spool.js';
 import { AtomicFile, OUTPUT_HIGH_WATER_MARK, writeFully } from '../output/atomic-file.js';

@@ -12,17 +12,16 @@
  * 0.4 s of a 2.9 s export of 200K flows.)
  */
 import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { FLOW_COLUMNS, type FlowRecord } from '@nfw-flows/core';
 import {
   type BatchBuilder,
   buildMetadata,
   columnsSchema,
   createBatchBuilder,
   createIpcWriter,
-  FLOW_COLUMNS,
-  type FlowRecord,
   type IpcFormat,
   type IpcWriter,
-} from '@nfw-flows/core';
+} from '@nfw-flows/core/engine';
 import { Message, MessageHeader } from 'apache-arrow';
 import { openTruncated } from './checkpoint.js';
 

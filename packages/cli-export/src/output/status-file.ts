@@ -6,7 +6,8 @@
  * whose completeness is unknown, never one that looks complete.
  */
 import path from 'node:path';
-import { NFW_FLOWS_VERSION, SCHEMA_VERSION, wellFormed } from '@nfw-flows/core';
+import { NFW_FLOWS_VERSION, SCHEMA_VERSION } from '@nfw-flows/core';
+import { wellFormed } from '@nfw-flows/core/engine';
 
 export const STATUS_FILE_SUFFIX = '.nfw-status.json';
 /** Inside a partition directory: `_` keeps it out of Spark, Hive and pyarrow dataset discovery. */

@@ -6,9 +6,6 @@ import type { FlowContext, FlowRecord, ParsedAddress, PortRange, Protocol } from
 /** Age is an Arrow Uint32 column (`age_seconds`): a larger value could not be written, so it is rejected here. */
 const MAX_AGE = 0xffff_ffff;
 
-/** Addresses kept per generation of the normalizer's memo (two generations: at most twice this many). */
-const MEMO_LIMIT = 16_384;
-
 /**
  * A counter whose JSON text is not a plain decimal integer below 2^53 (`1e2`, `100.000000000000001`,
  * `1e400`, `9007199254740993`), put in place of the parsed double by the file source: the normalizer
@@ -38,137 +35,12 @@ export function normalizeFlow(flow: unknown, context: FlowContext): FlowRecord {
 
 /**
  * A normalizer for one stream: the same result as `normalizeFlow`, with parsed values shared between
- * records (frozen): a memo of addresses (flows repeat the same talkers), one object per single port, and
- * PROTOCOLS' entries (parseProtocol already shares them).
+ * records: parseAddress's memo of addresses, one object per single port, and PROTOCOLS' entries.
+ * Every shared value is frozen, because the text writers cache a value's text per frozen object
+ * (serialize/flow-text.ts): a shared value that could change would be written with stale text.
  */
 export function createFlowNormalizer(): FlowNormalizer {
-  const address = addressMemo();
-  return (flow, context) => buildRecord(flow, context, address, sharedPort, parseProtocol);
-}
-
-/**
- * Two generations of at most MEMO_LIMIT entries: when the young one is full it becomes the old one and the
- * previous old one is dropped, so memory is bounded and addresses still in use survive a rotation. A
- * working set a little larger than one generation (tens of thousands of talkers) still hits.
- * IPv4 hosts (most addresses) are keyed by their 32-bit value in open-addressing typed-array tables: a
- * string-keyed Map lookup hashes the fresh string and compares it with a key scattered in the old
- * space, and that was most of the normalizer's time behind the SDK. A strict dotted quad is its own
- * canonical text, so equal values mean equal texts. Everything else goes through the Map generations.
- */
-function addressMemo(): (text: string, field: string) => ParsedAddress {
-  let young = new Map<string, ParsedAddress>();
-  let old = new Map<string, ParsedAddress>();
-  let youngV4 = new V4Table();
-  let oldV4: V4Table | undefined; // made at the first rotation: most streams never rotate
-  return (text, field) => {
-    const v4 = ipv4HostValue(text);
-    if (v4 >= 0) {
-      let value = youngV4.get(v4);
-      if (value !== undefined) return value;
-      value = oldV4?.get(v4) ?? parseAddress(text, field); // frozen, shareable
-      if (youngV4.size >= MEMO_LIMIT) {
-        const spare = oldV4;
-        oldV4 = youngV4;
-        youngV4 = spare === undefined ? new V4Table() : spare.clear();
-      }
-      youngV4.set(v4, value);
-      return value;
-    }
-    let value = young.get(text);
-    if (value !== undefined) return value;
-    let key = text;
-    value = old.get(text);
-    if (value === undefined) {
-      value = parseAddress(text, field); // frozen, shareable
-      // The memo outlives the record: an own copy of the text, never a slice pinning a larger string.
-      key = ` ${text}`.slice(1);
-    }
-    if (young.size >= MEMO_LIMIT) {
-      old = young;
-      young = new Map();
-    }
-    young.set(key, value);
-    return value;
-  };
-}
-
-/** Slots per table: a power of two, at least twice MEMO_LIMIT (load factor at most 1/2, so probes end). */
-const V4_BITS = 32 - Math.clz32(MEMO_LIMIT * 2 - 1);
-const V4_SLOTS = 1 << V4_BITS;
-const V4_SHIFT = 32 - V4_BITS;
-
-/** Open addressing (linear probing) from an IPv4 value to its parsed address; keys stored as value + 1. */
-class V4Table {
-  readonly #keys = new Float64Array(V4_SLOTS);
-  readonly #values: (ParsedAddress | undefined)[] = [];
-  size = 0;
-
-  constructor() {
-    for (let i = 0; i < V4_SLOTS; i++) this.#values.push(undefined); // packed, not holey
-  }
-
-  get(v4: number): ParsedAddress | undefined {
-    const keys = this.#keys;
-    const key = v4 + 1;
-    for (let slot = Math.imul(v4, 0x9e3779b1) >>> V4_SHIFT; ; slot = (slot + 1) & (V4_SLOTS - 1)) {
-      const k = keys[slot]!;
-      if (k === key) return this.#values[slot];
-      if (k === 0) return undefined;
-    }
-  }
-
-  set(v4: number, value: ParsedAddress): void {
-    const keys = this.#keys;
-    const key = v4 + 1;
-    for (let slot = Math.imul(v4, 0x9e3779b1) >>> V4_SHIFT; ; slot = (slot + 1) & (V4_SLOTS - 1)) {
-      const k = keys[slot]!;
-      if (k === key || k === 0) {
-        if (k === 0) this.size++;
-        keys[slot] = key;
-        this.#values[slot] = value;
-        return;
-      }
-    }
-  }
-
-  clear(): this {
-    this.#keys.fill(0);
-    this.#values.fill(undefined);
-    this.size = 0;
-    return this;
-  }
-}
-
-/**
- * The 32-bit value of a strict dotted quad without a prefix (four decimals 0..255, no leading zeros,
- * nothing else), or -1 for any other text (left to the Map memo and the parser).
- */
-function ipv4HostValue(text: string): number {
-  const length = text.length;
-  if (length < 7 || length > 15) return -1;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 1 && part === 0) return -1; // leading zero
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + part;
+  return (flow, context) => buildRecord(flow, context, parseAddress, sharedPort, parseProtocol);
 }
 
 /** Frozen single-port ranges by number, made on first use (most ports are plain decimals). */

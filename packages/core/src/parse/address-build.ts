@@ -1,4 +1,5 @@
 import type { ParsedAddress } from '../types.js';
+import { flattenString } from './flatten-string.js';
 
 /**
  * Building blocks shared by both address parsers (the ipaddr.js reference path and the fast path):
@@ -83,20 +84,6 @@ export function samePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean 
   return ((a[full]! ^ b[full]!) & mask) === 0;
 }
 
-/** Never in an address: only matched against, for the side effect below. */
-const NUL = /\0/;
-
-/**
- * `text` as a flat string. Text built by concatenation is a V8 cons string, which every later character
- * read walks; running a RegExp flattens its subject in place (cheaper than interning it as a property
- * key). Done once per parsed address (the normalizer memoizes them), it saves the serializers, which
- * read the text once per record.
- */
-function flat(text: string): string {
-  NUL.test(text);
-  return text;
-}
-
 /**
  * The frozen ParsedAddress for an address whose canonical text and bytes are known. Results are
  * shared between records (memo), so the object is frozen; `bytes` (a Uint8Array cannot be frozen)
@@ -109,8 +96,9 @@ export function makeParsedAddress(
   bytes: Uint8Array,
 ): ParsedAddress {
   const isHost = prefixLength === (family === 4 ? 32 : 128);
-  // IPv6 text is formatted by concatenation; IPv4 text is the input's own (flat) string or a slice of it.
-  if (family === 6) address = flat(address);
+  // Serializers read the text once per record, so it is flattened once here. IPv6 text is formatted by
+  // concatenation; IPv4 text is the input's own (flat) string or a slice of it.
+  if (family === 6) address = flattenString(address);
   let network = address;
   if (!isHost) {
     const masked = maskBytes(bytes, family, prefixLength);
@@ -122,7 +110,7 @@ export function makeParsedAddress(
     prefixLength,
     isHost,
     network,
-    text: isHost ? address : flat(`${address}/${prefixLength}`),
+    text: isHost ? address : flattenString(`${address}/${prefixLength}`),
     bytes,
   });
 }

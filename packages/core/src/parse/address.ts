@@ -2,59 +2,8 @@ import { describeValue, NfwError } from '../errors.js';
 import type { ParsedAddress } from '../types.js';
 import { formatIPv4, formatIPv6, makeParsedAddress, maskBytes, samePrefix } from './address-build.js';
 import { parseAddressFast } from './address-fast.js';
+import { memoizedAddress } from './address-memo.js';
 import { parseAddressReference } from './address-reference.js';
-
-/**
- * Memo of recent successful parses: flows repeat the same few thousand talkers. Two generations of at
- * most MEMO_LIMIT entries each: when the young one is full it becomes the old one and the previous
- * old one is dropped, so at most 2 * MEMO_LIMIT addresses (a few MB) are kept and recently used ones
- * survive without per-hit bookkeeping. Errors are never memoized.
- * When traffic does not repeat (fewer than 1 in 4 lookups hit over a window), the memo only costs:
- * its entries live long enough to be promoted and collected by full GCs. Then it is bypassed for a
- * while and tried again; each failed try doubles the bypass (up to MAX_BYPASS parses).
- */
-const MEMO_LIMIT = 8192;
-const WINDOW = 4096;
-const MIN_HITS = WINDOW / 4;
-const MIN_BYPASS = 16 * WINDOW;
-const MAX_BYPASS = 256 * WINDOW;
-let young = new Map<string, ParsedAddress>();
-let old = new Map<string, ParsedAddress>();
-let lookups = 0;
-let hits = 0;
-let bypass = 0;
-let nextBypass = MIN_BYPASS;
-
-function remember(text: string, parsed: ParsedAddress): void {
-  if (young.size >= MEMO_LIMIT) {
-    old = young;
-    young = new Map();
-  }
-  young.set(text, parsed);
-}
-
-/**
- * The memo's own copy of a result. Allocating memo entries at their own site matters: if the
- * parsers' results were kept, V8 would see that allocation site's objects survive and pretenure it,
- * allocating every later result (even unmemoized ones) in old space: 2-4x slower and hundreds of MB
- * more on non-repeating traffic.
- */
-function memoEntry(parsed: ParsedAddress): ParsedAddress {
-  return Object.freeze({
-    family: parsed.family,
-    address: parsed.address,
-    prefixLength: parsed.prefixLength,
-    isHost: parsed.isHost,
-    network: parsed.network,
-    text: parsed.text,
-    bytes: parsed.bytes,
-  });
-}
-
-/** Memo state, for tests of its bound and its bypass. */
-export function addressMemoStats(): { entries: number; bypassing: boolean } {
-  return { entries: young.size + old.size, bypassing: bypass > 0 };
-}
 
 /**
  * Parse an `AddressDefinition` (`10.0.0.9`, `10.0.0.0/24`, `2001:db8::1`, `fe80::1/64`).
@@ -63,45 +12,12 @@ export function addressMemoStats(): { entries: number; bypassing: boolean } {
  */
 export function parseAddress(text: string, field?: string): ParsedAddress {
   if (typeof text !== 'string') return parseAddressReference(text, field); // throws
-  if (bypass > 0) {
-    bypass--;
-    return parseAddressFast(text) ?? parseAddressReference(text, field);
-  }
-  if (++lookups === WINDOW) {
-    if (hits < MIN_HITS) {
-      bypass = nextBypass;
-      nextBypass = Math.min(2 * nextBypass, MAX_BYPASS);
-    } else {
-      nextBypass = MIN_BYPASS;
-    }
-    lookups = 0;
-    hits = 0;
-  }
-  let parsed = young.get(text);
-  if (parsed !== undefined) {
-    hits++;
-    return parsed;
-  }
-  parsed = old.get(text);
-  if (parsed !== undefined) {
-    hits++;
-    remember(text, parsed); // still in use: keep it past the next rotation
-    return parsed;
-  }
-  // The memo outlives the record: keep an own copy of the text, not a slice of a whole input chunk.
-  const own = ownCopy(text);
-  parsed = memoEntry(parseAddressFast(own) ?? parseAddressReference(text, field));
-  remember(own, parsed);
-  return parsed;
+  return memoizedAddress(text, field, parseUnmemoized);
 }
 
-/**
- * A copy of `text` that does not keep a larger string alive. A substring (a regex match, a slice of
- * a JSON chunk) is a V8 sliced string holding its whole parent; concatenating forces a flat copy, and
- * the slice of that copy holds only the copy.
- */
-function ownCopy(text: string): string {
-  return ` ${text}`.slice(1);
+/** The reference parser only runs on what the fast one declines: errors and rare forms. */
+function parseUnmemoized(text: string, field: string | undefined): ParsedAddress {
+  return parseAddressFast(text) ?? parseAddressReference(text, field);
 }
 
 /**

@@ -2,14 +2,13 @@ import { makeData, RecordBatch, type Schema, Struct } from 'apache-arrow';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
 import { type ColumnBuilder, createColumnBuilder } from './column-builders.js';
-import { createFlowBatchWriter, type FlowBatchWriter } from './flow-batch-writer.js';
+import { createFlowColumnBuffers, type FlowColumnBuffers } from './flow-column-buffers.js';
 import { type CellValue, columnGetters, FLOW_COLUMNS } from './flow-columns.js';
 import { columnsSchema, normalizeColumns, normalizePositiveInt } from './schema.js';
 
 // 4K rows, not 16K or 64K: a batch's column buffers are garbage once written, and the longer a batch
-// takes to fill, the more young-generation GCs its buffers survive: promoted, they wait for a full GC.
-// Measured (api-to-arrow, 200K flows): 16K rows 142-162 MiB peak RSS, 4K rows 135-140, CPU within noise
-// on that path (about 5% more in a pure conversion); the file grows by 0.1%.
+// takes to fill, the more young-generation GCs its buffers survive: promoted, they wait for a full GC
+// (BENCHMARKS.md, api-to-arrow, has the peak memory of each size).
 export const DEFAULT_BATCH_SIZE = 4096;
 /** Parquet row groups stay larger: readers prefer fewer, bigger row groups (and the file is smaller). */
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
@@ -55,8 +54,8 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
     });
   }
   const getters = columnGetters(given) as readonly ((item: FlowRecord | Row) => CellValue)[];
-  // Flow records (schema v1) take the straight-line writer; rows the per-column builders.
-  const flow = given === undefined ? createFlowBatchWriter(batchSize) : null;
+  // Flow records (schema v1) take typed column buffers; rows the per-column builders.
+  const flow = given === undefined ? createFlowColumnBuffers(batchSize) : null;
   return new Builder(schema, columns, batchSize, getters, flow);
 }
 
@@ -64,7 +63,7 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
 class Builder implements BatchBuilder {
   private count = 0;
   private builders: ColumnBuilder[] = [];
-  /** The row builders are allocated for the current batch (the flow writer has its own buffers). */
+  /** The row builders are allocated for the current batch (flow records have their own column buffers). */
   private fresh: boolean;
   // A value rejected half-way through a row leaves the columns uneven: the builder stays failed.
   private failure: unknown = null;
@@ -75,7 +74,7 @@ class Builder implements BatchBuilder {
     readonly columns: readonly ColumnSpec[],
     readonly batchSize: number,
     private readonly getters: readonly ((item: FlowRecord | Row) => CellValue)[],
-    private readonly flow: FlowBatchWriter | null,
+    private readonly flow: FlowColumnBuffers | null,
   ) {
     this.fresh = flow !== null;
     this.structType = new Struct(schema.fields);
@@ -126,8 +125,8 @@ class Builder implements BatchBuilder {
       makeData({ type: this.structType, length, nullCount: 0, children }),
     );
     this.count = 0;
-    // Rows get fresh builders on the next append; the flow writer renews its own buffers in finish
-    // (allocating the unused row builders cost every flow batch 1.7 MB of zeroed buffers).
+    // Rows get fresh builders on the next append; the flow column buffers renew their own in finish,
+    // so a batch of flow records never allocates the row builders it does not use.
     this.fresh = this.flow !== null;
     return batch;
   }

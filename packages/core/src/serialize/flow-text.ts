@@ -1,5 +1,6 @@
+import { flattenString } from '../parse/flatten-string.js';
 import type { FlowRecord, ParsedAddress, PortRange, Protocol } from '../types.js';
-import type { CellValue } from './flow-columns.js';
+import { type CellValue, COLUMN } from './flow-columns.js';
 
 /**
  * The schema v1 fast path of the text formats: a record's line is put together from fragments, each
@@ -7,23 +8,27 @@ import type { CellValue } from './flow-columns.js';
  * exactly the generic formatter's:
  * - the six provenance columns are one fragment, rebuilt only when one of their values changes (they
  *   hold one value per page);
- * - address, port and protocol fragments are cached per object when the object is frozen, as the
- *   normalizer's shared, cached parse results are (a mutable object is formatted every time);
+ * - address, port and protocol fragments are cached per object when the object is frozen: a frozen
+ *   value never changes, so its text cannot either (the normalizer freezes every value it shares
+ *   between records; a mutable object is formatted every time);
  * - counters that are plain safe integers are written inline.
  */
 export type FlowCell = (column: number, value: CellValue) => string;
 
 const MAX_U32 = 0xffffffff;
 
-/**
- * The string flattened in place. A fragment built by `+` is a rope; used in every line, it would be
- * walked again each time a 64K chunk is encoded to bytes (that walk cost more than building the line).
- * Reading a character makes V8 flatten the rope once.
- */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
+/** A line fragment built by `+`; flattened once, as every line that uses it is encoded to bytes. */
+const fragment = flattenString;
+
+/** The three columns of an address and the two of a port range, by position. */
+const SOURCE = [COLUMN.source_address, COLUMN.source_ip_version, COLUMN.source_prefix_length] as const;
+const DESTINATION = [
+  COLUMN.destination_address,
+  COLUMN.destination_ip_version,
+  COLUMN.destination_prefix_length,
+] as const;
+const SOURCE_PORT = [COLUMN.source_port_from, COLUMN.source_port_to] as const;
+const DESTINATION_PORT = [COLUMN.destination_port_from, COLUMN.destination_port_to] as const;
 
 export function flowLineFormatter(
   cell: FlowCell,
@@ -31,17 +36,17 @@ export function flowLineFormatter(
   lead: (column: number) => string,
   end: string,
 ): (r: FlowRecord) => string {
-  const ageLead = lead(18);
-  const packetLead = lead(19);
-  const byteLead = lead(20);
+  const ageLead = lead(COLUMN.age_seconds);
+  const packetLead = lead(COLUMN.packet_count);
+  const byteLead = lead(COLUMN.byte_count);
   const sources = new WeakMap<ParsedAddress, string>();
   const destinations = new WeakMap<ParsedAddress, string>();
   const sourcePorts = new WeakMap<PortRange, string>();
   const destinationPorts = new WeakMap<PortRange, string>();
   const protocols = new WeakMap<Protocol, string>();
-  const noSourcePort = flat(cell(9, null) + cell(10, null));
-  const noDestinationPort = flat(cell(14, null) + cell(15, null));
-  const noProtocol = flat(cell(16, null) + cell(17, null));
+  const noSourcePort = fragment(cell(SOURCE_PORT[0], null) + cell(SOURCE_PORT[1], null));
+  const noDestinationPort = fragment(cell(DESTINATION_PORT[0], null) + cell(DESTINATION_PORT[1], null));
+  const noProtocol = fragment(cell(COLUMN.protocol, null) + cell(COLUMN.protocol_name, null));
 
   // Provenance: the values of the last record and their fragment (null before the first record).
   let arn: unknown;
@@ -53,18 +58,18 @@ export function flowLineFormatter(
   let requestedMs = Number.NaN;
   let provenance: string | null = null;
 
-  const address = (cache: WeakMap<ParsedAddress, string>, a: ParsedAddress, first: number): string => {
+  const address = (cache: WeakMap<ParsedAddress, string>, a: ParsedAddress, at: typeof SOURCE): string => {
     let text = cache.get(a);
     if (text === undefined) {
-      text = flat(cell(first, a.text) + cell(first + 1, a.family) + cell(first + 2, a.prefixLength));
+      text = fragment(cell(at[0], a.text) + cell(at[1], a.family) + cell(at[2], a.prefixLength));
       if (Object.isFrozen(a)) cache.set(a, text);
     }
     return text;
   };
-  const port = (cache: WeakMap<PortRange, string>, p: PortRange, first: number): string => {
+  const port = (cache: WeakMap<PortRange, string>, p: PortRange, at: typeof SOURCE_PORT): string => {
     let text = cache.get(p);
     if (text === undefined) {
-      text = flat(cell(first, p.from) + cell(first + 1, p.to));
+      text = fragment(cell(at[0], p.from) + cell(at[1], p.to));
       if (Object.isFrozen(p)) cache.set(p, text);
     }
     return text;
@@ -83,13 +88,13 @@ export function flowLineFormatter(
       // A Date is mutable: same object, other time -> new fragment.
       (ts instanceof Date && ts.getTime() !== requestedMs)
     ) {
-      provenance = flat(
-        cell(0, r.firewallArn) +
-          cell(1, r.availabilityZone) +
-          cell(2, r.vpcEndpointId) +
-          cell(3, r.vpcEndpointAssociationArn) +
-          cell(4, r.flowOperationId) +
-          cell(5, r.flowRequestTimestamp),
+      provenance = fragment(
+        cell(COLUMN.firewall_arn, r.firewallArn) +
+          cell(COLUMN.availability_zone, r.availabilityZone) +
+          cell(COLUMN.vpc_endpoint_id, r.vpcEndpointId) +
+          cell(COLUMN.vpc_endpoint_association_arn, r.vpcEndpointAssociationArn) +
+          cell(COLUMN.flow_operation_id, r.flowOperationId) +
+          cell(COLUMN.flow_request_timestamp, r.flowRequestTimestamp),
       );
       arn = r.firewallArn;
       az = r.availabilityZone;
@@ -108,7 +113,7 @@ export function flowLineFormatter(
       const cached = protocols.get(proto);
       if (cached !== undefined) protocolText = cached;
       else {
-        protocolText = flat(cell(16, proto.number) + cell(17, proto.name));
+        protocolText = fragment(cell(COLUMN.protocol, proto.number) + cell(COLUMN.protocol_name, proto.name));
         if (Object.isFrozen(proto)) protocols.set(proto, protocolText);
       }
     }
@@ -117,14 +122,16 @@ export function flowLineFormatter(
     const bytes = r.byteCount;
     return (
       provenance +
-      address(sources, r.source, 6) +
-      (sp === null ? noSourcePort : port(sourcePorts, sp, 9)) +
-      address(destinations, r.destination, 11) +
-      (dp === null ? noDestinationPort : port(destinationPorts, dp, 14)) +
+      address(sources, r.source, SOURCE) +
+      (sp === null ? noSourcePort : port(sourcePorts, sp, SOURCE_PORT)) +
+      address(destinations, r.destination, DESTINATION) +
+      (dp === null ? noDestinationPort : port(destinationPorts, dp, DESTINATION_PORT)) +
       protocolText +
-      (typeof age === 'number' && age >>> 0 === age && age <= MAX_U32 ? ageLead + age : cell(18, age)) +
-      (isSafeCount(packets) ? packetLead + packets : cell(19, packets)) +
-      (isSafeCount(bytes) ? byteLead + bytes : cell(20, bytes)) +
+      (typeof age === 'number' && age >>> 0 === age && age <= MAX_U32
+        ? ageLead + age
+        : cell(COLUMN.age_seconds, age)) +
+      (isSafeCount(packets) ? packetLead + packets : cell(COLUMN.packet_count, packets)) +
+      (isSafeCount(bytes) ? byteLead + bytes : cell(COLUMN.byte_count, bytes)) +
       end
     );
   };

@@ -81,7 +81,8 @@ const PROVENANCE = ['FirewallArn', 'FlowOperationId'] as const;
 const MAX_ID_CHARS = 2048;
 
 /**
- * Flow records from saved ListFlowOperationResults output: a path, `'-'` (stdin) or a Readable of bytes.
+ * Flow records from saved ListFlowOperationResults output: a path or a Readable of bytes (`process.stdin`
+ * for standard input: core never reads stdin on its own, so `'-'` is refused).
  * Accepts one response (API or AWS CLI merged output), a JSON array of responses, or responses one per
  * line (JSON Lines), each optionally gzip-compressed (detected by magic bytes). See ARCHITECTURE.md for
  * how metadata that follows `Flows` is handled.
@@ -94,10 +95,20 @@ export function flowResultsFromFile(
     typeof source !== 'string' &&
     !(source && typeof (source as Readable)[Symbol.asyncIterator] === 'function')
   ) {
-    throw new NfwError('NFW_INVALID_OPTION', 'source must be a path, "-" or a readable stream', {
+    throw new NfwError('NFW_INVALID_OPTION', 'source must be a path or a readable stream', {
       field: 'source',
       value: source,
     });
+  }
+  if (source === '-') {
+    throw new NfwError(
+      'NFW_INVALID_OPTION',
+      'source "-" is not a file: pass process.stdin to read standard input',
+      {
+        field: 'source',
+        value: source,
+      },
+    );
   }
   if (source === '')
     throw new NfwError('NFW_INVALID_OPTION', 'source path is empty', { field: 'source', value: '' });
@@ -683,7 +694,7 @@ async function* fileItems(
   const shared: Shared = { warned: false, provenance };
   let input: Readable;
   let what: string;
-  if (typeof source === 'string' && source !== '-') {
+  if (typeof source === 'string') {
     // A FIFO or `<(zcat ...)` (a /dev/fd path to a pipe) cannot be read twice or at an offset: read it
     // as a stream, like stdin.
     let regular = true;
@@ -699,8 +710,9 @@ async function* fileItems(
     input = createReadStream(source, { highWaterMark: READ_CHUNK });
     what = source;
   } else {
-    input = (source === '-' ? process.stdin : source) as Readable;
-    what = source === '-' ? 'stdin' : 'the input stream';
+    input = source as Readable;
+    // Named by its file descriptor, so process.stdin is not touched here (its getter opens it).
+    what = (source as { fd?: unknown }).fd === 0 ? 'stdin' : 'the input stream';
   }
   const it = input[Symbol.asyncIterator]() as Chunks;
   let retained: Buffer[] | null = [];

@@ -1,13 +1,13 @@
+// Sources of flow records: the API (one operation, or a fleet capture) and saved files.
 export {
   type CaptureFlowsOptions,
-  CaptureFlowsStream,
+  type CaptureFlowsStream,
   type CaptureFlowsSummary,
   type CaptureFlowsWarning,
   captureFlows,
   type ScopeStatus,
   startFlowCapture,
 } from './capture-flows.js';
-export { FleetScheduler, runScheduled, type SchedulerCounts, type ScopeState } from './fleet-scheduler.js';
 export {
   type DiscoverOptions,
   discoverScopes,
@@ -15,8 +15,6 @@ export {
   type FleetDiscoveryFailure,
   type FleetScope,
   type FleetScopeKind,
-  scopeInput,
-  scopeKey,
 } from './fleet-scopes.js';
 export { type FlowResultsInput, type FlowResultsOptions, flowResults } from './flow-results.js';
 export {
@@ -24,12 +22,11 @@ export {
   type FlowResultsFromFileOptions,
   flowResultsFromFile,
 } from './flow-results-from-file.js';
-export {
+export type {
   FlowResultsStream,
-  type FlowResultsSummary,
-  type FlowResultsWarning,
-  type PageInfo,
-  type RetryInfo,
+  FlowResultsSummary,
+  FlowResultsWarning,
+  PageInfo,
+  RetryInfo,
 } from './flow-results-stream.js';
-export { FlowsScanner, type ScanEvents, type ScanLimits } from './flows-scanner.js';
 export type { RetryOptions } from './retry-policy.js';

@@ -1,6 +1,7 @@
 import { Transform } from 'node:stream';
 import { isNfwError } from '../errors.js';
-import { addressContains, parseAddress, parsePortRange, parseProtocol } from '../parse/index.js';
+import { addressContains } from '../parse/address.js';
+import { parseAddress, parsePortRange, parseProtocol } from '../parse/index.js';
 import type { FlowRecord, ParsedAddress, PortRange } from '../types.js';
 import { invalidOption } from './key-spec.js';
 

@@ -467,6 +467,7 @@ export class FlowDiffEngine {
   }
 
   private afterDuplicate(key: Uint32Array, hash: number): boolean {
+    if (this.after.duplicates === 0) return false;
     const a = this.after.find(key, hash);
     return a >= 0 && (this.after.flags(a) & DUPLICATE) !== 0;
   }

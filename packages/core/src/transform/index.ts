@@ -1,13 +1,6 @@
-// Analysis transforms: group-by with subnet roll-ups, top talkers (exact and bounded), filters, capture diffs.
-
-export {
-  type FilterLeaf,
-  type FilterOptions,
-  filter,
-  filterPredicate,
-  filterRecords,
-  type PortOption,
-} from './filter.js';
+// Analysis transforms: filters, group-by with subnet roll-ups, top talkers (exact and bounded), capture
+// diffs. Each is a stream factory with a sync or iterable form beside it.
+export { type FilterLeaf, type FilterOptions, filter, filterRecords, type PortOption } from './filter.js';
 export {
   DIFF_COLUMNS,
   type DiffRecord,
@@ -18,23 +11,12 @@ export {
   type FlowDiffStream,
   type FlowDiffSummary,
 } from './flow-diff.js';
+export { type GroupByOptions, groupBy, groupByRows } from './group-by.js';
+export type { AddressMask, KeyName, KeyOption, MaskOption } from './key-spec.js';
 export {
-  GROUP_METRIC_COLUMNS,
-  GroupByEngine,
-  type GroupByOptions,
-  groupBy,
-  groupByColumns,
-  groupByRows,
-} from './group-by.js';
-export { type AddressMask, type KeyName, type KeyOption, type MaskOption, parseTopKey } from './key-spec.js';
-export {
-  multiStats,
-  multiStatsColumns,
-  multiStatsRows,
   type TopKey,
   type TopMetric,
   type TopTalkersOptions,
   topTalkers,
-  topTalkersColumns,
   topTalkersRows,
 } from './top-talkers.js';

@@ -96,12 +96,12 @@ export function normalizeMask(value: unknown, field: string): AddressMask {
 }
 
 /**
- * Parse the compact key form used by the CLI: a key name (aliases: `src`/`srcip`, `dst`/`dstip`,
+ * Parse the compact key form of group-by keys and top-talkers keys (as the CLI takes them): a key name (aliases: `src`/`srcip`, `dst`/`dstip`,
  * `srcport`, `dstport`, `proto`, `az`; any case), then for address keys an optional `/v4` prefix,
  * `/v4,v6` for both families, or `/n` with n > 32 for IPv6 only: `'source/24'`, `'ip/24,64'`,
  * `'dst/64'`, `'dstport'`. `pair` is accepted here too (source and destination).
  */
-export function parseTopKey(
+export function parseCompactKey(
   text: string,
   field = 'key',
 ): { key: KeyName | 'pair'; mask: AddressMask | null } {
@@ -128,7 +128,7 @@ export function parseTopKey(
 /** Validate one group-by key option; `defaultMask` applies to address keys without their own mask. */
 export function normalizeKey(option: unknown, field: string, defaultMask: AddressMask): NormalizedKey {
   if (typeof option === 'string') {
-    const parsed = parseTopKey(option, field);
+    const parsed = parseCompactKey(option, field);
     if (parsed.key === 'pair') throw invalidOption(field, option, 'use the keys source and destination');
     const hasOwnMask = option.includes('/');
     return { key: parsed.key, mask: parsed.mask === null ? null : hasOwnMask ? parsed.mask : defaultMask };

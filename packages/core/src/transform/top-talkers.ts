@@ -11,7 +11,7 @@ import {
   type MaskOption,
   type NormalizedKey,
   normalizeMask,
-  parseTopKey,
+  parseCompactKey,
 } from './key-spec.js';
 import { hashKey, KeyTable } from './key-table.js';
 import { addU64, compareU64, u64ToBigInt, u64ToNumber } from './u64.js';
@@ -22,7 +22,7 @@ export type TopKey = 'source' | 'destination' | 'ip' | 'pair' | 'sourcePort' | '
 export interface TopTalkersOptions {
   /** The ranking metric (default `'bytes'`). */
   by?: TopMetric;
-  /** What to rank: a TopKey, or its compact form with a roll-up prefix (`'source/24'`, `'ip/24,64'`, see parseTopKey). */
+  /** What to rank: a TopKey, or its compact form with a roll-up prefix (`'source/24'`, `'ip/24,64'`, see parseCompactKey). */
   key: TopKey | string;
   /** Roll-up prefix for address keys (see MaskOption); not allowed when `key` already has a `/prefix`. */
   mask?: MaskOption;
@@ -72,7 +72,7 @@ function normalizeTop(options: unknown, field: string): NormalizedTop {
     throw invalidOption(`${field}.by`, by, 'expected bytes, packets or flows');
   if (typeof key !== 'string')
     throw invalidOption(`${field}.key`, key, `expected one of ${[...TOP_KEYS].join(', ')}`);
-  const parsed = parseTopKey(key, `${field}.key`);
+  const parsed = parseCompactKey(key, `${field}.key`);
   if (!TOP_KEYS.has(parsed.key))
     throw invalidOption(`${field}.key`, key, `expected one of ${[...TOP_KEYS].join(', ')}`);
   let addressMask = parsed.mask;
@@ -164,23 +164,25 @@ function copy(columns: ColumnSpec[]): ColumnSpec[] {
   return columns.map((c) => ({ ...c }));
 }
 
-/** Columns of topTalkers' rows: rank, key, the key's own columns (as in groupBy), metrics, shares, error. */
-export function topTalkersColumns(options: TopTalkersOptions): ColumnSpec[] {
+/**
+ * Columns of topTalkers' rows: rank, key, the key's own columns (as in groupBy), metrics, shares, error.
+ * For an array of options (several statistics in one pass): statistic, rank, key, metrics, shares,
+ * error (no per-key columns).
+ */
+export function topTalkersColumns(options: TopTalkersOptions | readonly TopTalkersOptions[]): ColumnSpec[] {
+  if (Array.isArray(options)) {
+    normalizeStatistics(options);
+    return [{ ...STATISTIC_COLUMN }, ...copy(RANK_COLUMNS), ...copy(METRIC_COLUMNS)];
+  }
   const o = normalizeTop(options, 'topTalkers');
   return [...copy(RANK_COLUMNS), ...o.keys.flatMap(keyColumns), ...copy(METRIC_COLUMNS)];
 }
 
-/** Columns of multiStats' rows: statistic, rank, key, metrics, shares, error (no per-key columns). */
-export function multiStatsColumns(options: readonly TopTalkersOptions[]): ColumnSpec[] {
-  normalizeMulti(options);
-  return [{ ...STATISTIC_COLUMN }, ...copy(RANK_COLUMNS), ...copy(METRIC_COLUMNS)];
-}
-
-function normalizeMulti(options: unknown): NormalizedTop[] {
+function normalizeStatistics(options: unknown): NormalizedTop[] {
   if (!Array.isArray(options) || options.length === 0) {
-    throw invalidOption('multiStats', options, 'expected a non-empty array of top-talkers options');
+    throw invalidOption('topTalkers', options, 'expected a non-empty array of top-talkers options');
   }
-  return options.map((o, i) => normalizeTop(o, `multiStats[${i}]`));
+  return options.map((o, i) => normalizeTop(o, `topTalkers[${i}]`));
 }
 
 // ---- engines --------------------------------------------------------------------------------------
@@ -521,50 +523,42 @@ function addAll(records: Iterable<FlowRecord | readonly FlowRecord[]>, add: (r: 
 
 // ---- entry points -------------------------------------------------------------------------------
 
-/** Sync form of topTalkers. */
+/** Sync form of topTalkers: ranked rows of all `records`; an array of options ranks each in one pass. */
 export function topTalkersRows(
   records: Iterable<FlowRecord | readonly FlowRecord[]>,
-  options: TopTalkersOptions,
+  options: TopTalkersOptions | readonly TopTalkersOptions[],
 ): Row[] {
+  if (Array.isArray(options)) {
+    const engines = normalizeStatistics(options).map((o) => makeEngine(o, false));
+    addAll(records, (r) => {
+      for (let i = 0; i < engines.length; i++) engines[i]!.add(r);
+    });
+    return engines.flatMap((e) => e.rows());
+  }
   const engine = makeEngine(normalizeTop(options, 'topTalkers'), true);
   addAll(records, (r) => engine.add(r));
   return engine.rows();
 }
 
-/** Several statistics in one pass: rows of each statistic in option order, tagged by `statistic`. */
-export function multiStatsRows(
-  records: Iterable<FlowRecord | readonly FlowRecord[]>,
-  options: readonly TopTalkersOptions[],
-): Row[] {
-  const engines = normalizeMulti(options).map((o) => makeEngine(o, false));
-  addAll(records, (r) => {
-    for (let i = 0; i < engines.length; i++) engines[i]!.add(r);
-  });
-  return engines.flatMap((e) => e.rows());
-}
-
-/** Several statistics in one pass as a Transform (FlowRecord or FlowRecord[] in, rows out at the end). */
-export function multiStats(options: readonly TopTalkersOptions[]): Transform & { columns: ColumnSpec[] } {
-  const engines = normalizeMulti(options).map((o) => makeEngine(o, false));
-  return aggregateTransform(
-    (r) => {
-      for (let i = 0; i < engines.length; i++) engines[i]!.add(r);
-    },
-    () => engines.flatMap((e) => e.rows()),
-    multiStatsColumns(options),
-  );
-}
-
 /**
  * Top talkers as a Transform (FlowRecord or FlowRecord[] in, ranked rows out when the input ends).
- * An array of options is multiStats (one pass, rows tagged by `statistic`).
+ * An array of options computes several statistics in one pass: the rows of each in option order,
+ * tagged by `statistic`.
  */
 export function topTalkers(
   options: TopTalkersOptions | readonly TopTalkersOptions[],
 ): Transform & { columns: ColumnSpec[] } {
-  if (Array.isArray(options)) return multiStats(options);
-  const o = normalizeTop(options, 'topTalkers');
-  const engine = makeEngine(o, true);
+  if (Array.isArray(options)) {
+    const engines = normalizeStatistics(options).map((o) => makeEngine(o, false));
+    return aggregateTransform(
+      (r) => {
+        for (let i = 0; i < engines.length; i++) engines[i]!.add(r);
+      },
+      () => engines.flatMap((e) => e.rows()),
+      topTalkersColumns(options),
+    );
+  }
+  const engine = makeEngine(normalizeTop(options, 'topTalkers'), true);
   return aggregateTransform(
     (r) => engine.add(r),
     () => engine.rows(),

@@ -1,7 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { describe, expect, it } from 'vitest';
-import { createFlowNormalizer, normalizeFlow } from '../../src/index.js';
+import { createFlowNormalizer } from '../../src/engine.js';
+import { normalizeFlow } from '../../src/index.js';
 import type { FlowContext } from '../../src/types.js';
 
 const context: FlowContext = {

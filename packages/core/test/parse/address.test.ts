@@ -3,7 +3,8 @@ import { fc, test } from '@fast-check/vitest';
 import ipaddr from 'ipaddr.js';
 import { describe, expect } from 'vitest';
 import { isNfwError, NfwError } from '../../src/errors.js';
-import { addressContains, formatAddress, maskAddress, parseAddress } from '../../src/parse/index.js';
+import { addressContains, formatAddress, maskAddress } from '../../src/parse/address.js';
+import { parseAddress } from '../../src/parse/index.js';
 import { addressCase, addressLikeString, cidrCase, compareBytes, ipv4Case, ipv6Case } from './arbitraries.js';
 
 /** inet_ntop through Node: the independent oracle for canonical text. */

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { isNfwError } from '../../src/errors.js';
-import { PROTOCOLS, parseProtocol, protocolByKeyword, protocolByNumber } from '../../src/parse/index.js';
+import { parseProtocol } from '../../src/parse/index.js';
+import { PROTOCOLS, protocolByKeyword, protocolByNumber } from '../../src/parse/protocol.js';
 
 describe('parseProtocol', () => {
   test('PROTOCOLS holds all 256 numbers in order with unique names', () => {

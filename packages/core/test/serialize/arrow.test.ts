@@ -1,14 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { RecordBatch, RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
 import { describe, expect } from 'vitest';
-import {
-  createBatchBuilder,
-  createIpcWriter,
-  encodeArrow,
-  FLOW_COLUMNS,
-  flowSchema,
-  toArrow,
-} from '../../src/serialize/index.js';
+import { createBatchBuilder } from '../../src/serialize/batch-builder.js';
+import { encodeArrow, FLOW_COLUMNS, toArrow } from '../../src/serialize/index.js';
+import { createIpcWriter } from '../../src/serialize/ipc-writer.js';
+import { flowSchema } from '../../src/serialize/schema.js';
 import type { ColumnSpec, FlowRecord, Row } from '../../src/types.js';
 import { batchMessages, expectedRow, flowRecordArb, makeRecords, runBytes } from './helpers.js';
 

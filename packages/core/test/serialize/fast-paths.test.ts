@@ -3,7 +3,7 @@ import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect } from 'vitest';
 import { createFlowNormalizer } from '../../src/normalize/index.js';
-import { putU64 } from '../../src/serialize/flow-batch-writer.js';
+import { putU64 } from '../../src/serialize/flow-column-buffers.js';
 import { encodeArrow, encodeCsv, encodeNdjson, FLOW_COLUMNS } from '../../src/serialize/index.js';
 import { writeUtf8 } from '../../src/serialize/utf8.js';
 import type { FlowContext, FlowRecord, Row } from '../../src/types.js';

@@ -4,14 +4,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  createIpcWriter,
-  flowSchema,
-  toArrow,
-  toCsv,
-  toNdjson,
-  toParquet,
-} from '../../src/serialize/index.js';
+import { toArrow, toCsv, toNdjson, toParquet } from '../../src/serialize/index.js';
+import { createIpcWriter } from '../../src/serialize/ipc-writer.js';
+import { flowSchema } from '../../src/serialize/schema.js';
 import type { FlowRecord } from '../../src/types.js';
 import { batchMessages, makeRecords, runBytes } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { FleetScheduler, runScheduled } from '../../src/index.js';
+import { FleetScheduler, runScheduled } from '../../src/engine.js';
 
 describe('FleetScheduler', () => {
   it('starts the first scope of each free queue, up to the concurrency', () => {

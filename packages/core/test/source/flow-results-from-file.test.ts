@@ -297,4 +297,14 @@ describe('bad files', () => {
     const out = await collect(flowResultsFromFile(join(dir, 'does-not-exist.json')));
     expect(out.error?.code).toBe('NFW_INVALID_INPUT');
   });
+
+  it("refuses '-': core never reads stdin itself, the caller passes process.stdin (or any Readable)", async () => {
+    expect(() => flowResultsFromFile('-')).toThrow(
+      expect.objectContaining({ code: 'NFW_INVALID_OPTION', field: 'source', value: '-' }),
+    );
+    const saved = captureFileText({ generator: createFlowGenerator({ seed: 7, count: 5 }), shape: 'page' });
+    const out = await collect(flowResultsFromFile(Readable.from([Buffer.from(saved)])));
+    expect(out.error).toBeUndefined();
+    expect(out.records).toHaveLength(5);
+  });
 });

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { JsonNumberText } from '../../src/normalize/index.js';
+import { JsonNumberText } from '../../src/normalize/normalize-flow.js';
 import { FlowsScanner, type ScanLimits } from '../../src/source/flows-scanner.js';
 
 interface Page {

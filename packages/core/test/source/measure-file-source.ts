@@ -1,6 +1,7 @@
 // Measurement script, not a test: node --conditions=@nfw-flows/source --import tsx measure-file-source.ts <jsonparse|scan|streamjson|records> <path>
 import { createReadStream, readFileSync } from 'node:fs';
-import { FlowsScanner, flowResultsFromFile } from '@nfw-flows/core';
+import { flowResultsFromFile } from '@nfw-flows/core';
+import { FlowsScanner } from '@nfw-flows/core/engine';
 
 const [mode, path] = process.argv.slice(2);
 const t0 = performance.now();

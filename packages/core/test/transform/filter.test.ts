@@ -4,7 +4,8 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { isNfwError } from '../../src/errors.js';
 import { parseAddress, parsePortRange, parseProtocol } from '../../src/parse/index.js';
-import { type FilterOptions, filter, filterPredicate, filterRecords } from '../../src/transform/index.js';
+import { filterPredicate } from '../../src/transform/filter.js';
+import { type FilterOptions, filter, filterRecords } from '../../src/transform/index.js';
 import type { FlowRecord, ParsedAddress, PortRange } from '../../src/types.js';
 import { addressText, records } from './records.js';
 

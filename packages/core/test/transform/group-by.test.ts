@@ -4,7 +4,8 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { isNfwError } from '../../src/errors.js';
 import { parseAddress } from '../../src/parse/index.js';
-import { groupBy, groupByColumns, groupByRows } from '../../src/transform/index.js';
+import { groupByColumns } from '../../src/transform/group-by.js';
+import { groupBy, groupByRows } from '../../src/transform/index.js';
 import type { FlowRecord, Row } from '../../src/types.js';
 import { permute, records, rolledUp, slices } from './records.js';
 

@@ -1,5 +1,6 @@
 import { fc } from '@fast-check/vitest';
-import { maskAddress, parseAddress, parsePortRange, parseProtocol } from '../../src/parse/index.js';
+import { maskAddress } from '../../src/parse/address.js';
+import { parseAddress, parsePortRange, parseProtocol } from '../../src/parse/index.js';
 import type { FlowRecord, ParsedAddress, PortRange } from '../../src/types.js';
 
 /**

@@ -4,16 +4,14 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { isNfwError } from '../../src/errors.js';
 import { parseAddress } from '../../src/parse/index.js';
+import { groupByRows } from '../../src/transform/group-by.js';
+import { parseCompactKey } from '../../src/transform/key-spec.js';
 import {
-  groupByRows,
-  multiStatsColumns,
-  multiStatsRows,
-  parseTopKey,
   type TopTalkersOptions,
   topTalkers,
   topTalkersColumns,
   topTalkersRows,
-} from '../../src/transform/index.js';
+} from '../../src/transform/top-talkers.js';
 import type { FlowRecord, Row } from '../../src/types.js';
 import { permute, records, slices } from './records.js';
 
@@ -219,12 +217,12 @@ describe('topTalkers, bounded mode (Space-Saving)', () => {
   });
 });
 
-describe('multiStats', () => {
+describe('topTalkers with an array of options (several statistics in one pass)', () => {
   test.prop([records(), fc.array(fc.record({ key, by, n }), { minLength: 1, maxLength: 4 })], {
     numRuns: 60,
   })('one pass gives each statistic the rows it gets alone, tagged', (input, options) => {
-    const rows = multiStatsRows(input, options as TopTalkersOptions[]);
-    const names = multiStatsColumns(options as TopTalkersOptions[]).map((c) => c.name);
+    const rows = topTalkersRows(input, options as TopTalkersOptions[]);
+    const names = topTalkersColumns(options as TopTalkersOptions[]).map((c) => c.name);
     const expected = options.flatMap((o) =>
       topTalkersRows(input, o as TopTalkersOptions).map((row) => {
         const out: Row = {};
@@ -238,7 +236,7 @@ describe('multiStats', () => {
     for (const row of rows) expect(Object.keys(row)).toEqual(names);
   });
 
-  test('topTalkers with an array is multiStats as a stream', async () => {
+  test('the stream form gives the rows of the sync form', async () => {
     const options: TopTalkersOptions[] = [
       { key: 'source', n: 1 },
       { key: 'ip', by: 'flows', n: 2, capacity: 8 },
@@ -247,7 +245,7 @@ describe('multiStats', () => {
     const t = topTalkers(options);
     t.on('data', (row: Row) => rows.push(row));
     await pipeline(Readable.from([groupInput(), groupInput()[0]!], { objectMode: true }), t);
-    expect(rows).toEqual(multiStatsRows([...groupInput(), groupInput()[0]!], options));
+    expect(rows).toEqual(topTalkersRows([...groupInput(), groupInput()[0]!], options));
     expect(rows.map((r) => [r.statistic, r.key])).toEqual([
       ['source:bytes', '10.0.0.1'],
       ['ip:flows', '192.0.2.1'],
@@ -256,7 +254,7 @@ describe('multiStats', () => {
   });
 
   test('statistic labels', () => {
-    const rows = multiStatsRows(
+    const rows = topTalkersRows(
       [],
       [{ key: 'source/24' }, { key: 'ip', mask: { v4: 16, v6: 48 }, by: 'flows' }],
     );
@@ -265,7 +263,7 @@ describe('multiStats', () => {
     expect(t.columns[0]!.name).toBe('statistic');
     const input = groupInput();
     const labels = new Set(
-      multiStatsRows(input, [{ key: 'source/24' }, { key: 'ip', mask: { v4: 16, v6: 48 }, by: 'flows' }]).map(
+      topTalkersRows(input, [{ key: 'source/24' }, { key: 'ip', mask: { v4: 16, v6: 48 }, by: 'flows' }]).map(
         (r) => r.statistic,
       ),
     );
@@ -280,7 +278,7 @@ function groupInput(): FlowRecord[] {
   ]);
 }
 
-describe('parseTopKey and options', () => {
+describe('parseCompactKey and options', () => {
   test.each([
     ['source', 'source', { v4: 32, v6: 128 }],
     ['src/24', 'source', { v4: 24, v6: 128 }],
@@ -290,7 +288,7 @@ describe('parseTopKey and options', () => {
     ['dstport', 'destinationPort', null],
     ['proto', 'protocol', null],
   ])('%s', (text, name, mask) => {
-    expect(parseTopKey(text)).toEqual({ key: name, mask });
+    expect(parseCompactKey(text)).toEqual({ key: name, mask });
   });
 
   test.each([
@@ -302,7 +300,7 @@ describe('parseTopKey and options', () => {
   ])('rejects %s', (text, field) => {
     let error: unknown;
     try {
-      parseTopKey(text);
+      parseCompactKey(text);
     } catch (e) {
       error = e;
     }

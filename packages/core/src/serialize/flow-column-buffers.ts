@@ -1,12 +1,12 @@
 import { type Data, type DataType, makeData } from 'apache-arrow';
 import { NfwError } from '../errors.js';
 import type { FlowRecord } from '../types.js';
-import { FLOW_COLUMNS } from './flow-columns.js';
+import { COLUMN, FLOW_COLUMNS } from './flow-columns.js';
 import { arrowType } from './schema.js';
 import { grow, MAX_UTF8_PER_UNIT, writeUtf8 } from './utf8.js';
 
 /*
- * The schema v1 fast path: one writer that appends a FlowRecord to all 21 columns in straight-line
+ * The schema v1 fast path: buffers that take a FlowRecord into all 21 columns in straight-line
  * code, into typed arrays preallocated at the batch size (no per-column objects or getter closures).
  * - The six provenance columns (firewall ARN .. request timestamp) hold one value per page: they are
  *   stored as runs, so a record costs one `===` per column and a run is written once when it ends
@@ -218,18 +218,19 @@ export function putU64(words: Uint32Array, index: number, n: unknown): boolean {
   return true;
 }
 
-export interface FlowBatchWriter {
+/** Column values of one batch, buffered in typed arrays until they are handed to Arrow as Data. */
+export interface FlowColumnBuffers {
   /** Appends record `r` as row `index` (rows are appended in order from 0). Throws NFW_INVALID_RECORD. */
   append(r: FlowRecord, index: number): void;
-  /** The 21 column Data of rows [0, length), in FLOW_COLUMNS order; the writer starts a fresh batch. */
+  /** The 21 column Data of rows [0, length), in FLOW_COLUMNS order; the buffers start a fresh batch. */
   finish(length: number): Data[];
 }
 
-export function createFlowBatchWriter(capacity: number): FlowBatchWriter {
-  return new FlowWriter(capacity);
+export function createFlowColumnBuffers(capacity: number): FlowColumnBuffers {
+  return new TypedFlowColumnBuffers(capacity);
 }
 
-class FlowWriter implements FlowBatchWriter {
+class TypedFlowColumnBuffers implements FlowColumnBuffers {
   private readonly arn: RunUtf8;
   private readonly az: RunUtf8;
   private readonly vpce: RunUtf8;
@@ -270,16 +271,16 @@ class FlowWriter implements FlowBatchWriter {
   private bytes!: Uint32Array;
   private byteBits!: Uint8Array;
   private byteNulls = 0;
-  /** The first character of the last destination text (see append). */
-  glance = 0;
+  /** Keeps the early read of the destination text's first character (see append) from being dropped. */
+  prefetchedChar = 0;
 
   constructor(private readonly capacity: number) {
-    this.arn = new RunUtf8(0, capacity);
-    this.az = new RunUtf8(1, capacity);
-    this.vpce = new RunUtf8(2, capacity);
-    this.association = new RunUtf8(3, capacity);
-    this.operation = new RunUtf8(4, capacity);
-    this.requested = new RunTimestamp(5, capacity);
+    this.arn = new RunUtf8(COLUMN.firewall_arn, capacity);
+    this.az = new RunUtf8(COLUMN.availability_zone, capacity);
+    this.vpce = new RunUtf8(COLUMN.vpc_endpoint_id, capacity);
+    this.association = new RunUtf8(COLUMN.vpc_endpoint_association_arn, capacity);
+    this.operation = new RunUtf8(COLUMN.flow_operation_id, capacity);
+    this.requested = new RunTimestamp(COLUMN.flow_request_timestamp, capacity);
     // Most addresses are at most 16 bytes; protocol names 3 or 4.
     this.srcBytes = new Uint8Array(Math.min(capacity, 1 << 20) * 16);
     this.dstBytes = new Uint8Array(Math.min(capacity, 1 << 20) * 16);
@@ -332,24 +333,24 @@ class FlowWriter implements FlowBatchWriter {
     const src = r.source;
     // The destination's text is read before the source's character loop so that the cache misses of
     // the two addresses (records and their shared address objects lie all over a large heap) overlap
-    // instead of queueing. Its first character is touched for the same reason; `glance` keeps the read.
+    // instead of queueing. Its first character is touched for the same reason; `prefetchedChar` keeps the read.
     const dst = r.destination;
     let dstText: unknown;
     if (typeof dst === 'object' && dst !== null) {
       dstText = dst.text;
-      if (typeof dstText === 'string' && dstText.length !== 0) this.glance = dstText.charCodeAt(0);
+      if (typeof dstText === 'string' && dstText.length !== 0) this.prefetchedChar = dstText.charCodeAt(0);
     }
     const srcText = src.text;
-    if (typeof srcText !== 'string') throw invalid(6, srcText);
+    if (typeof srcText !== 'string') throw invalid(COLUMN.source_address, srcText);
     let need = this.srcPos + srcText.length * MAX_UTF8_PER_UNIT;
     if (need > this.srcBytes.length) this.srcBytes = grow(this.srcBytes, this.srcPos, need);
     this.srcPos = writeUtf8(this.srcBytes, this.srcPos, srcText);
     this.srcOffsets[i + 1] = this.srcPos;
     const srcFamily = src.family;
-    if ((srcFamily & 0xff) !== srcFamily) throw invalid(7, srcFamily);
+    if ((srcFamily & 0xff) !== srcFamily) throw invalid(COLUMN.source_ip_version, srcFamily);
     this.srcFamily[i] = srcFamily;
     const srcPrefix = src.prefixLength;
-    if ((srcPrefix & 0xff) !== srcPrefix) throw invalid(8, srcPrefix);
+    if ((srcPrefix & 0xff) !== srcPrefix) throw invalid(COLUMN.source_prefix_length, srcPrefix);
     this.srcPrefix[i] = srcPrefix;
 
     const sp = r.sourcePort;
@@ -359,24 +360,24 @@ class FlowWriter implements FlowBatchWriter {
     } else {
       const from = sp.from;
       const to = sp.to;
-      if ((from & 0xffff) !== from) throw invalid(9, from);
-      if ((to & 0xffff) !== to) throw invalid(10, to);
+      if ((from & 0xffff) !== from) throw invalid(COLUMN.source_port_from, from);
+      if ((to & 0xffff) !== to) throw invalid(COLUMN.source_port_to, to);
       this.spFrom[i] = from;
       this.spTo[i] = to;
     }
 
     // Not an object: read as the source is, so null fails the same way (a TypeError).
     if (typeof dst !== 'object' || dst === null) dstText = (dst as FlowRecord['destination']).text;
-    if (typeof dstText !== 'string') throw invalid(11, dstText);
+    if (typeof dstText !== 'string') throw invalid(COLUMN.destination_address, dstText);
     need = this.dstPos + dstText.length * MAX_UTF8_PER_UNIT;
     if (need > this.dstBytes.length) this.dstBytes = grow(this.dstBytes, this.dstPos, need);
     this.dstPos = writeUtf8(this.dstBytes, this.dstPos, dstText);
     this.dstOffsets[i + 1] = this.dstPos;
     const dstFamily = dst.family;
-    if ((dstFamily & 0xff) !== dstFamily) throw invalid(12, dstFamily);
+    if ((dstFamily & 0xff) !== dstFamily) throw invalid(COLUMN.destination_ip_version, dstFamily);
     this.dstFamily[i] = dstFamily;
     const dstPrefix = dst.prefixLength;
-    if ((dstPrefix & 0xff) !== dstPrefix) throw invalid(13, dstPrefix);
+    if ((dstPrefix & 0xff) !== dstPrefix) throw invalid(COLUMN.destination_prefix_length, dstPrefix);
     this.dstPrefix[i] = dstPrefix;
 
     const dp = r.destinationPort;
@@ -386,8 +387,8 @@ class FlowWriter implements FlowBatchWriter {
     } else {
       const from = dp.from;
       const to = dp.to;
-      if ((from & 0xffff) !== from) throw invalid(14, from);
-      if ((to & 0xffff) !== to) throw invalid(15, to);
+      if ((from & 0xffff) !== from) throw invalid(COLUMN.destination_port_from, from);
+      if ((to & 0xffff) !== to) throw invalid(COLUMN.destination_port_to, to);
       this.dpFrom[i] = from;
       this.dpTo[i] = to;
     }
@@ -398,10 +399,10 @@ class FlowWriter implements FlowBatchWriter {
       this.protoNulls++;
     } else {
       const number = proto.number;
-      if ((number & 0xff) !== number) throw invalid(16, number);
+      if ((number & 0xff) !== number) throw invalid(COLUMN.protocol, number);
       this.protoNumber[i] = number;
       const name = proto.name;
-      if (typeof name !== 'string') throw invalid(17, name);
+      if (typeof name !== 'string') throw invalid(COLUMN.protocol_name, name);
       need = this.protoPos + name.length * MAX_UTF8_PER_UNIT;
       if (need > this.protoBytes.length) this.protoBytes = grow(this.protoBytes, this.protoPos, need);
       this.protoPos = writeUtf8(this.protoBytes, this.protoPos, name);
@@ -413,7 +414,7 @@ class FlowWriter implements FlowBatchWriter {
       this.ageBits[i >> 3] &= ~(1 << (i & 7));
       this.ageNulls++;
     } else {
-      if (age >>> 0 !== age) throw invalid(18, age);
+      if (age >>> 0 !== age) throw invalid(COLUMN.age_seconds, age);
       this.age[i] = age;
     }
 
@@ -422,7 +423,7 @@ class FlowWriter implements FlowBatchWriter {
       this.packetBits[i >> 3] &= ~(1 << (i & 7));
       this.packetNulls++;
     } else if (!putU64(this.packets, i, packets)) {
-      throw invalid(19, packets);
+      throw invalid(COLUMN.packet_count, packets);
     }
 
     const bytes = r.byteCount;
@@ -430,7 +431,7 @@ class FlowWriter implements FlowBatchWriter {
       this.byteBits[i >> 3] &= ~(1 << (i & 7));
       this.byteNulls++;
     } else if (!putU64(this.bytes, i, bytes)) {
-      throw invalid(20, bytes);
+      throw invalid(COLUMN.byte_count, bytes);
     }
   }
 
@@ -438,41 +439,124 @@ class FlowWriter implements FlowBatchWriter {
     const sp = bitmapOf(this.spBits, this.spNulls, length);
     const dp = bitmapOf(this.dpBits, this.dpNulls, length);
     const proto = bitmapOf(this.protoBits, this.protoNulls, length);
-    const columns = [
-      this.arn.finish(length),
-      this.az.finish(length),
-      this.vpce.finish(length),
-      this.association.finish(length),
-      this.operation.finish(length),
-      this.requested.finish(length),
-      utf8(6, length, this.srcOffsets, this.srcBytes, this.srcPos, 0, undefined),
-      flat(7, length, this.srcFamily, 0, undefined),
-      flat(8, length, this.srcPrefix, 0, undefined),
-      flat(9, length, this.spFrom, this.spNulls, sp),
-      flat(10, length, this.spTo, this.spNulls, sp),
-      utf8(11, length, this.dstOffsets, this.dstBytes, this.dstPos, 0, undefined),
-      flat(12, length, this.dstFamily, 0, undefined),
-      flat(13, length, this.dstPrefix, 0, undefined),
-      flat(14, length, this.dpFrom, this.dpNulls, dp),
-      flat(15, length, this.dpTo, this.dpNulls, dp),
-      flat(16, length, this.protoNumber, this.protoNulls, proto),
-      utf8(17, length, this.protoOffsets, this.protoBytes, this.protoPos, this.protoNulls, proto),
-      flat(18, length, this.age, this.ageNulls, bitmapOf(this.ageBits, this.ageNulls, length)),
-      flat(
-        19,
-        length,
-        new BigUint64Array(this.packets.buffer, 0, length),
-        this.packetNulls,
-        bitmapOf(this.packetBits, this.packetNulls, length),
-      ),
-      flat(
-        20,
-        length,
-        new BigUint64Array(this.bytes.buffer, 0, length),
-        this.byteNulls,
-        bitmapOf(this.byteBits, this.byteNulls, length),
-      ),
-    ];
+    const columns: Data[] = new Array(FLOW_COLUMNS.length);
+    columns[COLUMN.firewall_arn] = this.arn.finish(length);
+    columns[COLUMN.availability_zone] = this.az.finish(length);
+    columns[COLUMN.vpc_endpoint_id] = this.vpce.finish(length);
+    columns[COLUMN.vpc_endpoint_association_arn] = this.association.finish(length);
+    columns[COLUMN.flow_operation_id] = this.operation.finish(length);
+    columns[COLUMN.flow_request_timestamp] = this.requested.finish(length);
+    columns[COLUMN.source_address] = utf8Data(
+      COLUMN.source_address,
+      length,
+      this.srcOffsets,
+      this.srcBytes,
+      this.srcPos,
+      0,
+      undefined,
+    );
+    columns[COLUMN.source_ip_version] = fixedWidthData(
+      COLUMN.source_ip_version,
+      length,
+      this.srcFamily,
+      0,
+      undefined,
+    );
+    columns[COLUMN.source_prefix_length] = fixedWidthData(
+      COLUMN.source_prefix_length,
+      length,
+      this.srcPrefix,
+      0,
+      undefined,
+    );
+    columns[COLUMN.source_port_from] = fixedWidthData(
+      COLUMN.source_port_from,
+      length,
+      this.spFrom,
+      this.spNulls,
+      sp,
+    );
+    columns[COLUMN.source_port_to] = fixedWidthData(
+      COLUMN.source_port_to,
+      length,
+      this.spTo,
+      this.spNulls,
+      sp,
+    );
+    columns[COLUMN.destination_address] = utf8Data(
+      COLUMN.destination_address,
+      length,
+      this.dstOffsets,
+      this.dstBytes,
+      this.dstPos,
+      0,
+      undefined,
+    );
+    columns[COLUMN.destination_ip_version] = fixedWidthData(
+      COLUMN.destination_ip_version,
+      length,
+      this.dstFamily,
+      0,
+      undefined,
+    );
+    columns[COLUMN.destination_prefix_length] = fixedWidthData(
+      COLUMN.destination_prefix_length,
+      length,
+      this.dstPrefix,
+      0,
+      undefined,
+    );
+    columns[COLUMN.destination_port_from] = fixedWidthData(
+      COLUMN.destination_port_from,
+      length,
+      this.dpFrom,
+      this.dpNulls,
+      dp,
+    );
+    columns[COLUMN.destination_port_to] = fixedWidthData(
+      COLUMN.destination_port_to,
+      length,
+      this.dpTo,
+      this.dpNulls,
+      dp,
+    );
+    columns[COLUMN.protocol] = fixedWidthData(
+      COLUMN.protocol,
+      length,
+      this.protoNumber,
+      this.protoNulls,
+      proto,
+    );
+    columns[COLUMN.protocol_name] = utf8Data(
+      COLUMN.protocol_name,
+      length,
+      this.protoOffsets,
+      this.protoBytes,
+      this.protoPos,
+      this.protoNulls,
+      proto,
+    );
+    columns[COLUMN.age_seconds] = fixedWidthData(
+      COLUMN.age_seconds,
+      length,
+      this.age,
+      this.ageNulls,
+      bitmapOf(this.ageBits, this.ageNulls, length),
+    );
+    columns[COLUMN.packet_count] = fixedWidthData(
+      COLUMN.packet_count,
+      length,
+      new BigUint64Array(this.packets.buffer, 0, length),
+      this.packetNulls,
+      bitmapOf(this.packetBits, this.packetNulls, length),
+    );
+    columns[COLUMN.byte_count] = fixedWidthData(
+      COLUMN.byte_count,
+      length,
+      new BigUint64Array(this.bytes.buffer, 0, length),
+      this.byteNulls,
+      bitmapOf(this.byteBits, this.byteNulls, length),
+    );
     // Fresh arrays for the next batch (the given ones now belong to the batch), sized by this one.
     this.srcBytes = new Uint8Array(Math.max(this.srcBytes.length, 64));
     this.dstBytes = new Uint8Array(Math.max(this.dstBytes.length, 64));
@@ -485,7 +569,7 @@ class FlowWriter implements FlowBatchWriter {
   }
 }
 
-function flat(
+function fixedWidthData(
   column: number,
   length: number,
   values: ArrayBufferView,
@@ -501,7 +585,7 @@ function flat(
   } as never) as Data;
 }
 
-function utf8(
+function utf8Data(
   column: number,
   length: number,
   offsets: Int32Array,
