@@ -127,6 +127,7 @@ describe('nfw-flows diff --before FILE --after FILE', () => {
   });
 
   test('--top N --by bytes-per-second prints the ranked rows (table, and JSON with --json)', async () => {
+    const topFile = path.join(dir, 'top.csv');
     const table = await run([
       'diff',
       '--before',
@@ -137,8 +138,12 @@ describe('nfw-flows diff --before FILE --after FILE', () => {
       '5',
       '--by',
       'bytes-per-second',
+      '--out',
+      topFile,
     ]);
     expect(table.code, table.stderr).toBe(0);
+    // --out as well: every row in the file, the ranking on stdout.
+    expect(readFileSync(topFile, 'utf8').trim().split('\n').length - 1).toBe(expected.rows);
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^#\s+CHANGE\s+SOURCE\s+DESTINATION/);
     expect(lines.length).toBeGreaterThanOrEqual(6);

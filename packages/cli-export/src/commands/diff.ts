@@ -353,7 +353,7 @@ export async function runDiff(
         ...(out.compression ? { compression: out.compression } : {}),
       });
       // Rows go to the serializer and, for --top, to the ranking as they pass.
-      diff.on('data', (row: Row) => top?.add(row));
+      if (top !== null) diff.on('data', (row: Row) => top.add(row));
       if (out.path === '-') {
         try {
           await pipeline(diff, sink, ctx.stdout, { signal: ctx.signal, end: false });

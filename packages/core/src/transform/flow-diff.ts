@@ -269,6 +269,7 @@ export class FlowDiffEngine {
     [];
   private lastRecordContext: DiffRecord | null = null;
   private lastContextId = 0;
+  private lastSide: 0 | 1 = 0;
   private readonly key = new Uint32Array(KEY_WIDTH);
   private readonly halves = new Float64Array(2);
   private readonly counts: FlowDiffSummary = {
@@ -414,7 +415,6 @@ export class FlowDiffEngine {
     this.lastSide = side;
     return id;
   }
-  private lastSide: 0 | 1 = 0;
 
   /**
    * The change rows: the after capture's flows in input order (continuing and new; flows sharing a key
