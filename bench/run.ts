@@ -1,7 +1,8 @@
 /**
- * Benchmark runner: `tsx bench/run.ts [scenario...] [--runs N] [--size N] [--no-write]`.
+ * Benchmark runner: `tsx bench/run.ts [scenario...] [--runs N] [--size N] [--no-write] [--render]`.
  * Runs every case of the chosen scenarios (default: all of bench/scenarios/) in fresh child processes,
- * prints a table per scenario and updates BENCHMARKS.md.
+ * prints a table per scenario and updates BENCHMARKS.md. `--render` measures nothing: it rewrites
+ * BENCHMARKS.md from the kept sections and the scenario definitions (descriptions, findings).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,10 +23,17 @@ interface Options {
   runs: number;
   size: number | undefined;
   write: boolean;
+  render: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { names: [], runs: 3, size: undefined, write: true };
+  const options: Options = {
+    names: [],
+    runs: 3,
+    size: undefined,
+    write: true,
+    render: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--runs' || arg === '--size') {
@@ -34,6 +42,7 @@ export function parseArgs(argv: readonly string[]): Options {
       if (arg === '--runs') options.runs = value;
       else options.size = value;
     } else if (arg === '--no-write') options.write = false;
+    else if (arg === '--render') options.render = true;
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else options.names.push(arg);
   }
@@ -43,9 +52,10 @@ export function parseArgs(argv: readonly string[]): Options {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseArgs(argv);
-  if (options.runs < 3 && options.write)
+  if (options.runs < 3 && options.write && !options.render)
     console.warn('note: BENCHMARKS.md asks for at least 3 runs per case');
-  const scenarios = await loadScenarios(options.names);
+  const all = await loadScenarios();
+  const scenarios = options.render ? [] : await loadScenarios(options.names);
   const files = new Map<string, string>();
   for (const file of scenarioFiles()) files.set((await loadScenario(file)).name, file);
   const childPath = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
     const path = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
     writeFileSync(
       path,
-      updateBenchmarks(existsSync(path) ? readFileSync(path, 'utf8') : undefined, sections),
+      updateBenchmarks(existsSync(path) ? readFileSync(path, 'utf8') : undefined, sections, all),
     );
     console.log(`wrote ${path}`);
   }

@@ -15,7 +15,10 @@ export interface Scenario {
   cases: BenchCase[];
   /** Promised figures, judged from the medians of this run (the verdict table of BENCHMARKS.md). */
   targets?: Target[];
-  /** What profiling found (causes of missed targets), printed under the tables. */
+  /**
+   * At most five standing findings, rendered under the scenario's tables in BENCHMARKS.md: what limits
+   * it now, and what was tried and should not be tried again. No dates or run log (history is in git).
+   */
   findings?: string[];
 }
 

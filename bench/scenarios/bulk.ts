@@ -107,7 +107,7 @@ export default defineScenario({
     libraryCase('library, 4 scopes at once', true, LIBRARY_SERIAL),
   ],
   findings: [
-    'Concurrency hides the 50 ms waits of the 4 operations behind each other; what does not shrink is serial: Node start-up of the CLI (about 0.5 s), ListFlowOperations for each zone (`allOperationJobs` in cli-export/src/export/jobs.ts lists the scopes one after another) and the final spool -> Arrow conversion, so the CLI ratio approaches 4x only as operations get longer (at 50 pages a scope, load 5: 3.48x; the library without start-up: 3.82x).',
+    "Concurrency hides the 50 ms waits of the 4 operations behind each other; what stays serial is the CLI's start-up (about 0.5 s), listing each zone's operations one after another, and the final conversion of the spool, so the CLI approaches 4x only as operations get longer (50 pages a scope: 3.48x; the library: 3.82x).",
   ],
   targets: [
     speedup(

@@ -95,16 +95,16 @@ export default defineScenario({
     },
   ],
   findings: [
-    'Run of this section (full `pnpm bench` of 2026-12-01, session 4, 11:55-12:07 UTC): 2,506 against 1,021 pages/s, 2.45x (2.30x in session 3): not met. Where the time goes is unchanged (below): about 0.4 ms a page in the emulator, a fifth of it the kernel copy into the loopback socket. The gap to 3x is about 0.11 ms a page of emulator time (0.40 ms a page raw, 0.98 ms through the SDK: both lose what the emulator saves); the generator and JSON writer together are about 0.15 ms a page, so even writing pages twice as fast would not reach it.',
-    'Per page at 1M flows (medians, load 1.2-1.3, 2-vCPU Firecracker VM): raw client 0.59 ms wall, of which 0.19 ms is its own CPU (HTTP parsing of about 23 KB), so about 0.40 ms is the emulator serving the page; SDK paginator 1.37 ms wall, 0.98 ms CPU: about 0.39 ms of every SDK page (28% of its wall time) is spent waiting for the emulator. Paging is sequential (NextToken), so the emulator time adds to every page a paginator-driven benchmark reads, rather than hiding behind it.',
-    'CPU profile of the emulator host (`node --cpu-prof --import tsx bench/scenarios/support/emulator-host.ts`, 200K flows, driven by the raw client): of about 1.5 s busy, `writev` (the kernel copy of the response into the loopback socket) 327 ms (21%), flow generator `flowAt` + IPv6 text 170 ms (11%), JSON writer `jsonValue`/`jsonString` 120 ms (8%), GC 102 ms (7%), engine `results`/`handle` 96 ms, NextToken HMAC 37 ms, the rest HTTP parsing, tsx loader start-up and small items. Generator + JSON writer alone measure about 2.5 microseconds a flow in process (0.25 ms a page): no single hot spot; reaching 3x the SDK (about 2,200 pages/s) needs the per-page emulator time below about 0.25 ms (e.g. pages written straight into a Buffer, or pre-serialized pages).',
+    'At 1M flows the emulator serves a page in about 0.4 ms (raw client 0.59 ms a page, 0.19 ms of it its own parsing); the SDK paginator takes 1.37 ms a page, 28% of it waiting for the emulator, since paging is sequential.',
+    'No single hot spot (`node --cpu-prof --import tsx bench/scenarios/support/emulator-host.ts`): `writev` to the loopback socket 21%, the flow generator 11%, the JSON writer 8%, GC 7%, the engine 6%, the NextToken HMAC 2%.',
+    '3x the SDK (about 2,200 pages/s) needs under 0.25 ms a page; generator and JSON writer are only 0.15 ms of it, so speeding them alone cannot reach it. Candidates: pages written straight into a Buffer, or pre-serialized pages.',
   ],
   targets: [
     pageRateRatio(
       RAW,
       SDK,
       3,
-      'one request is in flight at a time, so the raw rate is the emulator serving a page plus the raw client receiving it; see Findings: about 0.4 ms a page in the emulator (kernel loopback writes, the flow generator, the JSON writer, GC)',
+      'see Findings: about 0.4 ms a page in the emulator, one request in flight at a time',
     ),
   ],
 });

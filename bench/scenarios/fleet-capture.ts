@@ -76,8 +76,8 @@ export default defineScenario({
     fleetCase(SEQUENTIAL, { ...common, firewalls: FIREWALLS, concurrency: 1 }, SCOPES, 1),
   ],
   findings: [
-    'Run of 2026-12-04 02:51-02:54 UTC (`tsx bench/run.ts fleet-capture --no-write`, 3 runs, 1 for the sequential case; load 3.9 falling to 1.2 on the shared 2-core machine): the fleet took 11.11 s, one scope alone 11.13 s (0.997x, met), the six one after another 65.9 s (5.93x, met). The client spent 3.7 s of CPU on the 120K flows, against 1.1 s for one scope (about half of it start-up and the SDK import).',
-    'The run before (02:47-02:50, load 10 falling to 5) read 1.169x and 4.99x: with 6 streams served by one emulator process, the fleet is the case that needs the CPU, and at a load of 5 times the cores it waits for it. That run also had the stream buffer of one page (100 records) for all scopes: a page of one scope paused the others until the consumer drained it; the buffer now holds a page per running scope (at most 8).',
+    'Not yet written to this file (measured with `--no-write`, load 1-4): fleet 11.11 s, one scope alone 11.13 s (0.997x, met), six scopes one after another 65.9 s (5.93x, met); client CPU 3.7 s for 120K flows against 1.1 s for one scope (half of it start-up).',
+    "The fleet needs the CPU (6 streams from one emulator process): at load 5x the cores it read 1.169x and 4.99x. The stream buffers a page per running scope (at most 8); one page for all scopes let one scope's page stall the others.",
   ],
   targets: [
     {

@@ -4,8 +4,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeFlowOperationCommand, NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { DescribeFlowOperationCommand } from '@aws-sdk/client-network-firewall';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
+import { clientFor } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { regionOf } from '../src/client.js';
 import { UsageError } from '../src/usage-error.js';
@@ -121,11 +122,7 @@ describe('capture takes the AWS CLI names', () => {
     expect(r.code, r.stderr).toBe(0);
     const created = emulator.operations().filter((o) => !before.has(o.flowOperationId));
     expect(created).toHaveLength(1);
-    const client = new NetworkFirewallClient({
-      region: 'us-east-1',
-      endpoint: emulator.endpoint,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
-    });
+    const client = clientFor(emulator);
     const described = await client.send(
       new DescribeFlowOperationCommand({
         FirewallArn: ARN,

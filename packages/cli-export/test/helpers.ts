@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 
 export const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -127,35 +126,10 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-let duck: { instance: DuckDBInstance; connection: DuckDBConnection } | null = null;
-
-export async function duckdb(): Promise<DuckDBConnection> {
-  if (duck === null) {
-    const instance = await DuckDBInstance.create(':memory:');
-    duck = { instance, connection: await instance.connect() };
-  }
-  return duck.connection;
-}
-
-export async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const connection = await duckdb();
-  const reader = await connection.runAndReadAll(sql);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
-}
-
-export function closeDuckdb(): void {
-  if (duck !== null) {
-    duck.connection.closeSync();
-    duck = null;
-  }
-}
+export { closeDuckdb, query, sqlString } from '@nfw-flows/fixtures/testing';
 
 export function readArrow(file: string) {
   return tableFromIPC(readFileSync(file));
-}
-
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A flow context of the test firewall (operation and zone as given), for records built in tests. */

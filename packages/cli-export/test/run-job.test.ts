@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
+import { clientFor } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobHooks } from '../src/export/run-job.js';
 import { emptyProgress, type JobProgress } from '../src/output/checkpoint.js';
@@ -28,11 +29,7 @@ beforeAll(async () => {
     seed: 5,
     operations: [{ firewallArn: ARN, flowOperationId: OP, availabilityZone: 'us-east-1a', flows: FLOWS }],
   });
-  client = new NetworkFirewallClient({
-    region: 'us-east-1',
-    endpoint: emulator.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-  });
+  client = clientFor(emulator);
 });
 
 afterAll(async () => {

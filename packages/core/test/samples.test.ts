@@ -8,7 +8,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   createFlowGenerator,
   type Emulator,
@@ -16,6 +15,7 @@ import {
   startEmulator,
   writeCaptureFile,
 } from '@nfw-flows/fixtures';
+import { closeDuckdb, query, sqlString } from '@nfw-flows/fixtures/testing';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // Type-checks the samples with the tests (tsconfig.tests.json covers src/ and test/ only).
@@ -33,7 +33,6 @@ const TESTED = ['export-to-parquet.ts', 'group-by-subnet.ts', 'top-talkers.ts'];
 
 let emulator: Emulator;
 let dir: string;
-let duck: { instance: DuckDBInstance; connection: DuckDBConnection };
 const captureFile = () => path.join(dir, 'saved.json');
 const captureGenerator = createFlowGenerator({ seed: 8, count: 900, talkers: 300 });
 
@@ -82,13 +81,6 @@ function runSample(name: string, args: string[]): Promise<SampleRun> {
   });
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await duck.connection.runAndReadAll(sql);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
-}
-
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 /** Exact totals of what the emulator serves for an operation (null counters add 0). */
 function operationTotals(id: string): { bytes: bigint; packets: bigint } {
   const flows = emulator.operation(id)!.flows;
@@ -130,12 +122,10 @@ beforeAll(async () => {
     metadata: makeMetadata({ FirewallArn: ARN, FlowOperationId: OP }),
     shape: 'cli',
   });
-  const instance = await DuckDBInstance.create(':memory:');
-  duck = { instance, connection: await instance.connect() };
 });
 
 afterAll(async () => {
-  duck?.connection.closeSync();
+  closeDuckdb();
   await emulator?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

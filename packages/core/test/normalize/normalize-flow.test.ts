@@ -3,16 +3,12 @@ import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { describe, expect, it } from 'vitest';
 import { createFlowNormalizer } from '../../src/engine.js';
 import { normalizeFlow } from '../../src/index.js';
-import type { FlowContext } from '../../src/types.js';
+import { flowContext } from '../support/records.js';
 
-const context: FlowContext = {
-  firewallArn: 'arn:aws:network-firewall:us-east-1:1:firewall/f',
+const context = flowContext({
   availabilityZone: 'us-east-1a',
-  vpcEndpointId: null,
-  vpcEndpointAssociationArn: null,
-  flowOperationId: 'op',
   flowRequestTimestamp: new Date(1714558830000),
-};
+});
 const base = {
   SourceAddress: { AddressDefinition: '10.0.0.1' },
   DestinationAddress: { AddressDefinition: '2001:DB8::1/64' },

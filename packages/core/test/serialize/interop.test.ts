@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { closeDuckdb, query as duck } from '@nfw-flows/fixtures/testing';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toArrow, toCsv, toNdjson, toParquet } from '../../src/serialize/index.js';
@@ -31,18 +31,6 @@ function totals(rs: FlowRecord[]) {
 }
 const expected = totals(records);
 
-async function duck(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  try {
-    const reader = await conn.runAndReadAll(sql);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
-
 async function checkSums(from: string): Promise<void> {
   const [row] = await duck(
     `SELECT count(*)::VARCHAR AS n, sum(byte_count)::VARCHAR AS bytes, sum(packet_count)::VARCHAR AS packets,
@@ -64,6 +52,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nfw-serialize-'));
 });
 afterAll(() => {
+  closeDuckdb();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { type CaptureFileOptions, createFlowGenerator, captureFileText as pieces } from '@nfw-flows/fixtures';
@@ -11,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { flowResultsFromFile, normalizeFlow } from '../../src/index.js';
 import { FlowsScanner } from '../../src/source/flows-scanner.js';
 import { DigestedValue, KEPT_VALUE_CHARS, PageMetadataIndex } from '../../src/source/page-metadata-index.js';
-import { collect, plain } from './helpers.js';
+import { flowContext } from '../support/records.js';
+import { chunked, collect, plain } from './helpers.js';
 
 const captureFileText = (options: CaptureFileOptions) => [...pieces(options)].join('');
 const dir = mkdtempSync(join(tmpdir(), 'nfw-core-robust-'));
@@ -23,17 +23,6 @@ async function run(bytes: Buffer | string, options = {}) {
   const path = tmpPath();
   await writeFile(path, bytes);
   return collect(flowResultsFromFile(path, options));
-}
-
-function chunked(bytes: Buffer, sizes: number[]): Readable {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (let k = 0; at < bytes.length; k++) {
-    const size = Math.max(1, sizes[k % sizes.length]);
-    parts.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return Readable.from(parts);
 }
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/f';
@@ -166,14 +155,7 @@ describe('counters are checked on their text (issue 15, point 6)', () => {
 describe('bare Flow records (issue 16, part 2)', () => {
   const generator = createFlowGenerator({ count: 317, seed: 5 });
   const reference = [...generator.flows()];
-  const context = {
-    firewallArn: ARN,
-    availabilityZone: 'us-east-1b',
-    vpcEndpointId: null,
-    vpcEndpointAssociationArn: null,
-    flowOperationId: 'op-1',
-    flowRequestTimestamp: null,
-  };
+  const context = flowContext({ firewallArn: ARN, availabilityZone: 'us-east-1b', flowOperationId: 'op-1' });
   for (const shape of ['query-flows', 'flow-lines'] as const) {
     it(`${shape}: every flow, provenance from the options`, async () => {
       const path = tmpPath();

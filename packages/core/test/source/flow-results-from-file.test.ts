@@ -14,24 +14,13 @@ import {
 } from '@nfw-flows/fixtures';
 import { describe, expect, it } from 'vitest';
 import { flowResultsFromFile, normalizeFlow } from '../../src/index.js';
-import { collect, plain } from './helpers.js';
+import { chunked, collect, plain } from './helpers.js';
 
 const corpora = fileURLToPath(new URL('../../../fixtures/corpora/', import.meta.url));
 const dir = tmpdir();
 const captureFileText = (options: CaptureFileOptions) => [...pieces(options)].join('');
 let fileNo = 0;
 const tmpPath = (ext = 'json') => join(dir, `nfw-core-file-${process.pid}-${fileNo++}.${ext}`);
-
-function chunked(bytes: Buffer, sizes: number[]): Readable {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (let k = 0; at < bytes.length; k++) {
-    const size = Math.max(1, sizes[k % sizes.length]);
-    parts.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return Readable.from(parts);
-}
 
 const strip = (a: unknown) => {
   const { bytes: _bytes, ...rest } = a as Record<string, unknown>;

@@ -3,7 +3,6 @@
  * injection at the issue's rates, a lasting outage, and the stream's own guarantees (NFW_ABORTED.emitted,
  * one iteration at a time, a send that never settles).
  */
-import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import { DEFAULT_FIREWALL_ARN, type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlowRecord, flowResults, type RetryInfo } from '../../src/index.js';
@@ -147,11 +146,7 @@ describe('the stream', () => {
   });
 
   it('a send() that never settles ends by the attempt timeout, then the stall budget', async () => {
-    const client = new NetworkFirewallClient({
-      region: 'us-east-1',
-      endpoint: emu.endpoint,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    });
+    const client = clientFor(emu);
     client.send = (() => new Promise(() => {})) as never;
     const retries: RetryInfo[] = [];
     const stream = flowResults(client, input, {

@@ -209,12 +209,7 @@ describe('a service that answers a NextToken with the same NextToken', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('fails with NFW_INVALID_RESPONSE instead of repeating the page forever or stopping as if complete', async () => {
-    const client = new NetworkFirewallClient({
-      region: 'us-east-1',
-      endpoint,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    });
+    const client = clientFor({ endpoint }, 1);
     const out = await collect(flowResults(client, { FirewallArn: FW, FlowOperationId: OP }, { prefetch: 0 }));
     expect(out.error?.code).toBe('NFW_INVALID_RESPONSE');
     // The first answer (token absent -> "stuck") is a real page; the second repeats its token, so it is

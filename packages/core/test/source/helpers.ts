@@ -1,17 +1,9 @@
-import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { type Emulator, fastRetryStrategy } from '@nfw-flows/fixtures';
+import { Readable } from 'node:stream';
 import type { FlowResultsStream } from '../../src/index.js';
 import type { FlowResultsSummary, PageInfo } from '../../src/source/index.js';
 import type { FlowRecord, RejectedRecord } from '../../src/types.js';
 
-export function clientFor(emulator: Emulator, maxAttempts = 3): NetworkFirewallClient {
-  return new NetworkFirewallClient({
-    region: 'us-east-1',
-    endpoint: emulator.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    retryStrategy: fastRetryStrategy(maxAttempts, 1) as never,
-  });
-}
+export { clientFor } from '@nfw-flows/fixtures/testing';
 
 export interface Collected {
   records: FlowRecord[];
@@ -56,4 +48,16 @@ export function plain(r: FlowRecord): unknown {
     destination: r.destination.text,
     flowRequestTimestamp: r.flowRequestTimestamp?.getTime() ?? null,
   };
+}
+
+/** `bytes` as a stream of chunks of the given sizes, cycled (for chunk-boundary tests). */
+export function chunked(bytes: Buffer, sizes: number[]): Readable {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (let k = 0; at < bytes.length; k++) {
+    const size = Math.max(1, sizes[k % sizes.length]!);
+    parts.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return Readable.from(parts);
 }

@@ -4,7 +4,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { clientFor } from '@nfw-flows/fixtures/testing';
 
 export type Answer = (
   n: number,
@@ -113,13 +114,11 @@ export function hostileClient(
   server: HostileServer,
   requestHandler?: Record<string, unknown>,
 ): NetworkFirewallClient {
-  return new NetworkFirewallClient({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-    ...(requestHandler === undefined ? {} : { requestHandler }),
-  });
+  return clientFor(
+    server,
+    1,
+    requestHandler === undefined ? {} : { requestHandler: requestHandler as never },
+  );
 }
 
 export const HOSTILE_INPUT = {

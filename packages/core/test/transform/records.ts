@@ -2,6 +2,7 @@ import { fc } from '@fast-check/vitest';
 import { maskAddress } from '../../src/parse/address.js';
 import { parseAddress, parsePortRange, parseProtocol } from '../../src/parse/index.js';
 import type { FlowRecord, ParsedAddress, PortRange } from '../../src/types.js';
+import { flowRecord } from '../support/records.js';
 
 /**
  * Flow records for transform tests, built through the real parsers. Values come from small pools
@@ -73,12 +74,7 @@ export const record = (options: { big?: boolean } = {}): fc.Arbitrary<FlowRecord
       vpcEndpointId: fc.constantFrom(null, 'vpce-1', 'vpce-2'),
       flowOperationId: fc.constantFrom('op-1', 'op-2'),
     })
-    .map((r) => ({
-      ...r,
-      firewallArn: 'arn:aws:network-firewall:us-east-1:123456789012:firewall/fw',
-      vpcEndpointAssociationArn: null,
-      flowRequestTimestamp: null,
-    }));
+    .map((r) => flowRecord(r));
 
 export const records = (options: { big?: boolean; maxLength?: number } = {}): fc.Arbitrary<FlowRecord[]> =>
   fc.array(record(options), { maxLength: options.maxLength ?? 60 });

@@ -13,6 +13,7 @@ import {
   topTalkersRows,
 } from '../../src/transform/top-talkers.js';
 import type { FlowRecord, Row } from '../../src/types.js';
+import { flowRecord } from '../support/records.js';
 import { permute, records, slices } from './records.js';
 
 const by = fc.constantFrom('bytes', 'packets', 'flows') as fc.Arbitrary<'bytes' | 'packets' | 'flows'>;
@@ -131,22 +132,7 @@ function weighted(items: { id: number; bytes: number }[]): FlowRecord[] {
       source = parseAddress(`10.${(id >> 16) & 255}.${(id >> 8) & 255}.${id & 255}`);
       cache.set(id, source);
     }
-    return {
-      source,
-      destination: dst,
-      sourcePort: null,
-      destinationPort: null,
-      protocol: null,
-      ageSeconds: null,
-      packetCount: 1,
-      byteCount: bytes,
-      firewallArn: 'fw',
-      availabilityZone: null,
-      vpcEndpointId: null,
-      vpcEndpointAssociationArn: null,
-      flowOperationId: 'op',
-      flowRequestTimestamp: null,
-    };
+    return flowRecord({ source, destination: dst, packetCount: 1, byteCount: bytes });
   });
 }
 

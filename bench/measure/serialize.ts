@@ -1,7 +1,7 @@
 /**
  * Serializer benchmark (not a test): CPU time per record, the speed measure that holds on a loaded machine.
  *
- *   node --expose-gc --import tsx packages/core/test/serialize/measure-serialize.ts <format> <count> [mode]
+ *   node --expose-gc --import tsx bench/measure/serialize.ts <format> <count> [mode]
  *
  * format: arrow | arrows | parquet | ndjson | csv | none (the input loop alone); mode: stream (default,
  * records through the Transform into a file) or engine (the sync encoder to bytes, discarded; arrow/
@@ -16,13 +16,26 @@
 import { createWriteStream, statSync, unlinkSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createFlowGenerator } from '@nfw-flows/fixtures';
-import { createFlowNormalizer } from '../../src/normalize/index.js';
-import { toArrow, toParquet } from '../../src/serialize/index.js';
-import { encodeArrow } from '../../src/serialize/to-arrow.js';
-import { encodeCsv, toCsv } from '../../src/serialize/to-csv.js';
-import { encodeNdjson, toNdjson } from '../../src/serialize/to-ndjson.js';
-import type { FlowContext, FlowRecord } from '../../src/types.js';
+import { createFlowNormalizer } from '../../packages/core/src/normalize/index.js';
+import { toArrow, toParquet } from '../../packages/core/src/serialize/index.js';
+import { encodeArrow } from '../../packages/core/src/serialize/to-arrow.js';
+import { encodeCsv, toCsv } from '../../packages/core/src/serialize/to-csv.js';
+import { encodeNdjson, toNdjson } from '../../packages/core/src/serialize/to-ndjson.js';
+import type { FlowContext, FlowRecord } from '../../packages/core/src/types.js';
+import { createFlowGenerator } from '../../packages/fixtures/src/index.js';
+import { importFromCore } from '../scenarios/support/tools.js';
+
+/** What this script uses of @duckdb/node-api (a dependency of packages/core, not of the root). */
+interface DuckModule {
+  DuckDBInstance: {
+    create(path: string): Promise<{
+      connect(): Promise<{
+        run(sql: string): Promise<unknown>;
+        runAndReadAll(sql: string): Promise<{ getRowsJson(): unknown[][] }>;
+      }>;
+    }>;
+  };
+}
 
 const [format = 'arrow', countText = '1000000', mode = 'stream'] = process.argv.slice(2);
 const count = Number(countText);
@@ -115,7 +128,7 @@ const maxRss = process.resourceUsage().maxRSS * 1024;
 
 let check = '';
 if (process.env.CHECK && mode === 'stream' && format !== 'none') {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await importFromCore<DuckModule>('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   const from =
@@ -148,7 +161,7 @@ if (process.env.CHECK && mode === 'stream' && format !== 'none') {
 }
 if (format === 'parquet') {
   // Wasm linear memory only grows: its size now is its peak during the run.
-  const { wasmMemory } = await import('parquet-wasm');
+  const { wasmMemory } = await importFromCore<{ wasmMemory(): { buffer: ArrayBufferLike } }>('parquet-wasm');
   check += ` | wasm memory ${(wasmMemory().buffer.byteLength / 1e6).toFixed(0)} MB`;
 }
 const usPerRecord = (cpuMs * 1000) / count;

@@ -1,7 +1,7 @@
-// Measurement script, not a test: node --conditions=@nfw-flows/source --import tsx measure-file-source.ts <jsonparse|scan|streamjson|records> <path>
+// Measurement script, not a test: node --import tsx bench/measure/file-source.ts <jsonparse|scan|streamjson|records> <path>
 import { createReadStream, readFileSync } from 'node:fs';
-import { flowResultsFromFile } from '@nfw-flows/core';
-import { FlowsScanner } from '@nfw-flows/core/engine';
+import { FlowsScanner, flowResultsFromFile } from '../core.js';
+import { streamJsonCount } from '../scenarios/support/peers.js';
 
 const [mode, path] = process.argv.slice(2);
 const t0 = performance.now();
@@ -27,18 +27,7 @@ if (mode === 'jsonparse') {
   for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) s.write(c);
   s.end();
 } else if (mode === 'streamjson') {
-  const { parser } = await import('stream-json');
-  const { pick } = await import('stream-json/filters/pick.js');
-  const { streamArray } = await import('stream-json/streamers/stream-array.js');
-  const chain = (await import('stream-chain')).default;
-  const steps: unknown[] = [
-    createReadStream(path),
-    parser({ packValues: true, streamValues: false, packKeys: true, streamKeys: false }),
-    pick({ filter: 'Flows' }),
-    streamArray(),
-  ];
-  const pipe = chain(steps as never) as unknown as AsyncIterable<unknown>;
-  for await (const _ of pipe) n++;
+  n = await streamJsonCount(path);
 } else {
   for await (const _ of flowResultsFromFile(path)) n++;
 }
