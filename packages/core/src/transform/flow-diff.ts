@@ -835,7 +835,12 @@ export function diffCaptures(
       'The diff was aborted',
       signal?.reason === undefined ? {} : { cause: signal.reason },
     );
-  async function* rows(): AsyncGenerator<Row> {
+  // Reading the inputs is async; the rows then come from the engine's sync generator, pushed while
+  // the consumer wants more (no promise per row).
+  let rows: Generator<Row> | null = null;
+  let loading: Promise<void> | null = null;
+  let n = 0;
+  async function load(): Promise<void> {
     for (const [side, input] of [
       [0, before],
       [1, after],
@@ -845,14 +850,56 @@ export function diffCaptures(
         feed(engine, chunk, side);
       }
     }
-    let n = 0;
-    for (const row of engine.rows()) {
-      if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
-      yield row;
-    }
-    stream.emit('summary', engine.summary());
+    rows = engine.rows();
   }
-  const stream = Readable.from(rows(), { objectMode: true, highWaterMark: 64 }) as FlowDiffStream;
+  function pushRows(): void {
+    const it = rows as Generator<Row>;
+    for (;;) {
+      if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
+      const step = it.next();
+      if (step.done) {
+        stream.emit('summary', engine.summary());
+        stream.push(null);
+        return;
+      }
+      if (!stream.push(step.value)) return;
+    }
+  }
+  const stream = new Readable({
+    objectMode: true,
+    highWaterMark: 64,
+    read() {
+      if (rows !== null) {
+        try {
+          pushRows();
+        } catch (error) {
+          this.destroy(error as Error);
+        }
+        return;
+      }
+      if (loading !== null) return;
+      loading = load().then(
+        () => {
+          try {
+            pushRows();
+          } catch (error) {
+            this.destroy(error as Error);
+          }
+        },
+        (error: Error) => {
+          this.destroy(error);
+        },
+      );
+    },
+    destroy(error, callback) {
+      // Stop the inputs: an early end (a consumer gone) or an error must not leave them reading.
+      for (const input of [before, after]) {
+        const destroyable = input as { destroy?: (e?: Error) => void };
+        if (typeof destroyable.destroy === 'function') destroyable.destroy();
+      }
+      callback(error);
+    },
+  }) as FlowDiffStream;
   stream.columns = engine.columns;
   stream.summary = () => engine.summary();
   return stream;

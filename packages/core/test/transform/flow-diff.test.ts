@@ -641,6 +641,18 @@ describe('diffCaptures: exact 64-bit counters and edge cases', () => {
     }).rejects.toMatchObject({ code: 'NFW_ABORTED' });
   });
 
+  test('destroying the diff stream stops both inputs', async () => {
+    const before = Readable.from([flow({ at: T0 }), flow({ at: T0, destinationPort: parsePortRange('80') })]);
+    const after = Readable.from([flow({ at: T0 + 1000, ageSeconds: 101 })]);
+    const stream = diffCaptures(before, after);
+    for await (const row of stream) {
+      expect((row as Row).change).toBe('continuing');
+      break;
+    }
+    expect(stream.destroyed).toBe(true);
+    expect(before.destroyed && after.destroyed).toBe(true);
+  });
+
   test('rows serialize with DIFF_COLUMNS (NDJSON), new flows keyed by their own age', async () => {
     const stream = diffCaptures(
       [flow({ at: T0 })],
