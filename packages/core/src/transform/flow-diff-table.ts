@@ -1,14 +1,15 @@
 /**
  * One capture's flows for the diff, held column by column: packed key words, counters as exact u64
  * halves, age, context id and flag bits, in typed-array chunks (no object per flow, no copy when it
- * grows), plus an open-addressing index from a hash of the key to the first flow with that key. Flows
- * with the same key are chained in input order through `next`.
+ * grows), plus an open-addressing index from a hash of the key to the first flow with that key (hashes
+ * are recomputed when the index grows rather than stored: 4 bytes a flow less). Flows with the same key
+ * are chained in input order through `next`.
  */
 
 /** Uint32 words of a packed flow key (see flow-diff.ts `packFlowKey`). */
 export const KEY_WIDTH = 12;
 
-const CHUNK_BITS = 16;
+const CHUNK_BITS = 14;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
@@ -25,7 +26,6 @@ export const RESTARTED = 32;
 
 interface Chunk {
   keys: Uint32Array;
-  hashes: Uint32Array;
   next: Int32Array;
   /** packets hi, packets lo, bytes hi, bytes lo. */
   counters: Uint32Array;
@@ -37,7 +37,6 @@ interface Chunk {
 function newChunk(): Chunk {
   return {
     keys: new Uint32Array(CHUNK * KEY_WIDTH),
-    hashes: new Uint32Array(CHUNK),
     next: new Int32Array(CHUNK),
     counters: new Uint32Array(CHUNK * 4),
     ages: new Uint32Array(CHUNK),
@@ -78,7 +77,6 @@ export class FlowDiffTable {
     const keys = chunk.keys;
     const base = o * KEY_WIDTH;
     for (let w = 0; w < KEY_WIDTH; w++) keys[base + w] = key[w]!;
-    chunk.hashes[o] = hash;
     chunk.next[o] = -1;
     chunk.counters[o * 4] = packetsHi;
     chunk.counters[o * 4 + 1] = packetsLo;
@@ -113,7 +111,7 @@ export class FlowDiffTable {
       if (i < 0) return -1;
       const chunk = this.chunks[i >>> CHUNK_BITS]!;
       const o = i & CHUNK_MASK;
-      if (chunk.hashes[o] === hash && sameKey(chunk.keys, o * KEY_WIDTH, key)) return i;
+      if (sameKey(chunk.keys, o * KEY_WIDTH, key)) return i;
       s = (s + 1) & slotMask;
     }
   }
@@ -123,8 +121,9 @@ export class FlowDiffTable {
     return this.chunks[i >>> CHUNK_BITS]!.next[i & CHUNK_MASK]!;
   }
 
+  /** The hash of flow `i`'s key. */
   hash(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS]!.hashes[i & CHUNK_MASK]!;
+    return hashWords(this.chunks[i >>> CHUNK_BITS]!.keys, (i & CHUNK_MASK) * KEY_WIDTH);
   }
 
   /** Copy flow `i`'s key words into `out`. */
@@ -174,6 +173,25 @@ export class FlowDiffTable {
       this.place(i, this.hash(i));
     }
   }
+}
+
+/** hashKey (key-table.ts) of the KEY_WIDTH words of `keys` at `base`, without copying them out. */
+function hashWords(keys: Uint32Array, base: number): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < KEY_WIDTH; i++) {
+    let k = Math.imul(keys[base + i]!, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= KEY_WIDTH;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 function sameKey(keys: Uint32Array, base: number, key: Uint32Array): boolean {

@@ -21,7 +21,7 @@ import { hashKey } from './key-table.js';
  * "after" capture is matched on its key (addresses with prefixes, port ranges, protocol and the scope:
  * firewall, Availability Zone, VPC endpoint, association) and becomes one change row: `continuing`
  * (with the counter deltas over the interval between the two FlowRequestTimestamps), `new` or `ended`.
- * Both captures are held in FlowDiffTables (typed arrays, about 100 bytes per flow); the engine does
+ * Both captures are held in FlowDiffTables (typed arrays, about 90 bytes per flow); the engine does
  * no I/O.
  */
 
