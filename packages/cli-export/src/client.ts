@@ -25,8 +25,8 @@ type Sdk = typeof import('@aws-sdk/client-network-firewall');
 let sdk: Promise<Sdk> | undefined;
 
 /**
- * The SDK, imported on first use: loading it is most of the CLI's start-up (about 0.3 s), which an
- * export of a saved file (`--input`) never needs.
+ * The SDK, imported on first use: loading it is most of the CLI's start-up, which an export of a
+ * saved file (`--input`) never needs.
  */
 export function loadSdk(): Promise<Sdk> {
   sdk ??= import('@aws-sdk/client-network-firewall');

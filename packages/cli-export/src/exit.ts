@@ -3,7 +3,7 @@
  * 0 done; 1 failed; 2 usage error; 3 done but the data is incomplete; 130/143 interrupted (as the AWS CLI);
  * 141 the reader of stdout went away (128 + SIGPIPE, what coreutils report; printed silently).
  */
-import { isNfwError } from '@nfw-flows/core';
+import { isNfwError, type NfwErrorCode } from '@nfw-flows/core';
 import { WriteError } from './output/write-error.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,6 +19,8 @@ export const EXIT_EPIPE = 141;
 /** Raised when the user interrupted the run (Ctrl-C, SIGTERM). */
 export class Interrupted extends Error {
   override readonly name = 'Interrupted';
+  /** The code core's streams give the same abort, so an embedder sees one code for it. */
+  readonly code: NfwErrorCode = 'NFW_ABORTED';
   readonly signal: NodeJS.Signals;
   constructor(signal: NodeJS.Signals) {
     super(`interrupted by ${signal}`);

@@ -224,7 +224,6 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-/** Comma-separated lists, also accepted repeated: `--group-by a,b --group-by c`. */
 /**
  * `--group-by` keys: comma-separated, where a bare number after an address key with a prefix is that
  * key's IPv6 prefix (`source/24,64,destinationPort` -> `source/24,64`, `destinationPort`), as `--key`
@@ -240,6 +239,7 @@ export function splitKeys(values: string[] | undefined): string[] {
   return keys;
 }
 
+/** Comma-separated lists, also accepted repeated: `--group-by a,b --group-by c`. */
 export function splitList(values: string[] | undefined): string[] {
   return (values ?? [])
     .flatMap((v) => v.split(','))

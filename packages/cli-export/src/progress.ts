@@ -59,7 +59,7 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-function describe(stats: ProgressStats, elapsedMs: number): string {
+function progressLine(stats: ProgressStats, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? Math.round((stats.flows * 1000) / elapsedMs) : 0;
   const parts = [
     `${formatCount(stats.pages)} pages`,
@@ -95,7 +95,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let last: ProgressStats = { pages: 0, flows: 0, rejected: 0 };
 
   if (stream.isTTY) {
-    // Loaded only to draw a bar: about 6 MiB of RSS that piped, logged and --quiet runs do not need.
+    // Loaded only to draw a bar, so piped, logged and --quiet runs do not pay for it.
     const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
     const multi = new cliProgress.MultiBar(
       {
@@ -107,13 +107,13 @@ export function createProgress(options: ProgressOptions): Progress {
       },
       cliProgress.Presets.legacy,
     );
-    const bar = multi.create(1, 0, { line: describe(last, 0) });
-    const timer = setInterval(() => bar.update(0, { line: describe(last, Date.now() - started) }), 500);
+    const bar = multi.create(1, 0, { line: progressLine(last, 0) });
+    const timer = setInterval(() => bar.update(0, { line: progressLine(last, Date.now() - started) }), 500);
     timer.unref();
     return {
       update(stats) {
         last = stats;
-        bar.update(0, { line: describe(stats, Date.now() - started) });
+        bar.update(0, { line: progressLine(stats, Date.now() - started) });
       },
       log(line) {
         multi.log(`${terminalLine(line)}\n`);
@@ -136,7 +136,7 @@ export function createProgress(options: ProgressOptions): Progress {
     const key = `${last.pages}/${last.retries ?? 0}${sc ? ` ${sc.done} ${sc.running} ${sc.exporting} ${sc.waiting} ${sc.failed}` : ''}`;
     if (key === lastPrinted) return;
     lastPrinted = key;
-    stream.write(`${options.label} ${describe(last, Date.now() - started)}\n`);
+    stream.write(`${options.label} ${progressLine(last, Date.now() - started)}\n`);
   }, interval);
   timer.unref();
   return {

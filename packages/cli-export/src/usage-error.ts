@@ -1,9 +1,13 @@
+import type { NfwErrorCode } from '@nfw-flows/core';
+
 /**
  * A command-line usage error: exit code 2, one line naming the flag and the value, plus a hint.
- * Kept apart from NfwError because it is about the command line, not the data.
+ * Kept apart from NfwError because it is about the command line, not the data; its `code` is the one
+ * core gives a bad option, so callers branch on one code whichever side found the problem.
  */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly code: NfwErrorCode = 'NFW_INVALID_OPTION';
   readonly flag: string;
   readonly value: unknown;
   readonly hint: string | undefined;

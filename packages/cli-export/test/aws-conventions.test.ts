@@ -1,5 +1,5 @@
 /**
- * AWS CLI conventions (issue 16 part 3): AWS_DEFAULT_REGION, --flow-filters and
+ * AWS CLI conventions: AWS_DEFAULT_REGION, --flow-filters and
  * --minimum-flow-age-in-seconds, and configuration errors that leave nothing behind.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { clientFor } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { regionOf } from '../src/client.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, readArrow, run, tempDir, zoneExport } from './helpers.js';
+import { ARN, assertBuilt, readArrow, run, tempDir, zoneCapture, zoneExport } from './helpers.js';
 
 const OP = '11111111-2222-4333-8444-0000000000c1';
 let emulator: Emulator;
@@ -80,13 +80,7 @@ describe('configuration errors found before the first request leave nothing behi
   test('capture with a bad --flow-filters: exit 2, no request, no partial export', async () => {
     const before = emulator.operations().length;
     const r = await run([
-      'capture',
-      '--firewall-arn',
-      ARN,
-      '--availability-zone',
-      'us-east-1a',
-      '--endpoint-url',
-      emulator.endpoint,
+      ...zoneCapture(emulator.endpoint),
       '--flow-filters',
       'DestinationPort=443,Ports=1',
       '--out',
@@ -102,13 +96,7 @@ describe('capture takes the AWS CLI names', () => {
   test('--flow-filters (shorthand, two filters) and --minimum-flow-age-in-seconds reach StartFlowCapture', async () => {
     const before = new Set(emulator.operations().map((o) => o.flowOperationId));
     const r = await run([
-      'capture',
-      '--firewall-arn',
-      ARN,
-      '--availability-zone',
-      'us-east-1a',
-      '--endpoint-url',
-      emulator.endpoint,
+      ...zoneCapture(emulator.endpoint),
       '--flow-filters',
       'DestinationAddress={AddressDefinition=10.0.0.0/8},Protocols=6,17',
       'SourcePort=ANY',
@@ -142,13 +130,7 @@ describe('capture takes the AWS CLI names', () => {
 
   test('--minimum-flow-age with --minimum-flow-age-in-seconds is a usage error', async () => {
     const r = await run([
-      'capture',
-      '--firewall-arn',
-      ARN,
-      '--availability-zone',
-      'us-east-1a',
-      '--endpoint-url',
-      emulator.endpoint,
+      ...zoneCapture(emulator.endpoint),
       '--destination-port',
       '443',
       '--minimum-flow-age',

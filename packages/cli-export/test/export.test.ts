@@ -22,6 +22,7 @@ import {
   run,
   sqlString,
   tempDir,
+  zoneCapture,
 } from './helpers.js';
 
 const OP_A = '11111111-2222-4333-8444-00000000000a';
@@ -577,18 +578,13 @@ describe('aggregates, files, top, operations, capture', () => {
   test('capture starts a flow capture with the filters, waits for it and exports it', async () => {
     const before = new Set(emulator.operations().map((o) => o.flowOperationId));
     const r = await run([
-      'capture',
-      '--firewall-arn',
-      ARN,
-      '--availability-zone',
-      'us-east-1a',
+      ...zoneCapture(emulator.endpoint),
       '--destination-port',
       '443',
       '--protocol',
       'TCP',
       '--poll-interval',
       '50ms',
-      ...endpoint,
       '--out',
       out('capture.arrow'),
     ]);

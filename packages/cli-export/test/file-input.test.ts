@@ -1,7 +1,6 @@
 /**
- * `--input` robustness (issue 15 points 13, issue 16 part 2): the temporary copy of stdin never
- * outlives the process, FIFOs and process substitution, cut-short results, bare Flow records and
- * AWS CLI text output.
+ * `--input` robustness: the temporary copy of stdin never outlives the process, FIFOs and process
+ * substitution, cut-short results, bare Flow records and AWS CLI text output.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,7 +48,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('the temporary copy of stdin (issue 15, point 13)', () => {
+describe('the temporary copy of stdin', () => {
   // The AWS CLI's merged output gives its metadata after Flows: piped in, it is copied to TMPDIR.
   const cli = Buffer.from(text({ generator: createFlowGenerator({ count: 30_000, seed: 1 }), shape: 'cli' }));
 
@@ -108,7 +107,7 @@ describe('the temporary copy of stdin (issue 15, point 13)', () => {
   });
 });
 
-describe('FIFOs and process substitution (issue 15, point 13)', () => {
+describe('FIFOs and process substitution', () => {
   const generator = createFlowGenerator({ count: 700, seed: 8 });
 
   test('--input <(cat file) and --input FIFO read the whole capture, metadata after Flows included', async () => {
@@ -139,7 +138,7 @@ describe('FIFOs and process substitution (issue 15, point 13)', () => {
   });
 });
 
-describe('saved results that stop before the end (issue 16, part 2)', () => {
+describe('saved results that stop before the end', () => {
   const generator = createFlowGenerator({ count: 250, seed: 2 });
   const token = 'eyJOZXh0VG9rZW4iOiAiYWJjIn0=';
 
@@ -203,7 +202,7 @@ describe('saved results that stop before the end (issue 16, part 2)', () => {
   });
 });
 
-describe('bare Flow records and AWS CLI text output (issue 16, part 2)', () => {
+describe('bare Flow records and AWS CLI text output', () => {
   const generator = createFlowGenerator({ count: 120, seed: 6 });
 
   test('--query Flows output with provenance flags fills the columns', async () => {

@@ -6,34 +6,21 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Emulator, type EmulatorOptions, type FirewallSpec, startEmulator } from '@nfw-flows/fixtures';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@nfw-flows/fixtures';
+import {
+  fleetAssociationArn as ASSOC,
+  FLEET_ONE_ARN as FW1,
+  FLEET_TWO_ARN as FW2,
+  fleetFirewalls,
+} from '@nfw-flows/fixtures/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { assertBuilt, run, tempDir } from './helpers.js';
 
-const FW1 = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/fleet-one';
-const FW2 = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/fleet-two';
-const ASSOC = (n: number) =>
-  `arn:aws:network-firewall:us-east-1:123456789012:vpc-endpoint-association/fleet-assoc-${n}`;
 const TABLE = 120;
-const FIREWALLS: FirewallSpec[] = [
-  {
-    firewallArn: FW1,
-    availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-    vpcEndpoints: [
-      {
-        vpcEndpointAssociationArn: ASSOC(1),
-        vpcEndpointId: 'vpce-0000000000000000a',
-        availabilityZone: 'us-east-1a',
-      },
-      {
-        vpcEndpointAssociationArn: ASSOC(2),
-        vpcEndpointId: 'vpce-0000000000000000b',
-        availabilityZone: 'us-east-1a',
-      },
-    ],
-  },
-  { firewallArn: FW2, availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
-];
+const FIREWALLS = fleetFirewalls({
+  associations: 2,
+  fleetTwoZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+});
 
 interface StatusOp {
   firewall_arn: string;

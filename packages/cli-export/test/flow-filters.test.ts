@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseFlowFilters } from '../src/flow-filters.js';
-import { captureFilters } from '../src/plans.js';
+import { captureFilters } from '../src/plans/capture-filters.js';
 import { UsageError } from '../src/usage-error.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nfw-filters-'));

@@ -1,6 +1,6 @@
 /**
  * The examples in --help are valid command lines: each one goes through the same flag checks as a real
- * run (plans.ts, before any I/O), so an example can never teach a flag or a value the CLI refuses.
+ * run (src/plans/, before any I/O), so an example can never teach a flag or a value the CLI refuses.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../src/main.js';
 import { splitKeys } from '../src/options.js';
-import { captureFilters, exportPlan, firewallArns, scopes, topPlan } from '../src/plans.js';
+import { firewallArns, scopes } from '../src/plans/api-source.js';
+import { captureFilters } from '../src/plans/capture-filters.js';
+import { exportPlan } from '../src/plans/export-plan.js';
+import { topPlan } from '../src/plans/top-plan.js';
 import { buildProgram } from '../src/program.js';
 import { FakeStream } from './fake-terminal.js';
 

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +27,6 @@ export const ALL_ZONES_EXPORT: readonly string[] = [
   'us-east-1b',
 ];
 
-/** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
 /** `export` of one operation in us-east-1a of the test firewall, from the API at `endpoint`. */
 export function zoneExport(operationId: string, endpoint: string): string[] {
   return [
@@ -41,6 +42,19 @@ export function zoneExport(operationId: string, endpoint: string): string[] {
   ];
 }
 
+/** `capture` in us-east-1a of the test firewall, from the API at `endpoint` (the caller adds filters and output). */
+export function zoneCapture(endpoint?: string): string[] {
+  return [
+    'capture',
+    '--firewall-arn',
+    ARN,
+    '--availability-zone',
+    'us-east-1a',
+    ...(endpoint === undefined ? [] : ['--endpoint-url', endpoint]),
+  ];
+}
+
+/** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
 export const SHORT_STALL: readonly string[] = [
   '--stall-timeout',
   '200ms',
@@ -141,5 +155,43 @@ export function flowContext(op: string, az: string | null): import('@nfw-flows/c
     vpcEndpointAssociationArn: null,
     flowOperationId: op,
     flowRequestTimestamp: new Date(1767225600500),
+  };
+}
+
+/** A small AWS JSON 1.0 server on 127.0.0.1 answering every call as `answer` says. */
+export interface JsonServer {
+  endpoint: string;
+  /** The operations called (`StartFlowCapture`, ...), in order. */
+  calls: string[];
+  close(): Promise<void>;
+}
+
+export interface JsonAnswer {
+  status?: number;
+  /** Set for an error answer: the exception's name (`AccessDeniedException`). */
+  errorType?: string;
+  body: unknown;
+}
+
+export async function startJsonServer(answer: (operation: string) => JsonAnswer): Promise<JsonServer> {
+  const calls: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^.*\./, '');
+    calls.push(operation);
+    req.resume();
+    req.on('end', () => {
+      const { status = 200, errorType, body } = answer(operation);
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.0',
+        ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }),
+      });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,6 +1,5 @@
 /**
- * The CLI never destroys files that are not its own, and keeps its resume state safe (issue 15, points
- * 1-4, 14, 15, 18): directory targets, --rejects collisions, foreign status files, the output lock,
+ * The CLI never destroys files that are not its own, and keeps its resume state safe: directory targets, --rejects collisions, foreign status files, the output lock,
  * damaged checkpoints, resume with changed flags, terminal-safe stderr. Each test spawns the built CLI,
  * against the emulator on 127.0.0.1, a small hostile server there, or --input files in a temp dir.
  */
@@ -17,12 +16,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, run, tempDir, zoneExport } from './helpers.js';
+import { ARN, assertBuilt, run, startJsonServer, tempDir, zoneExport } from './helpers.js';
 
 const OP = '44444444-2222-4333-8444-00000000000a';
 const FLOWS = 120;
@@ -79,7 +76,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('point 1: --force never deletes a directory', () => {
+describe('--force never deletes a directory', () => {
   test.each([
     ['.', '--out'],
     ['proj/', '--out'],
@@ -140,7 +137,7 @@ describe('point 1: --force never deletes a directory', () => {
   });
 });
 
-describe('point 2: --rejects on another path of the export is refused at plan time', () => {
+describe('--rejects on another path of the export is refused at plan time', () => {
   test.each([
     ['the output (./x vs x)', () => ['--out', 'r2.csv', '--rejects', './r2.csv']],
     ["the output's status file", () => ['--out', 'r2.csv', '--rejects', 'r2.csv.nfw-status.json']],
@@ -165,7 +162,7 @@ describe('point 2: --rejects on another path of the export is refused at plan ti
   });
 });
 
-describe('point 3: a status file that is not ours is kept without --force', () => {
+describe('a status file that is not ours is kept without --force', () => {
   test('foreign <out>.nfw-status.json: exit 2 and kept; --force replaces it', async () => {
     const out = at('s3.csv');
     writeFileSync(`${out}.nfw-status.json`, '{"owner":"someone else"}\n');
@@ -196,7 +193,7 @@ function liveProcess(): ChildProcess {
   return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 }
 
-describe('point 4: one run per output; damaged resume state is a coded error', () => {
+describe('one run per output; damaged resume state is a coded error', () => {
   test('a live lock holder keeps a second run out (exit 2, names the pid); a stale lock is taken over', async () => {
     const out = at('l4.ndjson');
     const holder = liveProcess();
@@ -244,7 +241,8 @@ describe('point 4: one run per output; damaged resume state is a coded error', (
     const out = at('l4t.ndjson');
     const lock = at('.l4t.ndjson.nfw-lock');
     const other = liveProcess();
-    emulator.setFaults({ latencyMs: 100 });
+    // 12 pages of 400 ms: time for this test to swap the lock even when the machine is loaded.
+    emulator.setFaults({ latencyMs: 400 });
     try {
       let child: ChildProcess | undefined;
       const done = run(api('--out', out), { onSpawn: (c) => (child = c) });
@@ -333,7 +331,7 @@ describe('point 4: one run per output; damaged resume state is a coded error', (
   });
 });
 
-describe('point 18: --resume refuses flags that change the data', () => {
+describe('--resume refuses flags that change the data', () => {
   test.each([
     ['--strict', ['--strict'], '--strict'],
     ['--starting-token', ['--starting-token', 'tok-1'], '--starting-token'],
@@ -367,7 +365,7 @@ describe('point 18: --resume refuses flags that change the data', () => {
   });
 });
 
-describe('point 15: exact errors', () => {
+describe('exact errors', () => {
   test('an empty AWS_REGION or --region "" is a usage error', async () => {
     const env = await run(api('--out', at('e15.ndjson')), { env: { AWS_REGION: '' } });
     expect(env.code).toBe(2);
@@ -378,7 +376,7 @@ describe('point 15: exact errors', () => {
   });
 });
 
-describe('point 14: text from outside is escaped and redacted on stderr', () => {
+describe('text from outside is escaped and redacted on stderr', () => {
   test('a crafted StatusMessage cannot forge a line or send escape sequences', async () => {
     const file = at('t14.json');
     writeFileSync(
@@ -399,37 +397,28 @@ describe('point 14: text from outside is escaped and redacted on stderr', () => 
 
   test('service error messages: credentials redacted, controls escaped', async () => {
     const secret = 'FwoGZXIvYXdzEBaaSECRETSESSIONTOKEN';
-    const server: Server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(400, {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amzn-errortype': 'AccessDeniedException',
-        });
-        res.end(
-          JSON.stringify({
-            __type: 'AccessDeniedException',
-            message: `denied: Credential=AKIAIOSFODNN7EXAMPLE/20261204/us-east-1/network-firewall/aws4_request, Signature=0123abcd X-Amz-Security-Token=${secret} aws_secret_access_key = wJalrXUtnFEMI\u001b[2J`,
-          }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startJsonServer(() => ({
+      status: 400,
+      errorType: 'AccessDeniedException',
+      body: {
+        __type: 'AccessDeniedException',
+        message: `denied: Credential=AKIAIOSFODNN7EXAMPLE/20261204/us-east-1/network-firewall/aws4_request, Signature=0123abcd X-Amz-Security-Token=${secret} aws_secret_access_key = wJalrXUtnFEMI\u001b[2J`,
+      },
+    }));
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const r = await run([...api('--out', at('t14b.ndjson')), '--endpoint-url', endpoint]);
+      const r = await run([...api('--out', at('t14b.ndjson')), '--endpoint-url', server.endpoint]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('denied');
       for (const leaked of ['AKIAIOSFODNN7EXAMPLE', '0123abcd', secret, 'wJalrXUtnFEMI', '\u001b'])
         expect(r.stderr).not.toContain(leaked);
       expect(r.stderr).toContain('[redacted]');
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
 
-describe('point 15: a full disk at the first checkpoint', () => {
+describe('a full disk at the first checkpoint', () => {
   test('names the checkpoint path, exit 1, and leaves no partial directory', async () => {
     const { execFileSync } = await import('node:child_process');
     const { rmSync } = await import('node:fs');
@@ -462,46 +451,33 @@ describe('point 15: a full disk at the first checkpoint', () => {
   });
 });
 
-describe('point 15: an operation id too long for a file name', () => {
+describe('an operation id too long for a file name', () => {
   test('--partitioned refuses it before spooling (exit 2, no partial); a file export takes it', async () => {
     const longId = `op-${'x'.repeat(300)}`;
-    const targets: string[] = [];
-    const server: Server = createServer((req, res) => {
-      const target =
-        String(req.headers['x-amz-target'] ?? '')
-          .split('.')
-          .pop() ?? '';
-      targets.push(target);
-      req.resume();
-      req.on('end', () => {
-        const body =
-          target === 'ListFlowOperations'
-            ? {
-                FirewallArn: ARN,
-                FlowOperations: [
-                  {
-                    FlowOperationId: longId,
-                    FlowOperationType: 'FLOW_CAPTURE',
-                    FlowRequestTimestamp: 1767225600,
-                    FlowOperationStatus: 'COMPLETED',
-                  },
-                ],
-              }
-            : {
-                FirewallArn: ARN,
-                AvailabilityZone: 'us-east-1a',
-                FlowOperationId: longId,
-                FlowOperationStatus: 'COMPLETED',
-                FlowRequestTimestamp: 1767225600,
-                Flows: [flow('10.0.0.1')],
-              };
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startJsonServer((operation) => ({
+      body:
+        operation === 'ListFlowOperations'
+          ? {
+              FirewallArn: ARN,
+              FlowOperations: [
+                {
+                  FlowOperationId: longId,
+                  FlowOperationType: 'FLOW_CAPTURE',
+                  FlowRequestTimestamp: 1767225600,
+                  FlowOperationStatus: 'COMPLETED',
+                },
+              ],
+            }
+          : {
+              FirewallArn: ARN,
+              AvailabilityZone: 'us-east-1a',
+              FlowOperationId: longId,
+              FlowOperationStatus: 'COMPLETED',
+              FlowRequestTimestamp: 1767225600,
+              Flows: [flow('10.0.0.1')],
+            },
+    }));
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const argv = (...more: string[]) => [
         'export',
         '--firewall-arn',
@@ -510,7 +486,7 @@ describe('point 15: an operation id too long for a file name', () => {
         '--availability-zone',
         'us-east-1a',
         '--endpoint-url',
-        endpoint,
+        server.endpoint,
         ...more,
       ];
       const parts = at('long-id-parts');
@@ -518,48 +494,40 @@ describe('point 15: an operation id too long for a file name', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('--partitioned');
       expect(existsSync(`${parts}.nfw-partial`)).toBe(false);
-      expect(targets).not.toContain('ListFlowOperationResults');
+      expect(server.calls).not.toContain('ListFlowOperationResults');
       const file = at('long-id.ndjson');
       const ok = await run(argv('--out', file));
       expect(ok.code, ok.stderr).toBe(0);
       expect(JSON.parse(readFileSync(file, 'utf8')).flow_operation_id).toBe(longId);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
 
-describe('point 14: the operations table', () => {
+describe('the operations table', () => {
   test("the service's strings are printed with their control characters escaped", async () => {
-    const server: Server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(
-          JSON.stringify({
-            FirewallArn: ARN,
-            FlowOperations: [
-              {
-                FlowOperationId: 'op\u001b[2J\u001b]0;pwned\u0007',
-                FlowOperationType: 'FLOW_CAPTURE',
-                FlowRequestTimestamp: 1767225600,
-                FlowOperationStatus: 'COMPLETED\nnfw-flows: wrote x',
-              },
-            ],
-          }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startJsonServer(() => ({
+      body: {
+        FirewallArn: ARN,
+        FlowOperations: [
+          {
+            FlowOperationId: 'op\u001b[2J\u001b]0;pwned\u0007',
+            FlowOperationType: 'FLOW_CAPTURE',
+            FlowRequestTimestamp: 1767225600,
+            FlowOperationStatus: 'COMPLETED\nnfw-flows: wrote x',
+          },
+        ],
+      },
+    }));
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const r = await run(['operations', '--firewall-arn', ARN, '--endpoint-url', endpoint]);
+      const r = await run(['operations', '--firewall-arn', ARN, '--endpoint-url', server.endpoint]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('op\\x1b[2J\\x1b]0;pwned\\x07');
       expect(r.stdout).toContain('COMPLETED\\nnfw-flows: wrote x');
       expect(r.stdout).not.toContain('\u001b');
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });

@@ -11,6 +11,7 @@ import {
   SHORT_STALL,
   sqlString,
   tempDir,
+  zoneCapture,
   zoneExport,
 } from './helpers.js';
 
@@ -179,20 +180,7 @@ describe('pipes and usage errors', () => {
     ],
     ['--key', ['top', '--input', '/dev/null', '--key', 'nonsense']],
     ['--unknown-flag', ['export', '--unknown-flag']],
-    [
-      '--source',
-      [
-        'capture',
-        '--firewall-arn',
-        ARN,
-        '--availability-zone',
-        'us-east-1a',
-        '--source',
-        '10.0.0.300/8',
-        '--out',
-        'x.csv',
-      ],
-    ],
+    ['--source', [...zoneCapture(), '--source', '10.0.0.300/8', '--out', 'x.csv']],
   ];
   test('every usage error exits 2 with one line naming the flag', async () => {
     const results = await Promise.all(usage.map(([, argv]) => run(argv, { cwd: tmp.dir })));

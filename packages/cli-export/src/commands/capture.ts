@@ -5,13 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import type { NetworkFirewallClient, StartFlowCaptureRequest } from '@aws-sdk/client-network-firewall';
+import { NfwError } from '@nfw-flows/core';
 import { createClient, loadSdk } from '../client.js';
-import { scopeRequest } from '../export/jobs.js';
+import { type Scope, scopeRequest } from '../export/jobs.js';
 import { partialDirectory, readCheckpoint } from '../output/checkpoint.js';
-import { captureFilters, exportPlan } from '../plans.js';
+import { type CaptureFilters, captureFilters } from '../plans/capture-filters.js';
+import { exportPlan } from '../plans/export-plan.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
-import { type RunContext, runExport } from './export.js';
+import { type ExportPlan, type RunContext, runExport } from './export.js';
 import { firewallArnsOfNames, isFleetCapture, runFleetCapture } from './fleet-capture.js';
 
 export async function runCapture(
@@ -20,16 +22,16 @@ export async function runCapture(
   client?: NetworkFirewallClient,
 ): Promise<number> {
   const plan = exportPlan('capture', flags);
-  const { filters, minimumFlowAge } = captureFilters(flags);
-  if (plan.source.kind !== 'api')
-    throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
+  const capture = captureFilters(flags);
   const source = plan.source;
+  if (source.kind !== 'api')
+    throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
   if (isFleetCapture(flags))
     return runFleetCapture(
       plan,
+      source,
       flags,
-      filters,
-      minimumFlowAge,
+      capture,
       ctx,
       client ?? (await createClient(plan.clientFlags)),
     );
@@ -47,31 +49,48 @@ export async function runCapture(
     );
   const scope = source.scopes[0]!;
   const firewallArn = source.firewallArns[0]!;
-
-  let flowOperationId: string | undefined;
-  if (plan.resume && plan.out !== '-' && existsSync(partialDirectory(plan.out))) {
-    const checkpoint = readCheckpoint(partialDirectory(plan.out));
-    const job = checkpoint?.identity.command === 'capture' ? checkpoint.identity.jobs[0] : undefined;
-    if (job && job.firewallArn === firewallArn) flowOperationId = job.flowOperationId;
-  }
-  if (flowOperationId === undefined) {
-    const request: StartFlowCaptureRequest = {
-      FirewallArn: firewallArn,
-      ...scopeRequest(scope),
-      MinimumFlowAgeInSeconds: minimumFlowAge,
-      FlowFilters: filters,
-    };
-    const { StartFlowCaptureCommand } = await loadSdk();
-    const started = await c.send(new StartFlowCaptureCommand(request), { abortSignal: ctx.signal });
-    if (!started.FlowOperationId) throw new Error('StartFlowCapture returned no FlowOperationId');
-    flowOperationId = started.FlowOperationId;
-    if (!plan.quiet)
-      ctx.stderr.write(
-        `nfw-flows: started flow capture ${terminalLine(`${flowOperationId} (${started.FlowOperationStatus ?? 'IN_PROGRESS'})`)}\n`,
-      );
-  } else if (!plan.quiet) {
+  let flowOperationId = resumedCapture(plan, firewallArn);
+  if (flowOperationId === undefined)
+    flowOperationId = await startCapture(c, firewallArn, scope, capture, plan, ctx);
+  else if (!plan.quiet)
     ctx.stderr.write(`nfw-flows: resuming the export of flow capture ${terminalLine(flowOperationId)}\n`);
-  }
   source.jobs = [{ firewallArn, flowOperationId, ...scope }];
   return runExport(plan, ctx, c);
+}
+
+/** --resume: the operation of the interrupted export of `plan.out`, when it captured the same firewall. */
+function resumedCapture(plan: ExportPlan, firewallArn: string): string | undefined {
+  if (!plan.resume || plan.out === '-' || !existsSync(partialDirectory(plan.out))) return undefined;
+  const checkpoint = readCheckpoint(partialDirectory(plan.out));
+  const job = checkpoint?.identity.command === 'capture' ? checkpoint.identity.jobs[0] : undefined;
+  return job && job.firewallArn === firewallArn ? job.flowOperationId : undefined;
+}
+
+/** StartFlowCapture of one scope; resolves with the new operation's id. */
+async function startCapture(
+  client: NetworkFirewallClient,
+  firewallArn: string,
+  scope: Scope,
+  { filters, minimumFlowAge }: CaptureFilters,
+  plan: ExportPlan,
+  ctx: RunContext,
+): Promise<string> {
+  const request: StartFlowCaptureRequest = {
+    FirewallArn: firewallArn,
+    ...scopeRequest(scope),
+    MinimumFlowAgeInSeconds: minimumFlowAge,
+    FlowFilters: filters,
+  };
+  const { StartFlowCaptureCommand } = await loadSdk();
+  const started = await client.send(new StartFlowCaptureCommand(request), { abortSignal: ctx.signal });
+  if (!started.FlowOperationId)
+    throw new NfwError('NFW_INVALID_RESPONSE', 'StartFlowCapture returned no FlowOperationId', {
+      field: 'FlowOperationId',
+      value: started.FlowOperationId,
+    });
+  if (!plan.quiet)
+    ctx.stderr.write(
+      `nfw-flows: started flow capture ${terminalLine(`${started.FlowOperationId} (${started.FlowOperationStatus ?? 'IN_PROGRESS'})`)}\n`,
+    );
+  return started.FlowOperationId;
 }

@@ -29,12 +29,15 @@ import {
 } from '../export/live-records.js';
 import type { ApiReadOptions } from '../export/run-job.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression, serializer } from '../export/serializer.js';
+import { awsFlags, pagingFlags } from '../flag-groups.js';
 import * as o from '../options.js';
 import { AtomicFile } from '../output/atomic-file.js';
 import type { JobIdentity } from '../output/checkpoint.js';
 import * as targets from '../output/output-targets.js';
 import { asWriteError } from '../output/write-error.js';
-import { clientFlags, firewallArns, readOptions, scopes } from '../plans.js';
+import { firewallArns, scopes } from '../plans/api-source.js';
+import { clientFlags } from '../plans/client-flags.js';
+import { readOptions } from '../plans/read-options.js';
 import type { Action } from '../program.js';
 import { createProgress, formatBytes, formatCount } from '../progress.js';
 import { UsageError } from '../usage-error.js';
@@ -55,11 +58,7 @@ type Ranking = keyof typeof RANKINGS;
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/prod';
 
 /** Adds the `diff` command to the program (one call from program.ts). */
-export function registerDiffCommand(
-  program: Command,
-  action: Action,
-  shared: { aws: (c: Command) => Command; paging: (c: Command) => Command },
-): void {
+export function registerDiffCommand(program: Command, action: Action): void {
   const cmd = program
     .command('diff')
     .description(
@@ -73,8 +72,8 @@ export function registerDiffCommand(
     .option('--availability-zone <az>', 'scope: Availability Zone of both operations')
     .option('--vpc-endpoint-id <id>', 'scope: VPC endpoint id of both operations')
     .option('--vpc-endpoint-association-arn <arn>', 'scope: VPC endpoint association ARN of both operations');
-  shared.aws(cmd);
-  shared.paging(cmd);
+  awsFlags(cmd);
+  pagingFlags(cmd);
   cmd
     .option('--out <path>', 'write every change row to this file, or - for stdout')
     .option('--format <format>', 'arrow, arrows, parquet, ndjson or csv (default: from the --out extension)')

@@ -6,37 +6,25 @@
  * same as for several operations.
  */
 import path from 'node:path';
-import type { FlowFilter, NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import {
-  captureFlows,
-  discoverScopes,
-  type FirewallRef,
-  type FleetScopeKind,
-  startFlowCapture,
-} from '@nfw-flows/core';
-import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
+import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { discoverScopes, type FirewallRef, type FleetScopeKind, startFlowCapture } from '@nfw-flows/core';
 import type { FleetRun } from '../export/fleet-jobs.js';
-import { metadataOf, newTotals } from '../export/live-records.js';
-import { writeStreamOutput } from '../export/write-output.js';
 import { type JobIdentity, partialDirectory, readCheckpoint } from '../output/checkpoint.js';
-import { createProgress, formatCount } from '../progress.js';
+import type { CaptureFilters } from '../plans/capture-filters.js';
+import { type Flags, flagName, listFlag } from '../plans/flag-values.js';
 import { UsageError } from '../usage-error.js';
-import { type ExportPlan, type RunContext, runExport } from './export.js';
-
-type Flags = Record<string, unknown>;
-
-const list = (flags: Flags, key: string): string[] => {
-  const v = flags[key];
-  return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
-};
+import { type ApiSource, type ExportPlan, type RunContext, runExport } from './export.js';
+import { captureFleetToStdout } from './fleet-capture-to-stdout.js';
 
 const FLEET_FLAGS = ['allFirewalls', 'vpcEndpointAssociations'] as const;
-const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The firewalls a fleet capture covers: named ones, or every firewall of the region. */
+export type FleetSelection = { firewalls?: FirewallRef[]; allFirewalls?: true };
 
 /** True when capture runs over discovered scopes: no scope flag was given. */
 export function isFleetCapture(flags: Flags): boolean {
   const explicit = ['availabilityZone', 'vpcEndpointAssociationArn', 'vpcEndpointId'].find(
-    (k) => list(flags, k).length > 0,
+    (k) => listFlag(flags, k).length > 0,
   );
   if (explicit === undefined) return true;
   const fleetFlag = FLEET_FLAGS.find((k) => flags[k] !== undefined);
@@ -52,7 +40,7 @@ export function isFleetCapture(flags: Flags): boolean {
 }
 
 function checkedNames(flags: Flags): string[] {
-  const names = list(flags, 'firewallName');
+  const names = listFlag(flags, 'firewallName');
   for (const name of names) {
     if (name === '' || name.length > 128 || !/^[a-zA-Z0-9-]+$/.test(name))
       throw new UsageError('--firewall-name', name, 'is not a firewall name', 'letters, digits and hyphens');
@@ -77,8 +65,8 @@ export async function firewallArnsOfNames(
 }
 
 /** The firewalls to capture, checked before any request. */
-function fleetSelection(plan: ExportPlan, flags: Flags): { firewalls?: FirewallRef[]; allFirewalls?: true } {
-  const arns = plan.source.kind === 'api' ? plan.source.firewallArns : [];
+function fleetSelection(source: ApiSource, flags: Flags): FleetSelection {
+  const arns = source.firewallArns;
   const names = checkedNames(flags);
   if (flags.allFirewalls === true) {
     if (arns.length > 0 || names.length > 0)
@@ -100,14 +88,12 @@ function fleetSelection(plan: ExportPlan, flags: Flags): { firewalls?: FirewallR
 
 export async function runFleetCapture(
   plan: ExportPlan,
+  source: ApiSource,
   flags: Flags,
-  filters: FlowFilter[],
-  minimumFlowAge: number,
+  capture: CaptureFilters,
   ctx: RunContext,
   client: NetworkFirewallClient,
 ): Promise<number> {
-  const source = plan.source;
-  if (source.kind !== 'api') throw new Error('fleet capture reads the API');
   if (source.read.startingToken !== undefined)
     throw new UsageError(
       '--starting-token',
@@ -115,12 +101,37 @@ export async function runFleetCapture(
       'applies to one operation in one scope',
       'add --availability-zone',
     );
-  const selection = fleetSelection(plan, flags);
+  const selection = fleetSelection(source, flags);
   const scope: FleetScopeKind =
     flags.vpcEndpointAssociations === true ? 'vpc-endpoint-association' : 'availability-zone';
-  if (plan.out === '-') return streamFleet(plan, selection, scope, filters, minimumFlowAge, ctx, client);
+  if (plan.out === '-') return captureFleetToStdout(plan, source, selection, scope, capture, ctx, client);
 
   const found = await discoverScopes(client, { ...selection, scope, signal: ctx.signal });
+  const { jobs, zones, failures } = fleetJobs(found);
+  if (plan.resume) resumeFleetJobs(plan.out, jobs);
+  if (!plan.quiet) {
+    const what = scope === 'availability-zone' ? 'Availability Zones' : 'VPC endpoint associations';
+    ctx.stderr.write(
+      `nfw-flows: capturing ${found.scopes.length} ${what} of ${new Set(found.scopes.map((s) => s.firewallArn)).size} firewalls${failures.size > 0 ? ` (${failures.size} firewalls not found)` : ''} into ${path.relative(process.cwd(), plan.out) || plan.out}\n`,
+    );
+  }
+  const fleet: FleetRun = {
+    identity: { scope, filters: capture.filters, minimumFlowAge: capture.minimumFlowAge },
+    zones,
+    failures,
+    start: (job, signal) => startScopeCapture(client, job, capture, signal),
+  };
+  source.jobs = jobs;
+  return runExport({ ...plan, fleet }, ctx, client);
+}
+
+type Discovered = Awaited<ReturnType<typeof discoverScopes>>;
+
+/**
+ * One job per discovered scope (its operation id empty until its capture starts), then one failed job
+ * per firewall that could not be found, so the status file names it.
+ */
+function fleetJobs(found: Discovered): Pick<FleetRun, 'zones' | 'failures'> & { jobs: JobIdentity[] } {
   const jobs: JobIdentity[] = found.scopes.map((s) => ({
     firewallArn: s.firewallArn,
     flowOperationId: '',
@@ -132,55 +143,28 @@ export async function runFleetCapture(
         }),
   }));
   const zones = found.scopes.map((s) => s.availabilityZone);
-  const failures = new Map<number, { code: string; message: string }>();
+  const failures: FleetRun['failures'] = new Map();
   for (const f of found.failures) {
     failures.set(jobs.length, { code: f.error.code, message: f.error.message });
     jobs.push({ firewallArn: f.firewall, flowOperationId: '' });
     zones.push('');
   }
-  const identity = { scope, filters, minimumFlowAge };
+  return { jobs, zones, failures };
+}
 
-  // --resume: the operations the interrupted run started, when it captured the same scopes.
-  if (plan.resume) {
-    const checkpoint = readCheckpointQuietly(partialDirectory(plan.out));
-    const old = checkpoint?.identity.jobs;
-    const scopeOnly = (j: JobIdentity) => JSON.stringify({ ...j, flowOperationId: '' });
-    if (
-      old !== undefined &&
-      checkpoint?.identity.command === 'capture' &&
-      old.length === jobs.length &&
-      old.every((j, i) => scopeOnly(j) === scopeOnly(jobs[i]!))
-    ) {
-      for (const [i, j] of old.entries()) jobs[i] = { ...j };
-    }
+/** --resume: take the operations the interrupted run started, when it captured the same scopes. */
+function resumeFleetJobs(out: string, jobs: JobIdentity[]): void {
+  const checkpoint = readCheckpointQuietly(partialDirectory(out));
+  const old = checkpoint?.identity.jobs;
+  const scopeOnly = (j: JobIdentity) => JSON.stringify({ ...j, flowOperationId: '' });
+  if (
+    old !== undefined &&
+    checkpoint?.identity.command === 'capture' &&
+    old.length === jobs.length &&
+    old.every((j, i) => scopeOnly(j) === scopeOnly(jobs[i]!))
+  ) {
+    for (const [i, j] of old.entries()) jobs[i] = { ...j };
   }
-  if (!plan.quiet) {
-    const what = scope === 'availability-zone' ? 'Availability Zones' : 'VPC endpoint associations';
-    ctx.stderr.write(
-      `nfw-flows: capturing ${found.scopes.length} ${what} of ${new Set(found.scopes.map((s) => s.firewallArn)).size} firewalls${failures.size > 0 ? ` (${failures.size} firewalls not found)` : ''} into ${path.relative(process.cwd(), plan.out) || plan.out}\n`,
-    );
-  }
-
-  const fleet: FleetRun = {
-    identity,
-    zones,
-    failures,
-    start: (job, signal) =>
-      startFlowCapture(
-        client,
-        {
-          firewallArn: job.firewallArn,
-          availabilityZone: job.availabilityZone ?? '',
-          ...(job.vpcEndpointAssociationArn === undefined
-            ? {}
-            : { vpcEndpointAssociationArn: job.vpcEndpointAssociationArn }),
-          ...(job.vpcEndpointId === undefined ? {} : { vpcEndpointId: job.vpcEndpointId }),
-        },
-        { filters, minimumFlowAgeInSeconds: minimumFlowAge, signal },
-      ),
-  };
-  source.jobs = jobs;
-  return runExport({ ...plan, fleet }, ctx, client);
 }
 
 function readCheckpointQuietly(dir: string) {
@@ -191,82 +175,23 @@ function readCheckpointQuietly(dir: string) {
   }
 }
 
-/**
- * `--out -`: core's captureFlows straight into the serializer (no spool, so no --resume, as for any
- * export to stdout). Failed scopes are warned about and make the exit code 3.
- */
-async function streamFleet(
-  plan: ExportPlan,
-  selection: { firewalls?: FirewallRef[]; allFirewalls?: true },
-  scope: FleetScopeKind,
-  filters: FlowFilter[],
-  minimumFlowAge: number,
-  ctx: RunContext,
+/** StartFlowCapture of one fleet job's scope; resolves with its FlowOperationId. */
+function startScopeCapture(
   client: NetworkFirewallClient,
-): Promise<number> {
-  const source = plan.source;
-  if (source.kind !== 'api') throw new Error('fleet capture reads the API');
-  for (const [flag, value] of [
-    ['--max-items', source.read.maxItems],
-    ['--rejects', plan.rejects],
-  ] as const) {
-    if (value !== undefined)
-      throw new UsageError(
-        flag,
-        String(value),
-        'applies to a capture of several scopes to a file',
-        'pass --out FILE',
-      );
-  }
-  const read = source.read;
-  const stream = captureFlows(client, {
-    ...selection,
-    scope,
-    filters,
-    minimumFlowAgeInSeconds: minimumFlowAge,
-    concurrency: plan.concurrency,
-    signal: ctx.signal,
-    onInvalid: read.strict ? 'fail' : 'reject',
-    ...(read.pageSize === undefined ? {} : { pageSize: read.pageSize }),
-    ...(read.waitTimeoutMs === undefined ? {} : { waitTimeout: read.waitTimeoutMs }),
-    ...(read.pollIntervalMs === undefined ? {} : { pollInterval: read.pollIntervalMs }),
-  });
-  const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows capture', stream: ctx.stderr });
-  const totals = newTotals();
-  const update = () => {
-    const s = stream.summary();
-    totals.pages = s.pages;
-    totals.flows = s.emitted;
-    totals.rejected = s.rejected;
-    totals.scopes = s.counts;
-    for (const x of s.scopes) {
-      if (x.status === null && x.state !== 'failed') continue;
-      totals.statuses.set(x.flowOperationId ?? `${x.firewallArn} ${x.availabilityZone}`, {
-        status: x.state === 'failed' ? 'FAILED' : x.status,
-        message: x.error ? `${x.error.code}: ${x.error.message}` : x.statusMessage,
-      });
-    }
-    progress.update(totals);
-  };
-  stream.on('page', update);
-  stream.on('scope', update);
-  stream.on('warning', (w) => progress.log(`nfw-flows: warning: ${w.message}`));
-  try {
-    await writeStreamOutput(stream, ctx.stdout, {
-      format: plan.format,
-      aggregate: plan.aggregate,
-      metadata: () => metadataOf(totals),
-      signal: ctx.signal,
-      ...(plan.compression ? { compression: plan.compression } : {}),
-    });
-  } finally {
-    progress.stop();
-  }
-  const s = stream.summary();
-  const failed = s.scopes.filter((x) => x.state === 'failed').length;
-  if (!plan.quiet)
-    ctx.stderr.write(
-      `nfw-flows: wrote stdout: ${formatCount(s.emitted)} flows, ${formatCount(s.rejected)} rejected, ${s.scopes.length} scopes${failed > 0 ? ` (${failed} failed)` : ''}, status ${s.status ?? 'none'}\n`,
-    );
-  return s.incomplete || s.rejected > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+  job: JobIdentity,
+  { filters, minimumFlowAge }: CaptureFilters,
+  signal: AbortSignal,
+): Promise<string> {
+  return startFlowCapture(
+    client,
+    {
+      firewallArn: job.firewallArn,
+      availabilityZone: job.availabilityZone ?? '',
+      ...(job.vpcEndpointAssociationArn === undefined
+        ? {}
+        : { vpcEndpointAssociationArn: job.vpcEndpointAssociationArn }),
+      ...(job.vpcEndpointId === undefined ? {} : { vpcEndpointId: job.vpcEndpointId }),
+    },
+    { filters, minimumFlowAgeInSeconds: minimumFlowAge, signal },
+  );
 }

@@ -1,18 +1,18 @@
 /** Plain text tables and unicode bars for the terminal (no colors: output is often piped or logged). */
 
 /** Width of a string in terminal cells (our tables hold ASCII, block characters and arrows: 1 cell each). */
-function width(text: string): number {
+function cellWidth(text: string): number {
   return [...text].length;
 }
 
 /** Columns padded to their widest cell; `rightAligned` lists the indexes of numeric columns. */
 export function renderTable(header: string[], rows: string[][], rightAligned: number[]): string {
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const widths = header.map((h, i) => Math.max(cellWidth(h), ...rows.map((r) => cellWidth(r[i] ?? ''))));
   const right = new Set(rightAligned);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => {
-        const pad = ' '.repeat(widths[i]! - width(c));
+        const pad = ' '.repeat(widths[i]! - cellWidth(c));
         if (i === cells.length - 1 && !right.has(i)) return c;
         return right.has(i) ? pad + c : c + pad;
       })

@@ -65,10 +65,10 @@ export function lockHolder(target: string): number | null {
 /** Plan-time check: a UsageError when another live run holds the lock of `target` (`raw`: as typed). */
 export function checkNotLocked(raw: string, target: string): void {
   const pid = lockHolder(target);
-  if (pid !== null) throw busy(target, pid, raw);
+  if (pid !== null) throw lockBusyError(target, pid, raw);
 }
 
-function busy(target: string, pid: number | null, raw = target): UsageError {
+function lockBusyError(target: string, pid: number | null, raw = target): UsageError {
   return new UsageError(
     '--out',
     raw,
@@ -109,7 +109,7 @@ export function acquireOutputLock(target: string): void {
         continue;
       }
       if (content !== null && content.pid !== process.pid && isAlive(content.pid))
-        throw busy(target, content.pid);
+        throw lockBusyError(target, content.pid);
       // Stale: move exactly that lock aside (one rename wins), then check it was the stale one we read.
       const aside = `${file}.stale-${process.pid}-${nonce}`;
       try {
@@ -127,7 +127,7 @@ export function acquireOutputLock(target: string): void {
           // a third run holds the name now
         }
         rmSync(aside, { force: true });
-        throw busy(target, moved?.pid ?? null);
+        throw lockBusyError(target, moved?.pid ?? null);
       }
       rmSync(aside, { force: true });
       continue;
@@ -148,7 +148,7 @@ export function acquireOutputLock(target: string): void {
     }
     return;
   }
-  throw busy(target, readLock(file)?.pid ?? null);
+  throw lockBusyError(target, readLock(file)?.pid ?? null);
 }
 
 /**
@@ -160,7 +160,7 @@ export function verifyOutputLock(target: string): void {
   const nonce = held.get(file);
   if (nonce === undefined) return;
   const content = readLock(file);
-  if (content?.nonce !== nonce) throw busy(target, content?.pid ?? null);
+  if (content?.nonce !== nonce) throw lockBusyError(target, content?.pid ?? null);
 }
 
 /** Release the lock of `target` if we hold it (a lock another run took over is left alone). */

@@ -1,11 +1,13 @@
 /**
  * A failed write of an output, naming the user's path (not the temporary) and the system error:
  * `cannot write <path>: ENOSPC: no space left on device`.
+ * `code` is the system's errno code (`ENOSPC`, `EACCES`), the stable name scripts already know;
+ * `NFW_WRITE_FAILED` when the failure carries none.
  */
 export class WriteError extends Error {
   override readonly name = 'WriteError';
   readonly path: string;
-  readonly code: string | undefined;
+  readonly code: string;
 
   constructor(target: string, cause: unknown) {
     const e = cause as NodeJS.ErrnoException;
@@ -13,7 +15,7 @@ export class WriteError extends Error {
     const reason = (e?.message ?? String(cause)).replace(/, [a-z_]+(?: '.*)?$/, '');
     super(`cannot write ${target}: ${reason}`, { cause });
     this.path = target;
-    this.code = e?.code;
+    this.code = typeof e?.code === 'string' ? e.code : 'NFW_WRITE_FAILED';
   }
 }
 

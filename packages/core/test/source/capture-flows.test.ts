@@ -1,4 +1,10 @@
-import { type Emulator, type FirewallSpec, startEmulator } from '@nfw-flows/fixtures';
+import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
+import {
+  fleetAssociationArn as ASSOC,
+  FLEET_ONE_ARN as FW1,
+  FLEET_TWO_ARN as FW2,
+  fleetFirewalls,
+} from '@nfw-flows/fixtures/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CaptureFlowsStream,
@@ -9,36 +15,8 @@ import {
 import type { FlowRecord } from '../../src/types.js';
 import { clientFor } from './helpers.js';
 
-const FW1 = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/fleet-one';
-const FW2 = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/fleet-two';
-const ASSOC = (n: number) =>
-  `arn:aws:network-firewall:us-east-1:123456789012:vpc-endpoint-association/fleet-assoc-${n}`;
 const TABLE = 150;
-
-const FIREWALLS: FirewallSpec[] = [
-  {
-    firewallArn: FW1,
-    availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-    vpcEndpoints: [
-      {
-        vpcEndpointAssociationArn: ASSOC(1),
-        vpcEndpointId: 'vpce-0000000000000000a',
-        availabilityZone: 'us-east-1a',
-      },
-      {
-        vpcEndpointAssociationArn: ASSOC(2),
-        vpcEndpointId: 'vpce-0000000000000000b',
-        availabilityZone: 'us-east-1a',
-      },
-      {
-        vpcEndpointAssociationArn: ASSOC(3),
-        vpcEndpointId: 'vpce-0000000000000000c',
-        availabilityZone: 'us-east-1c',
-      },
-    ],
-  },
-  { firewallArn: FW2, availabilityZones: ['us-east-1a', 'us-east-1b'] },
-];
+const FIREWALLS = fleetFirewalls({ associations: 3, fleetTwoZones: ['us-east-1a', 'us-east-1b'] });
 
 let emu: Emulator | undefined;
 afterEach(async () => {
