@@ -204,6 +204,19 @@ describe('nfw-flows diff --before FILE --after FILE', () => {
         path.join(dir, 'y.csv'),
       ],
       ['diff', '--before-operation-id', 'a', '--out', path.join(dir, 'z.csv')],
+      [
+        'diff',
+        '--firewall-arn',
+        DEFAULT_FIREWALL_ARN,
+        '--before-operation-id',
+        '6c8d1f9e-2b1a-4c3d-9e8f-0a1b2c3d4e5f',
+        '--after-operation-id',
+        '0f4e2a7c-9d1b-4e8f-a2c3-5b6d7e8f9a0b',
+        '--starting-token',
+        't',
+        '--out',
+        path.join(dir, 'z.csv'),
+      ],
     ]) {
       // In process: usage errors are found before any I/O.
       const stderr = new FakeStream({ isTTY: false });
@@ -212,6 +225,8 @@ describe('nfw-flows diff --before FILE --after FILE', () => {
         stderr: stderr.asWriteStream(),
       });
       expect(code, `${args.join(' ')}: ${stderr.text()}`).toBe(2);
+      // Each names its flag: --starting-token is refused for itself, before any client exists.
+      if (args.includes('--starting-token')) expect(stderr.text()).toContain('--starting-token');
     }
     expect(readFileSync(existing, 'utf8')).toBe('keep');
     expect(readdirSync(dir).filter((f) => /^[xyz]\./.test(f))).toEqual([]);

@@ -146,6 +146,14 @@ export function diffPlan(flags: Flags): DiffPlan {
       );
     if (afterId === undefined)
       throw new UsageError('--after-operation-id', undefined, 'is required with --before-operation-id');
+    // One token cannot resume two operations.
+    if (str(flags, 'startingToken') !== undefined)
+      throw new UsageError(
+        '--starting-token',
+        str(flags, 'startingToken'),
+        'cannot be used with diff',
+        'each capture is read whole',
+      );
     const arns = firewallArns(flags);
     const scopeList = scopes(flags);
     if (scopeList.length !== 1)
