@@ -7,9 +7,10 @@
  * loader the worker does not inherit everywhere. It loads parquet-wasm from the path the calling
  * thread resolved.
  *
- * Messages to the worker: `start` (writer settings and the IPC schema message), `batch` (one IPC record
- * batch message, transferred), `end`. From the worker: `taken` (the writer took a batch: send the next),
- * `data` (output bytes, transferred), `done` (file complete), `error` (message).
+ * Messages to the worker: `start` (writer settings), `batch` (one batch as a whole IPC stream: schema
+ * message, record batch message, end-of-stream marker; in the first `length` bytes of a transferred
+ * buffer), `end`. From the worker: `taken` (the writer took a batch, its buffer transferred back for
+ * the next one), `data` (output bytes, transferred), `done` (file complete), `error` (message).
  */
 
 /** Writer settings, as plain data (parquet-wasm's WriterProperties live in one thread's wasm memory). */
@@ -24,12 +25,12 @@ export interface ParquetWorkerSettings {
 }
 
 export type ToParquetWorker =
-  | { type: 'start'; settings: ParquetWorkerSettings; schema: Uint8Array }
-  | { type: 'batch'; bytes: Uint8Array }
+  | { type: 'start'; settings: ParquetWorkerSettings }
+  | { type: 'batch'; buffer: ArrayBuffer; length: number }
   | { type: 'end' };
 
 export type FromParquetWorker =
-  | { type: 'taken' }
+  | { type: 'taken'; buffer: ArrayBuffer }
   | { type: 'data'; bytes: Uint8Array }
   | { type: 'done' }
   | { type: 'error'; message: string };
@@ -38,12 +39,9 @@ export const PARQUET_WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const pw = require(workerData.parquetWasm);
-// An IPC stream is the schema message, record batch messages, and this end-of-stream marker.
-const EOS = new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]);
 const queue = [];
 let ended = false;
 let wake = null;
-let schema = null;
 
 function fail(error) {
   parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error) });
@@ -60,13 +58,10 @@ function properties(s) {
     .build();
 }
 
-// One small IPC stream per batch: parquet-wasm decodes IPC *stream* bytes into its own memory.
-function wasmBatch(body) {
-  const bytes = new Uint8Array(schema.byteLength + body.byteLength + EOS.byteLength);
-  bytes.set(schema, 0);
-  bytes.set(body, schema.byteLength);
-  bytes.set(EOS, schema.byteLength + body.byteLength);
-  const table = pw.Table.fromIPCStream(bytes);
+// parquet-wasm decodes IPC *stream* bytes into its own memory; the buffer then goes back for reuse.
+function wasmBatch(message) {
+  const table = pw.Table.fromIPCStream(new Uint8Array(message.buffer, 0, message.length));
+  parentPort.postMessage({ type: 'taken', buffer: message.buffer }, [message.buffer]);
   try {
     return table.recordBatch(0);
   } finally {
@@ -85,7 +80,6 @@ async function run(settings) {
         }
         // Decoded only when the writer asks: wasm memory (which never shrinks) holds one batch.
         controller.enqueue(wasmBatch(queue.shift()));
-        parentPort.postMessage({ type: 'taken' });
       },
     },
     { highWaterMark: 0 },
@@ -104,11 +98,10 @@ async function run(settings) {
 
 parentPort.on('message', (message) => {
   if (message.type === 'start') {
-    schema = message.schema;
     run(message.settings).catch(fail);
     return;
   }
-  if (message.type === 'batch') queue.push(message.bytes);
+  if (message.type === 'batch') queue.push(message);
   else ended = true;
   const resolve = wake;
   wake = null;

@@ -82,6 +82,9 @@ function ipcStream(schema: Schema, batches: RecordBatch[]): Uint8Array {
   return Buffer.concat([...writer.start(), ...batches.flatMap((b) => writer.write(b)), ...writer.finish()]);
 }
 
+/** The end-of-stream marker of an Arrow IPC stream. */
+const EOS = new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]);
+
 /** Batches sent to the worker and not yet taken by its writer: bounds the memory between threads. */
 const MAX_IN_FLIGHT = 2;
 
@@ -132,6 +135,17 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     resolve?.();
   };
 
+  // Hand-off buffers the worker gives back once its writer has taken a batch: each batch is copied
+  // into one of these instead of a fresh allocation, so neither thread leaves buffers for its GC.
+  const pool: ArrayBuffer[] = [];
+  let schemaMessage: Uint8Array | null = null;
+  const takeBuffer = (length: number): ArrayBuffer => {
+    const i = pool.findIndex((buffer) => buffer.byteLength >= length);
+    if (i >= 0) return pool.splice(i, 1)[0]!;
+    pool.pop();
+    return new ArrayBuffer(Math.ceil((length * 5) / 4));
+  };
+
   const currentMetadata = () => {
     const base = typeof metadata === 'function' ? metadata() : metadata;
     return buildMetadata({ ...base, ...overrides });
@@ -156,7 +170,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
   const start = (stream: Transform) => {
     const map = currentMetadata();
     ipc = createIpcWriter(columnsSchema(builder.columns, map), 'stream');
-    const schemaBytes = new Uint8Array(Buffer.concat(ipc.start()));
+    schemaMessage = new Uint8Array(Buffer.concat(ipc.start()));
     worker = new Worker(PARQUET_WORKER_SOURCE, {
       eval: true,
       // The thread's own JS only passes bytes along: a small young generation keeps its heap small.
@@ -165,6 +179,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     });
     worker.on('message', (message: FromParquetWorker) => {
       if (message.type === 'taken') {
+        pool.push(message.buffer);
         inFlight--;
         wakeUp();
       } else if (message.type === 'data') {
@@ -181,7 +196,7 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     worker.on('exit', () => {
       if (!finished) fail(stream, new NfwError('NFW_OUTPUT_FAILED', 'Parquet writer thread exited early'));
     });
-    post({ type: 'start', settings: settings(map), schema: schemaBytes }, [schemaBytes.buffer]);
+    post({ type: 'start', settings: settings(map) });
   };
 
   const post = (message: ToParquetWorker, transfer: ArrayBuffer[] = []) => {
@@ -198,9 +213,20 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
       });
     }
     if (failed !== null) throw failed;
-    const bytes = new Uint8Array(Buffer.concat(ipc!.write(batch)));
+    const pieces = ipc!.write(batch);
+    let length = schemaMessage!.byteLength + EOS.byteLength;
+    for (const piece of pieces) length += piece.byteLength;
+    const buffer = takeBuffer(length);
+    const bytes = new Uint8Array(buffer, 0, length);
+    bytes.set(schemaMessage!, 0);
+    let at = schemaMessage!.byteLength;
+    for (const piece of pieces) {
+      bytes.set(piece, at);
+      at += piece.byteLength;
+    }
+    bytes.set(EOS, at);
     inFlight++;
-    post({ type: 'batch', bytes }, [bytes.buffer]);
+    post({ type: 'batch', buffer, length }, [buffer]);
   };
 
   const stream = new Transform({
