@@ -29,6 +29,8 @@ export const NFW_ERROR_CODES = [
   'NFW_INVALID_RESPONSE',
   // A second async iteration of a stream while the first one is still reading it.
   'NFW_CONCURRENT_ITERATION',
+  // A diff's after capture of a scope was requested before its before capture (swapped inputs).
+  'NFW_CAPTURES_OUT_OF_ORDER',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];
