@@ -3,6 +3,7 @@
  */
 import { type Command, CommanderError } from 'commander';
 import { runCapture } from './commands/capture.js';
+import { runDiff } from './commands/diff.js';
 import { type RunContext, runExport } from './commands/export.js';
 import { runOperations } from './commands/operations.js';
 import { runTableDdl } from './commands/table-ddl.js';
@@ -68,6 +69,9 @@ function commandLine(ctx: RunContext): CommandLine {
         break;
       case 'table-ddl':
         exitCode = runTableDdl(flags, ctx);
+        break;
+      case 'diff':
+        exitCode = await runDiff(flags, ctx);
         break;
     }
   });

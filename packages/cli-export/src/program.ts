@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
+import { registerDiffCommand } from './commands/diff.js';
 import { tableDdlCommand } from './commands/table-ddl.js';
 import {
   apiFlags,
@@ -45,6 +46,7 @@ export function buildProgram(action: Action): Command {
     cmd.allowExcessArguments(false);
     program.addCommand(cmd);
   }
+  registerDiffCommand(program, action);
   return program;
 }
 

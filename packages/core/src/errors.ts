@@ -31,6 +31,8 @@ export const NFW_ERROR_CODES = [
   'NFW_CONCURRENT_ITERATION',
   // An S3 request of an s3:// output failed (bucket and key named; never credentials).
   'NFW_S3_FAILED',
+  // A diff's after capture of a scope was requested before its before capture (swapped inputs).
+  'NFW_CAPTURES_OUT_OF_ORDER',
 ] as const;
 
 export type NfwErrorCode = (typeof NFW_ERROR_CODES)[number];

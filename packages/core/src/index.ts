@@ -60,8 +60,16 @@ export {
 } from './source/index.js';
 export {
   type AddressMask,
+  DIFF_COLUMNS,
+  type DiffRecord,
+  diffCaptureRows,
+  diffCaptures,
   type FilterLeaf,
   type FilterOptions,
+  type FlowChange,
+  type FlowDiffOptions,
+  type FlowDiffStream,
+  type FlowDiffSummary,
   filter,
   filterRecords,
   type GroupByOptions,

@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 
 const ROOT = [
+  'DIFF_COLUMNS',
   'FLOW_COLUMNS',
   'METADATA_KEYS',
   'NFW_ERROR_CODES',
@@ -13,6 +14,8 @@ const ROOT = [
   'NfwError',
   'SCHEMA_VERSION',
   'captureFlows',
+  'diffCaptureRows',
+  'diffCaptures',
   'discoverScopes',
   'encodeArrow',
   'encodeCsv',

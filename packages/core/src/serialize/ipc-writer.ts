@@ -26,9 +26,6 @@ class CapturingStreamWriter extends RecordBatchStreamWriter {
     }
     return this;
   }
-  writeEncoded(message: Uint8Array, _metaDataLength: number, _bodyLength: number): void {
-    this._write(message);
-  }
 }
 
 class CapturingFileWriter extends RecordBatchFileWriter {
@@ -41,20 +38,6 @@ class CapturingFileWriter extends RecordBatchFileWriter {
       this._position += bytes.byteLength;
     }
     return this;
-  }
-  /**
-   * A record batch message already encoded (by any IPC writer: stream and file messages are the same
-   * bytes): written as is, with the footer block apache-arrow's own `_writeMessage` would record
-   * (FileBlock.encode reads just these three fields).
-   */
-  writeEncoded(message: Uint8Array, metaDataLength: number, bodyLength: number): void {
-    const blocks = this._recordBatchBlocks as unknown as {
-      metaDataLength: number;
-      bodyLength: number;
-      offset: number;
-    }[];
-    blocks.push({ metaDataLength, bodyLength, offset: this._position });
-    this._write(message);
   }
   protected override _writeFooter(schema: Schema): this {
     const footer =
@@ -120,12 +103,6 @@ export interface IpcWriter {
    */
   write(batch: RecordBatch): Uint8Array[];
   /**
-   * One record batch message as encoded by an IPC writer of the same schema (prefix, metadata of
-   * `metaDataLength` bytes with the prefix, body of `bodyLength` bytes): the bytes to write, which may
-   * be `message` itself (write them before changing it). Copies batches without decoding them.
-   */
-  writeEncoded(message: Uint8Array, metaDataLength: number, bodyLength: number): Uint8Array[];
-  /**
    * Closing bytes: end-of-stream marker, and for the file format the footer, whose schema carries
    * `footerMetadata` when given (stream readers only ever see the header's metadata).
    */
@@ -155,17 +132,6 @@ export function createIpcWriter(schema: Schema, format: IpcFormat): IpcWriter {
         });
       }
       writer.write(batch);
-      return take(writer);
-    },
-    writeEncoded(message, metaDataLength, bodyLength) {
-      if (state !== 'open') throw new NfwError('NFW_OUTPUT_FAILED', 'IPC writer is not open');
-      if (metaDataLength + bodyLength !== message.byteLength) {
-        throw new NfwError('NFW_OUTPUT_FAILED', 'encoded message length differs from its metadata and body', {
-          field: 'message',
-          value: { bytes: message.byteLength, metaDataLength, bodyLength },
-        });
-      }
-      writer.writeEncoded(message, metaDataLength, bodyLength);
       return take(writer);
     },
     finish(footerMetadata) {

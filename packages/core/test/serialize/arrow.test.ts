@@ -1,12 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
-import { RecordBatch, RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
+import { RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
 import { describe, expect } from 'vitest';
 import { createBatchBuilder } from '../../src/serialize/batch-builder.js';
 import { encodeArrow, FLOW_COLUMNS, toArrow } from '../../src/serialize/index.js';
 import { createIpcWriter } from '../../src/serialize/ipc-writer.js';
 import { flowSchema } from '../../src/serialize/schema.js';
 import type { ColumnSpec, FlowRecord, Row } from '../../src/types.js';
-import { batchMessages, expectedRow, flowRecordArb, makeRecords, runBytes } from './helpers.js';
+import { expectedRow, flowRecordArb, makeRecords, runBytes } from './helpers.js';
 
 function rowsOf(bytes: Uint8Array): Record<string, unknown>[] {
   return tableFromIPC(bytes)
@@ -313,63 +313,6 @@ describe('engine pieces', () => {
     other.append({ x: 'a' });
     expect(() => writer.write(other.flush()!)).toThrow(
       expect.objectContaining({ code: 'NFW_OUTPUT_FAILED' }),
-    );
-  });
-});
-
-describe('IpcWriter.writeEncoded (batches copied without decoding them)', () => {
-  test.prop(
-    [
-      fc.array(flowRecordArb, { maxLength: 40 }),
-      fc.integer({ min: 1, max: 16 }),
-      fc.constantFrom('file', 'stream'),
-    ],
-    { numRuns: 40 },
-  )(
-    'the messages of a stream, copied into a writer, give the same bytes as writing their batches',
-    (records, batchSize, format) => {
-      const builder = createBatchBuilder({ batchSize });
-      const batches = [];
-      for (const r of records) if (builder.append(r)) batches.push(builder.flush()!);
-      const last = builder.flush();
-      if (last !== null) batches.push(last);
-      const concat = (chunks: Uint8Array[][]) => Buffer.concat(chunks.flat());
-      const spool = createIpcWriter(builder.schema, 'stream');
-      const stream = concat([spool.start(), ...batches.map((b) => spool.write(b)), spool.finish()]);
-      const final = flowSchema({ 'nfw_flows.status': 'COMPLETED' });
-      const direct = createIpcWriter(final, format);
-      const copied = createIpcWriter(final, format);
-      const expected = concat([
-        direct.start(),
-        ...batches.map((b) => direct.write(new RecordBatch(final, b.data))),
-        direct.finish(),
-      ]);
-      const messages = batchMessages(stream);
-      expect(messages).toHaveLength(batches.length);
-      const actual = concat([
-        copied.start(),
-        ...messages.map(([bytes, meta, body]) => copied.writeEncoded(bytes, meta, body)),
-        copied.finish(),
-      ]);
-      expect(actual.equals(expected)).toBe(true);
-      const rows = rowsOf(actual);
-      expect(rows).toEqual(records.map(expectedRow));
-      if (format === 'file') {
-        // The footer's blocks point at the copied batches: random access reads each one.
-        const reader = RecordBatchFileReader.from(actual).open();
-        expect(reader.numRecordBatches).toBe(batches.length);
-        for (let i = 0; i < batches.length; i++)
-          expect((reader.readRecordBatch(i) as RecordBatch).numRows).toBe(batches[i]!.numRows);
-        expect(reader.schema.metadata.get('nfw_flows.status')).toBe('COMPLETED');
-      }
-    },
-  );
-
-  test('a message whose length is not its metadata plus its body is refused', () => {
-    const writer = createIpcWriter(flowSchema(), 'file');
-    writer.start();
-    expect(() => writer.writeEncoded(new Uint8Array(64), 8, 48)).toThrow(
-      expect.objectContaining({ code: 'NFW_OUTPUT_FAILED', field: 'message' }),
     );
   });
 });

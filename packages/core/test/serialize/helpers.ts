@@ -1,7 +1,6 @@
 import { Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fc } from '@fast-check/vitest';
-import { Message } from 'apache-arrow';
 import { parseAddress } from '../../src/parse/index.js';
 import type { FlowRecord, ParsedAddress } from '../../src/types.js';
 
@@ -141,19 +140,4 @@ export async function runBytes(items: Iterable<unknown>, transform: Transform): 
     }),
   );
   return Buffer.concat(chunks);
-}
-
-/** The record batch messages of an IPC stream (after its schema), as [bytes, metaDataLength, bodyLength]. */
-export function batchMessages(stream: Uint8Array): [Uint8Array, number, number][] {
-  const out: [Uint8Array, number, number][] = [];
-  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
-  let at = 0;
-  for (let n = 0; ; n++) {
-    const metaLength = view.getInt32(at + 4, true);
-    if (metaLength === 0) return out; // end of stream
-    const message = Message.decode(stream.subarray(at + 8, at + 8 + metaLength));
-    const bodyLength = Number(message.bodyLength);
-    if (n > 0) out.push([stream.subarray(at, at + 8 + metaLength + bodyLength), 8 + metaLength, bodyLength]);
-    at += 8 + metaLength + bodyLength;
-  }
 }

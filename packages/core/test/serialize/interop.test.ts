@@ -5,10 +5,8 @@ import { closeDuckdb, query as duck } from '@nfw-flows/fixtures/testing';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toArrow, toCsv, toNdjson, toParquet } from '../../src/serialize/index.js';
-import { createIpcWriter } from '../../src/serialize/ipc-writer.js';
-import { flowSchema } from '../../src/serialize/schema.js';
 import type { FlowRecord } from '../../src/types.js';
-import { batchMessages, makeRecords, runBytes } from './helpers.js';
+import { makeRecords, runBytes } from './helpers.js';
 
 // Independent readers (polars' Rust IPC reader, DuckDB's Parquet/JSON/CSV readers) as oracles.
 const COUNT = 50_000;
@@ -83,25 +81,6 @@ describe('polars reads the Arrow IPC output', () => {
       expect(df.getColumn('byte_count').nullCount()).toBe(expected.nullBytes);
     });
   }
-});
-
-describe('polars reads batches copied without decoding (IpcWriter.writeEncoded, the CLI Arrow spool)', () => {
-  test('file format: every batch through the footer blocks, the final metadata', async () => {
-    const stream = await runBytes(records, toArrow({ format: 'stream', batchSize: 3000 }));
-    const writer = createIpcWriter(flowSchema({ 'nfw_flows.status': 'COMPLETED' }), 'file');
-    const chunks = [
-      ...writer.start(),
-      ...batchMessages(stream).flatMap(([bytes, meta, body]) => writer.writeEncoded(bytes, meta, body)),
-      ...writer.finish(),
-    ];
-    const df = pl.readIPC(Buffer.concat(chunks));
-    expect(df.height).toBe(COUNT);
-    const values = df.getColumn('byte_count').toArray() as (bigint | null)[];
-    expect(values.map(String).join()).toBe(records.map((r) => String(r.byteCount)).join());
-    expect((df.getColumn('destination_address').toArray() as string[]).join()).toBe(
-      records.map((r) => r.destination.text).join(),
-    );
-  });
 });
 
 describe('DuckDB reads Parquet, NDJSON and CSV', () => {
