@@ -17,8 +17,8 @@ import {
   writeCaptureFile,
 } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { diffPlan } from '../src/commands/diff.js';
 import { main } from '../src/main.js';
+import { diffPlan } from '../src/plans/diff-plan.js';
 import { buildProgram } from '../src/program.js';
 import { FakeStream } from './fake-terminal.js';
 import { assertBuilt, closeDuckdb, query, readArrow, run, sqlString, tempDir } from './helpers.js';
