@@ -89,8 +89,8 @@ const FILE_SYSCALLS = new Set(['open', 'write', 'read', 'fdatasync', 'fsync', 'f
 
 /**
  * A failed write of the spool or the rejects log (full disk, lost directory) as a WriteError naming the
- * partial directory: `cannot write out.arrow.nfw-partial: ENOSPC: no space left on device` (it said
- * `cannot write output`). It stays resumable: the partial is kept for `--resume` once there is room.
+ * partial directory: `cannot write out.arrow.nfw-partial: ENOSPC: no space left on device`, not the
+ * output. It stays resumable: the partial is kept for `--resume` once there is room.
  */
 export function partialWriteError(dir: string, error: unknown): unknown {
   const e = error as NodeJS.ErrnoException;
