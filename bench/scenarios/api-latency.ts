@@ -1,14 +1,12 @@
 import { defineScenario } from '../scenario.js';
 import {
-  cliApiEnv,
-  cliExportArgs,
+  cliArrowExport,
   drainPaginator,
   libraryArrowExport,
   makeClient,
   startEmulatorProcess,
 } from './support/api.js';
 import { rawClient } from './support/raw-client.js';
-import { fileSize, removeQuietly, runCli, scratchPath } from './support/tools.js';
 
 /** Delay the emulator adds before every ListFlowOperationResults answer. */
 export const LATENCY_MS = 50;
@@ -73,15 +71,8 @@ export default defineScenario({
       baseline: FLOOR,
       prepare: async (n) => {
         const emulator = await startEmulatorProcess({ flowsPerScope: n, latencyMs: LATENCY_MS });
-        const out = scratchPath('latency-cli.arrow');
         return async () => {
-          const measured = await runCli(
-            cliExportArgs(emulator.operations[0]!, out),
-            cliApiEnv(emulator.endpoint),
-          );
-          emulator.close();
-          const bytes = fileSize(out);
-          removeQuietly(out);
+          const { bytes, ...measured } = await cliArrowExport(emulator, 'latency-cli.arrow');
           return {
             ...measured,
             check: String(bytes),

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { defineScenario } from '../scenario.js';
 import {
-  cliApiEnv,
-  cliExportArgs,
+  cliArrowExport,
   collectPages,
   drainPaginator,
   libraryArrowExport,
@@ -11,7 +10,7 @@ import {
 } from './support/api.js';
 import { loadPlainScript } from './support/plain-script.js';
 import { fasterAndLighter, peakRss, timeRatio } from './support/targets.js';
-import { fileSize, removeQuietly, runCli, runLibraryProcess, scratchPath } from './support/tools.js';
+import { fileSize, removeQuietly, runLibraryProcess, scratchPath } from './support/tools.js';
 
 const FLOOR = 'SDK paginator alone (floor)';
 const FLOOR_PROCESS = 'SDK paginator alone as a node script (floor of the separate processes)';
@@ -87,15 +86,8 @@ export default defineScenario({
       baseline: FLOOR_PROCESS,
       prepare: async (n) => {
         const emulator = await startEmulatorProcess({ flowsPerScope: n });
-        const out = scratchPath('api-cli.arrow');
         return async () => {
-          const measured = await runCli(
-            cliExportArgs(emulator.operations[0]!, out),
-            cliApiEnv(emulator.endpoint),
-          );
-          emulator.close();
-          const bytes = fileSize(out);
-          removeQuietly(out);
+          const { bytes, ...measured } = await cliArrowExport(emulator, 'api-cli.arrow');
           return { ...measured, check: String(bytes), detail: 'separate process' };
         };
       },

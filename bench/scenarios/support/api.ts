@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { flowResults, requireFromCore, toArrow } from '../../core.js';
-import { fileSize, REPO, removeQuietly, scratchPath } from './tools.js';
+import { fileSize, REPO, removeQuietly, runCli, scratchPath } from './tools.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -150,4 +150,17 @@ export async function libraryArrowExport(
   const bytes = fileSize(out);
   removeQuietly(out);
   return { emitted: source.summary().emitted, bytes };
+}
+
+/** One CLI export of the emulator's first operation to an Arrow file, measured from outside; closes the emulator. */
+export async function cliArrowExport(
+  emulator: EmulatorProcess,
+  fileName: string,
+): Promise<{ ms: number; cpuMs?: number; maxRssKiB?: number; bytes: number }> {
+  const out = scratchPath(fileName);
+  const measured = await runCli(cliExportArgs(emulator.operations[0]!, out), cliApiEnv(emulator.endpoint));
+  emulator.close();
+  const bytes = fileSize(out);
+  removeQuietly(out);
+  return { ...measured, bytes };
 }
