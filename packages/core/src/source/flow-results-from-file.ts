@@ -764,13 +764,20 @@ async function* fileItems(
   try {
     const path = join(dir, 'input');
     const out = createWriteStream(path);
+    // Kept, not thrown from an event: an abort can remove the directory while the file is still opening.
+    let failed: Error | undefined;
+    out.on('error', (error) => {
+      failed ??= error;
+    });
     for (const chunk of retained) if (!out.write(chunk)) await onceDrain(out);
     retained = null;
     for (;;) {
       const r = await it.next();
       if (r.done) break;
+      if (failed !== undefined) throw failed;
       if (!out.write(toBuffer(r.value))) await onceDrain(out);
     }
+    if (failed !== undefined) throw failed;
     out.end();
     await finished(out);
     yield* pathItems(path, state, shared);
@@ -781,6 +788,18 @@ async function* fileItems(
   }
 }
 
+/** Resolves on 'drain'; rejects if the stream fails first (it would never drain). */
 function onceDrain(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => stream.once('drain', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const drained = () => {
+      stream.off('error', failed);
+      resolve();
+    };
+    const failed = (error: Error) => {
+      stream.off('drain', drained);
+      reject(error);
+    };
+    stream.once('drain', drained);
+    stream.once('error', failed);
+  });
 }
