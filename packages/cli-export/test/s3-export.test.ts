@@ -18,7 +18,17 @@ import {
 } from '@nfw-flows/fixtures';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ARN, assertBuilt, closeDuckdb, query, type RunOptions, run, sqlString, tempDir } from './helpers.js';
+import {
+  ALL_ZONES_EXPORT,
+  ARN,
+  assertBuilt,
+  closeDuckdb,
+  query,
+  type RunOptions,
+  run,
+  sqlString,
+  tempDir,
+} from './helpers.js';
 import { hasMoto, type Moto, startMoto, TEST_CREDENTIALS } from './moto.js';
 
 const BUCKET = 'nfw-lake';
@@ -181,14 +191,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
 
   test('--partitioned to a prefix: Hive partitions, _nfw-status.json last, DuckDB totals', async () => {
     const r = await cli([
-      'export',
-      '--firewall-arn',
-      ARN,
-      '--all-operations',
-      '--availability-zone',
-      'us-east-1a',
-      '--availability-zone',
-      'us-east-1b',
+      ...ALL_ZONES_EXPORT,
       '--endpoint-url',
       emulator.endpoint,
       '--partitioned',
@@ -233,14 +236,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
     'pyarrow reads the dataset back from S3 with exact totals',
     async () => {
       const r = await cli([
-        'export',
-        '--firewall-arn',
-        ARN,
-        '--all-operations',
-        '--availability-zone',
-        'us-east-1a',
-        '--availability-zone',
-        'us-east-1b',
+        ...ALL_ZONES_EXPORT,
         '--endpoint-url',
         emulator.endpoint,
         '--partitioned',
