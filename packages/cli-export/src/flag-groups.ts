@@ -82,6 +82,10 @@ export function outputFlags(cmd: Command): Command {
       '--partitioned',
       'write a directory of Hive-style partitions firewall=/availability_zone=/flow_operation_id=',
     )
+    .option(
+      '--max-file-size <size>',
+      'with --partitioned: start a new part file once one reaches this size, e.g. 256MiB, 1GB (default 512MiB)',
+    )
     .option('--compression <codec>', 'Parquet compression: zstd (default), snappy, gzip, brotli, lz4, none')
     .option('--force', 'overwrite existing outputs; discard an interrupted export of the same target')
     .option('--resume', 'continue an interrupted export of the same --out from its checkpoint')

@@ -52,6 +52,8 @@ export interface ExportPlan {
   resume: boolean;
   quiet: boolean;
   partitioned: boolean;
+  /** --max-file-size (partitioned only): the size at which a partition's part is closed. */
+  maxFileSize?: number;
   concurrency: number;
   aggregate: Aggregate | null;
   compression: ParquetCompression | undefined;

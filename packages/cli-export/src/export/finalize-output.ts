@@ -18,6 +18,7 @@ import {
   statusFilePath,
   statusText,
 } from '../output/status-file.js';
+import { DEFAULT_MAX_FILE_SIZE } from '../plans/max-file-size.js';
 import {
   type Checkpoint,
   type JobIdentity,
@@ -37,8 +38,8 @@ import {
   partitionPath,
   type WriteOptions,
   writeFileOutput,
-  writePlainFile,
 } from './write-output.js';
+import { writeParts } from './write-parts.js';
 
 export interface Finalize {
   plan: ExportPlan;
@@ -126,7 +127,10 @@ async function writeSingleFile(f: Finalize): Promise<number> {
   });
 }
 
-/** One file per job under Hive-style key directories, built in the partial directory and renamed whole. */
+/**
+ * Each job's part files (write-parts.ts) under Hive-style key directories, built in the partial
+ * directory and renamed (or uploaded) whole.
+ */
 async function writePartitions(f: Finalize): Promise<number> {
   const { plan, jobs, checkpoint: cp } = f;
   const temp = path.join(f.partial, 'out');
@@ -140,8 +144,8 @@ async function writePartitions(f: Finalize): Promise<number> {
       // A fleet scope whose capture never started has no data: the status file lists it.
       if (job.flowOperationId === '') continue;
       const key = `${job.firewallArn}|${job.availabilityZone ?? ''}|${job.flowOperationId}`;
-      const part = seen.get(key) ?? 0;
-      seen.set(key, part + 1);
+      // Two scopes in one partition (fleet associations of a zone) number their parts on, in job order.
+      const first = seen.get(key) ?? 0;
       const p = cp.jobs[i]!;
       const status = { status: p.status, message: p.statusMessage };
       const jobTotals: Totals = { ...f.totals, statuses: new Map([[statusKey(job), status]]) };
@@ -150,15 +154,21 @@ async function writePartitions(f: Finalize): Promise<number> {
         availabilityZone: job.availabilityZone ?? plan.fleet?.zones[i] ?? null,
         flowOperationId: job.flowOperationId,
       };
-      const file = partitionPath(temp, where, plan.format, part);
-      const size = await writePlainFile(spoolRecords([spoolFiles(f.partial, i).spool], f.signal), file, {
-        ...writeOptions(f),
-        metadata: metadataOf(jobTotals),
-        omitColumns: PARTITION_KEYS,
-      });
+      const files = await writeParts(
+        () => spoolRecords([spoolFiles(f.partial, i).spool], f.signal),
+        (n) => partitionPath(temp, where, plan.format, first + n),
+        plan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+        { ...writeOptions(f), metadata: metadataOf(jobTotals), omitColumns: PARTITION_KEYS },
+      );
+      seen.set(key, first + files.length);
+      const parts = files.map((p) => ({
+        path: path.relative(temp, p.path).split(path.sep).join('/'),
+        rows: p.rows,
+        bytes: p.bytes,
+      }));
+      const size = parts.reduce((n, p) => n + p.bytes, 0);
       bytes += size;
-      const relative = path.relative(temp, file).split(path.sep).join('/');
-      operations[i] = { ...operations[i]!, path: relative, bytes: size };
+      operations[i] = { ...operations[i]!, path: parts[0]!.path, bytes: size, parts };
     }
     // Published with the partitions, in the same rename.
     const text = statusText(exportStatus(statusFields(plan, f.totals, operations), plan.out, bytes));

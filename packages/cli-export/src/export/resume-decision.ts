@@ -140,6 +140,7 @@ function exportIdentity(plan: ExportPlan, source: ApiSource, jobs: JobIdentity[]
     out: plan.out,
     format: plan.format,
     partitioned: plan.partitioned,
+    ...(plan.maxFileSize === undefined ? {} : { maxFileSize: plan.maxFileSize }),
     aggregate: describeAggregate(plan.aggregate),
     maxItems: source.read.maxItems ?? null,
     jobs,

@@ -2,7 +2,7 @@
  * Final outputs: records (from the spool or a live source) through the optional aggregate and the
  * serializer into an atomic file, a Hive-style partition directory, or stdout.
  */
-import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { Transform as TransformStream } from 'node:stream';
@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { type ColumnSpec, FLOW_COLUMNS, type FlowRecord, type Row } from '@nfw-flows/core';
 import { FLOW_GETTERS } from '@nfw-flows/core/engine';
 import { FORMAT_EXTENSION, type OutputFormat } from '../options.js';
-import { AtomicFile, OUTPUT_HIGH_WATER_MARK } from '../output/atomic-file.js';
+import { AtomicFile } from '../output/atomic-file.js';
 import { crashPoint } from '../output/crash-point.js';
 import type { S3Object } from '../output/s3-object.js';
 import { openOutput, removeOutput } from '../output/s3-output.js';
@@ -68,20 +68,34 @@ function stages(options: WriteOptions): Transform[] {
   return list;
 }
 
-/** Flow records -> rows of the schema v1 columns not in `omit`, with those columns on the transform. */
-function withoutColumns(omit: readonly string[]): Transform & { columns: ColumnSpec[] } {
+/** Flow record -> row of the schema v1 columns not in `omit`, and those columns. */
+export function rowsWithout(omit: readonly string[]): {
+  columns: ColumnSpec[];
+  row(record: FlowRecord): Row;
+} {
   const kept = FLOW_COLUMNS.flatMap((c, i) =>
     omit.includes(c.name) ? [] : [[c, FLOW_GETTERS[i]!] as const],
   );
+  return {
+    columns: kept.map(([c]) => c),
+    row(record) {
+      const row: Row = {};
+      for (const [c, get] of kept) row[c.name] = get(record);
+      return row;
+    },
+  };
+}
+
+/** Flow records -> rows of the schema v1 columns not in `omit`, with those columns on the transform. */
+function withoutColumns(omit: readonly string[]): Transform & { columns: ColumnSpec[] } {
+  const { columns, row } = rowsWithout(omit);
   const transform = new TransformStream({
     objectMode: true,
     transform(record: FlowRecord, _encoding, callback) {
-      const row: Row = {};
-      for (const [c, get] of kept) row[c.name] = get(record);
-      callback(null, row);
+      callback(null, row(record));
     },
   });
-  return Object.assign(transform, { columns: kept.map(([c]) => c) });
+  return Object.assign(transform, { columns });
 }
 
 /**
@@ -126,24 +140,6 @@ export async function writeFileOutput(
     await status?.discard();
     throw asWriteError(target, error);
   }
-}
-
-/** Write records into a plain file (inside a directory that is itself published atomically). */
-export async function writePlainFile(
-  records: Readable,
-  target: string,
-  options: WriteOptions,
-): Promise<number> {
-  mkdirSync(path.dirname(target), { recursive: true });
-  await pipeline(
-    [
-      records,
-      ...stages(options),
-      createWriteStream(target, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK }),
-    ],
-    { signal: options.signal },
-  );
-  return statSync(target).size;
 }
 
 /** Write records to stdout (or another stream that must not be closed by us). */

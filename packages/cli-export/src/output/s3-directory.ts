@@ -7,6 +7,7 @@
  */
 import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { crashPoint } from './crash-point.js';
 import { startUpload, uploadError } from './s3-object.js';
 import { httpStatus, parseS3Url, type S3Location, s3Client, s3Failure, s3Sdk } from './s3-target.js';
 import { PARTITIONED_STATUS_FILE } from './status-file.js';
@@ -124,6 +125,7 @@ export class S3Directory {
       if (this.adopt && (await objectSize(location)) === statSync(file).size) continue;
       await uploadFile(file, location, `s3://${location.bucket}/${location.key}`, this.force);
       this.uploaded.push(location);
+      if (this.uploaded.length === 1) crashPoint('after-first-object');
     }
     // --force replaces the whole dataset: partitions of the previous export that this one lacks go too.
     const keep = new Set(data.map((rel) => this.at(rel).key));

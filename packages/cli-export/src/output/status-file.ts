@@ -35,9 +35,17 @@ export interface OperationStatus {
   pages: number;
   /** The startingToken of the rest when --max-items cut this operation short. */
   next_token?: string | null;
-  /** Partitioned exports: the partition file, relative to the directory, and its size. */
+  /** Partitioned exports: the first part file, relative to the directory, and the size of all parts. */
   path?: string;
   bytes?: number;
+  /** Partitioned exports: every part file of the operation, in order, with its rows and size. */
+  parts?: PartStatus[];
+}
+
+export interface PartStatus {
+  path: string;
+  rows: number;
+  bytes: number;
 }
 
 export interface ExportStatus {

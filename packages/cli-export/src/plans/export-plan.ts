@@ -14,6 +14,7 @@ import { apiSource } from './api-source.js';
 import { clientFlags } from './client-flags.js';
 import { fileSource } from './file-source.js';
 import { booleanFlag, type Flags, flagName, stringFlag } from './flag-values.js';
+import { parseFileSize } from './max-file-size.js';
 
 interface TargetFlags {
   partitioned: boolean;
@@ -53,6 +54,7 @@ export function exportPlan(command: 'export' | 'capture', flags: Flags): ExportP
     resume,
     quiet: booleanFlag(flags, 'quiet'),
     partitioned,
+    ...maxFileSize(flags, partitioned),
     concurrency,
     aggregate,
     compression: compression(flags, format),
@@ -170,4 +172,19 @@ function compression(flags: Flags, format: o.OutputFormat): ParquetCompression |
     );
   }
   return c as ParquetCompression;
+}
+
+/** --max-file-size splits a partition's file; a single named file cannot be split. */
+function maxFileSize(flags: Flags, partitioned: boolean): { maxFileSize?: number } {
+  const value = stringFlag(flags, 'maxFileSize');
+  if (value === undefined) return {};
+  const bytes = parseFileSize('--max-file-size', value);
+  if (!partitioned)
+    throw new UsageError(
+      '--max-file-size',
+      value,
+      'applies to --partitioned outputs',
+      'a single --out file is never split; add --partitioned to write parts',
+    );
+  return { maxFileSize: bytes };
 }

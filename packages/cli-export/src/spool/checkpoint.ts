@@ -42,6 +42,8 @@ export interface ExportIdentity {
   out: string;
   format: string;
   partitioned: boolean;
+  /** --max-file-size when given (the parts are cut where it says). */
+  maxFileSize?: number;
   aggregate: string | null;
   maxItems: number | null;
   jobs: JobIdentity[];
@@ -285,6 +287,7 @@ const IDENTITY_FLAGS: Array<[keyof ExportIdentity, string]> = [
   ['command', 'the command'],
   ['format', '--format'],
   ['partitioned', '--partitioned'],
+  ['maxFileSize', '--max-file-size'],
   ['aggregate', '--group-by/--top'],
   ['maxItems', '--max-items'],
   ['endpoint', '--endpoint-url'],
