@@ -12,7 +12,7 @@
  */
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable, Transform } from 'node:stream';
+import { type Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type FlowRecord, NfwError } from '@nfw-flows/core';
 import { DEFAULT_BATCH_SIZE } from '@nfw-flows/core/engine';
@@ -74,34 +74,16 @@ function openPart(file: string, options: WriteOptions, columns: WriteOptions['om
     metadata: options.metadata,
     ...(options.compression ? { compression: options.compression } : {}),
   });
-  // Counted where the serializer pushes, not downstream: what it produced, whatever the disk's pace.
-  let bytes = 0;
-  const push = head.push.bind(head);
-  head.push = (chunk: unknown, encoding?: BufferEncoding) => {
-    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, encoding);
-    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
-    return push(chunk, encoding);
-  };
   const out = createWriteStream(file, { flags: 'wx', highWaterMark: OUTPUT_HIGH_WATER_MARK });
   const done = pipeline(head, out, { signal: options.signal });
   // Awaited below; a failure meanwhile must not be an unhandled rejection.
   done.catch(() => {});
-  return { path: file, head, done, pushed: () => bytes };
-}
-
-/** Resolves when `promise` does, or rejects as soon as the part's pipeline fails. */
-function orFailure<T>(part: OpenPart, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, part.done.then(() => promise)]);
-}
-
-/** Write `value` and resolve once the serializer has taken it (so every earlier row's bytes are pushed). */
-function settled(part: OpenPart, value: unknown): Promise<void> {
-  return orFailure(
-    part,
-    new Promise<void>((resolve, reject) => {
-      part.head.write(value, (error) => (error ? reject(error) : resolve()));
-    }),
-  );
+  // What the serializer produced, whatever the disk's pace: the bytes it handed on plus those it holds.
+  let taken = 0;
+  head.on('data', (chunk: Buffer) => {
+    taken += chunk.byteLength;
+  });
+  return { path: file, head, done, pushed: () => taken + head.readableLength };
 }
 
 async function closePart(part: OpenPart, rows: number): Promise<PartFile> {
@@ -110,46 +92,100 @@ async function closePart(part: OpenPart, rows: number): Promise<PartFile> {
   return { path: part.path, rows, bytes: statSync(part.path).size };
 }
 
+/**
+ * The records' sink: each record goes into the current part's serializer as a row; at a boundary the
+ * write waits until the serializer has taken it (every earlier row's bytes are then pushed) and the
+ * rule decides whether the part is closed. Backpressure is the serializer's.
+ */
+class PartsSink extends Writable {
+  readonly parts: PartFile[] = [];
+  private part: OpenPart | null = null;
+  private rows = 0;
+  private counted = 0;
+  private readonly rotation: PartRotation | null;
+  private readonly toRow: (record: FlowRecord) => unknown;
+  private readonly omit: readonly string[] | undefined;
+
+  constructor(
+    private readonly fileOf: (part: number) => string,
+    private readonly rule: Rule,
+    private readonly options: WriteOptions,
+  ) {
+    super({ objectMode: true, highWaterMark: 64 });
+    const omit = options.omitColumns;
+    this.omit = omit !== undefined && omit.length > 0 ? omit : undefined;
+    this.toRow = this.omit === undefined ? (r) => r : rowsWithout(this.omit).row;
+    this.rotation = rule.kind === 'bytes' ? new PartRotation(rule.limit) : null;
+  }
+
+  private open(): OpenPart {
+    const part = openPart(this.fileOf(this.parts.length), this.options, this.omit);
+    // A write error of the part (full disk) fails the sink, even between records.
+    part.done.catch((error: Error) => this.destroy(error));
+    return part;
+  }
+
+  override _write(
+    record: FlowRecord,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.part ??= this.open();
+    const part = this.part;
+    const row = this.toRow(record);
+    this.rows++;
+    const boundary =
+      this.rule.kind === 'bytes'
+        ? this.rows % DEFAULT_BATCH_SIZE === 0
+        : this.rows === this.rule.counts[this.parts.length];
+    if (!boundary) {
+      // The serializer's writable side holds 16 rows; a batch's worth before waiting keeps it busy.
+      if (part.head.write(row) || part.head.writableLength < DEFAULT_BATCH_SIZE) callback();
+      else part.head.once('drain', () => callback());
+      return;
+    }
+    part.head.write(row, (error) => {
+      if (error) return callback(error);
+      const full = this.rotation === null || this.rotation.add(part.pushed() - this.counted);
+      this.counted = part.pushed();
+      if (!full) return callback();
+      this.part = null;
+      const rows = this.rows;
+      this.rows = 0;
+      this.counted = 0;
+      closePart(part, rows).then((file) => {
+        this.parts.push(file);
+        callback();
+      }, callback);
+    });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.part === null && this.parts.length > 0) {
+      callback();
+      return;
+    }
+    // The last part, or the one empty part of a partition without records.
+    closePart(this.part ?? this.open(), this.rows).then((file) => {
+      this.part = null;
+      this.parts.push(file);
+      callback();
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.part?.head.destroy();
+    callback(error);
+  }
+}
+
 async function writeRotating(
   records: Readable,
   fileOf: (part: number) => string,
   rule: Rule,
   options: WriteOptions,
 ): Promise<PartFile[]> {
-  const omit =
-    options.omitColumns !== undefined && options.omitColumns.length > 0 ? options.omitColumns : undefined;
-  const toRow = omit === undefined ? (r: FlowRecord) => r : rowsWithout(omit).row;
-  const parts: PartFile[] = [];
-  let part: OpenPart | null = null;
-  let rows = 0;
-  let rotation = rule.kind === 'bytes' ? new PartRotation(rule.limit) : null;
-  let counted = 0;
-  try {
-    for await (const record of records) {
-      part ??= openPart(fileOf(parts.length), options, omit);
-      const row = toRow(record as FlowRecord);
-      rows++;
-      const boundary =
-        rule.kind === 'bytes' ? rows % DEFAULT_BATCH_SIZE === 0 : rows === rule.counts[parts.length];
-      if (!boundary) {
-        if (!part.head.write(row)) await orFailure(part, new Promise((r) => part!.head.once('drain', r)));
-        continue;
-      }
-      await settled(part, row);
-      const full = rotation === null ? true : rotation.add(part.pushed() - counted);
-      counted = part.pushed();
-      if (!full) continue;
-      parts.push(await closePart(part, rows));
-      part = null;
-      rows = 0;
-      counted = 0;
-      rotation = rule.kind === 'bytes' ? new PartRotation(rule.limit) : null;
-    }
-    if (part !== null || parts.length === 0)
-      parts.push(await closePart(part ?? openPart(fileOf(parts.length), options, omit), rows));
-    return parts;
-  } catch (error) {
-    part?.head.destroy();
-    throw error;
-  }
+  const sink = new PartsSink(fileOf, rule, options);
+  await pipeline(records, sink, { signal: options.signal });
+  return sink.parts;
 }
