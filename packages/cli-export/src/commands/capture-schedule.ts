@@ -238,11 +238,20 @@ function readRound(r: RoundRecord, dir: string, code: number): JobIdentity[] {
   return jobs;
 }
 
-/** The NfwError code of a round's failure; the AWS error name when the service refused a request. */
+/**
+ * The NfwError code of a round's failure. A request the service refused (a single-scope capture's
+ * StartFlowCapture) gets the code core gives the same refusal in a fleet capture.
+ */
 export function errorCode(error: unknown): string {
   if (isNfwError(error)) return error.code;
   if (error instanceof WriteError) return 'NFW_OUTPUT_FAILED';
-  const e = error as { name?: string; code?: unknown } | null;
+  const e = error as { name?: string; code?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  if (e?.$metadata !== undefined) {
+    if (e.name === 'ResourceNotFoundException') return 'NFW_NOT_FOUND';
+    const http = e.$metadata.httpStatusCode ?? 500;
+    const refused = http >= 400 && http < 500 && !/Throttl/i.test(e.name ?? '');
+    return refused ? 'NFW_REQUEST_REJECTED' : 'NFW_PAGINATION_FAILED';
+  }
   if (typeof e?.code === 'string') return e.code;
   return e?.name ?? 'Error';
 }
