@@ -1,0 +1,414 @@
+/**
+ * `capture --every` against the emulator's evolving flow tables, with the real SDK over HTTP. The
+ * schedule runs in-process on a stepped clock (its waits take no time and no round is ever late, so
+ * nothing depends on this machine's speed) or, for Ctrl-C, as the real CLI. Read back: DuckDB over the
+ * capture_time partitions with exact per-round totals, the diffs against `nfw-flows diff` of the same
+ * two operations, a failed round logged and skipped by the next diff, overruns logged as missed.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { runCaptureSchedule, type ScheduleClock } from '../src/commands/capture-schedule.js';
+import { buildProgram } from '../src/program.js';
+import { type RoundRecord, SCHEDULE_LOG } from '../src/schedule/schedule-log.js';
+import { UsageError } from '../src/usage-error.js';
+import { ARN, assertBuilt, closeDuckdb, query, run, sqlString, tempDir } from './helpers.js';
+
+const TABLE = 150;
+let tmp: ReturnType<typeof tempDir>;
+let emu: Emulator | undefined;
+
+beforeAll(() => {
+  assertBuilt();
+  tmp = tempDir();
+});
+afterAll(() => {
+  closeDuckdb();
+  tmp?.cleanup();
+});
+afterEach(async () => {
+  await emu?.close();
+  emu = undefined;
+});
+
+async function emulator(): Promise<Emulator> {
+  emu = await startEmulator({ seed: 21, capture: { flows: TABLE, durationMs: 30 } });
+  return emu;
+}
+
+/** A clock whose waits pass at once; `lag` ms are added on every reading (a slow world). */
+function steppedClock(lag = 0): ScheduleClock {
+  let t = Date.UTC(2026, 11, 4, 12, 0, 0, 250);
+  return {
+    now: () => {
+      t += lag;
+      return t;
+    },
+    sleep: async (ms) => {
+      t += ms;
+    },
+  };
+}
+
+const captureArgs = (e: Emulator, ...rest: string[]) => [
+  'capture',
+  '--firewall-arn',
+  ARN,
+  '--filters-json',
+  '[{}]',
+  '--minimum-flow-age',
+  '0',
+  '--poll-interval',
+  '10ms',
+  '--endpoint-url',
+  e.endpoint,
+  ...rest,
+];
+
+interface Scheduled {
+  code: number;
+  stderr: string;
+  rounds: RoundRecord[];
+}
+
+/** The schedule in-process: flags parsed by the CLI's own program, the SDK client talking HTTP. */
+async function schedule(e: Emulator, args: string[], clock: ScheduleClock, root: string): Promise<Scheduled> {
+  const client = new NetworkFirewallClient({
+    region: 'us-east-1',
+    endpoint: e.endpoint,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
+  let stderr = '';
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      stderr += String(chunk);
+      callback();
+    },
+  }) as unknown as NodeJS.WriteStream;
+  const ctx = { signal: new AbortController().signal, stdout: sink, stderr: sink };
+  let code = -1;
+  const program = buildProgram(async (_command, flags) => {
+    code = await runCaptureSchedule(flags, ctx, client, clock);
+  });
+  program.exitOverride();
+  await program.parseAsync(captureArgs(e, ...args), { from: 'user' });
+  return { code, stderr, rounds: readLog(root) };
+}
+
+function readLog(root: string): RoundRecord[] {
+  const file = path.join(root, SCHEDULE_LOG);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as RoundRecord);
+}
+
+function opTotals(e: Emulator, id: string): { flows: number; bytes: bigint } {
+  const op = e.operation(id)!;
+  let bytes = 0n;
+  for (let i = 0; i < op.flows.count; i++) bytes += BigInt(op.flows.flowAt(i).ByteCount ?? 0);
+  return { flows: op.flows.count, bytes };
+}
+
+describe('capture --every into capture_time partitions', () => {
+  test('--count 3 --diff: three partitions DuckDB reads with exact per-round totals; diffs equal nfw-flows diff', async () => {
+    const e = await emulator();
+    const root = path.join(tmp.dir, 'series');
+    const s = await schedule(
+      e,
+      [
+        '--availability-zone',
+        'us-east-1a',
+        '--every',
+        '5m',
+        '--count',
+        '3',
+        '--diff',
+        '--partitioned',
+        '--out',
+        root,
+      ],
+      steppedClock(),
+      root,
+    );
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.rounds.map((r) => [r.round, r.status])).toEqual([
+      [1, 'ok'],
+      [2, 'ok'],
+      [3, 'ok'],
+    ]);
+    expect(s.rounds.map((r) => r.capture_time)).toEqual([
+      '20261204T120000Z',
+      '20261204T120500Z',
+      '20261204T121000Z',
+    ]);
+    expect(s.stderr.split('\n').filter((l) => l.includes(' round '))).toHaveLength(3);
+    const rows = await query(
+      `SELECT capture_time::VARCHAR AS t, flow_operation_id AS op, count(*)::BIGINT AS n, sum(byte_count)::VARCHAR AS b
+       FROM read_parquet(${sqlString(`${root}/capture_time=*/*/*/*/*.parquet`)}, hive_partitioning = true) GROUP BY ALL ORDER BY 1`,
+    );
+    expect(rows.map((r) => [r.t, r.op, Number(r.n), BigInt(r.b as string)])).toEqual(
+      s.rounds.map((r) => {
+        const t = opTotals(e, r.flow_operation_ids[0]!);
+        return [r.capture_time, r.flow_operation_ids[0], t.flows, t.bytes];
+      }),
+    );
+    for (const r of s.rounds) expect(r.flows).toBe(opTotals(e, r.flow_operation_ids[0]!).flows);
+    // The diffs: round 1 has none to compare with; rounds 2 and 3 equal `nfw-flows diff` of the same operations.
+    expect(s.rounds[0]!.diff).toEqual({ status: 'skipped', against: null });
+    for (const [before, after] of [
+      [s.rounds[0]!, s.rounds[1]!],
+      [s.rounds[1]!, s.rounds[2]!],
+    ] as const) {
+      expect(after.diff?.against).toBe(before.capture_time);
+      const ours = path.join(root, after.diff!.path!);
+      expect(ours).toBe(path.join(root, '_diff', `capture_time=${after.capture_time}`, 'diff.parquet'));
+      const theirs = path.join(tmp.dir, `diff-${after.round}.parquet`);
+      const d = await run([
+        'diff',
+        '--firewall-arn',
+        ARN,
+        '--availability-zone',
+        'us-east-1a',
+        '--before-operation-id',
+        before.flow_operation_ids[0]!,
+        '--after-operation-id',
+        after.flow_operation_ids[0]!,
+        '--endpoint-url',
+        e.endpoint,
+        '--out',
+        theirs,
+      ]);
+      expect(d.code, d.stderr).toBe(0);
+      const differ = await query(
+        `SELECT (SELECT count(*) FROM (SELECT * FROM read_parquet(${sqlString(ours)}, hive_partitioning = false) EXCEPT ALL SELECT * FROM read_parquet(${sqlString(theirs)})))::BIGINT AS a,
+                (SELECT count(*) FROM (SELECT * FROM read_parquet(${sqlString(theirs)}) EXCEPT ALL SELECT * FROM read_parquet(${sqlString(ours)}, hive_partitioning = false)))::BIGINT AS b,
+                (SELECT count(*) FROM read_parquet(${sqlString(ours)}, hive_partitioning = false))::BIGINT AS n`,
+      );
+      expect(differ.map((x) => [Number(x.a), Number(x.b), Number(x.n)])).toEqual([[0, 0, after.diff!.rows]]);
+      expect(after.diff!.rows).toBeGreaterThan(0);
+    }
+    // Each round keeps its status file; nothing else is left at the root.
+    for (const r of s.rounds) expect(existsSync(path.join(root, r.path!, '_nfw-status.json'))).toBe(true);
+    expect(readdirSync(root).sort()).toEqual([
+      '_diff',
+      SCHEDULE_LOG,
+      ...s.rounds.map((r) => `capture_time=${r.capture_time}`),
+    ]);
+  });
+
+  test('a fleet capture (no scope flag): every zone in each round', async () => {
+    const e = await emulator();
+    const root = path.join(tmp.dir, 'fleet');
+    const s = await schedule(
+      e,
+      ['--every', '30s', '--count', '2', '--partitioned', '--out', root, '--format', 'ndjson'],
+      steppedClock(),
+      root,
+    );
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.rounds.map((r) => [r.status, r.flow_operation_ids.length, r.flows])).toEqual([
+      ['ok', 2, 2 * TABLE],
+      ['ok', 2, 2 * TABLE],
+    ]);
+    const zones = readdirSync(
+      path.join(
+        root,
+        `capture_time=${s.rounds[1]!.capture_time}`,
+        readdirSync(path.join(root, `capture_time=${s.rounds[1]!.capture_time}`)).find((d) =>
+          d.startsWith('firewall_arn='),
+        )!,
+      ),
+    );
+    expect(zones.sort()).toEqual(['availability_zone=us-east-1a', 'availability_zone=us-east-1b']);
+  });
+
+  test('a failed round is logged with its code, the schedule goes on, and the next diff is against the last good round', async () => {
+    const e = await emulator();
+    // The second StartFlowCapture (round 2's) is answered 500; the client makes one attempt.
+    e.setFaults({ operations: ['StartFlowCapture'], failRequests: [2], failKind: 'error' });
+    const root = path.join(tmp.dir, 'failing');
+    const s = await schedule(
+      e,
+      [
+        '--availability-zone',
+        'us-east-1a',
+        '--every',
+        '1s',
+        '--count',
+        '3',
+        '--diff',
+        '--partitioned',
+        '--out',
+        root,
+        '--format',
+        'ndjson',
+      ],
+      steppedClock(),
+      root,
+    );
+    expect(s.code, s.stderr).toBe(3);
+    expect(s.rounds.map((r) => r.status)).toEqual(['ok', 'failed', 'ok']);
+    const failed = s.rounds[1]!;
+    expect(failed.error_code).toBe('NFW_PAGINATION_FAILED');
+    expect(failed.error).toContain('InternalServerError');
+    expect(failed.flow_operation_ids).toEqual([]);
+    expect(existsSync(path.join(root, `capture_time=${failed.capture_time}`))).toBe(false);
+    expect(s.rounds[2]!.diff).toMatchObject({ status: 'ok', against: s.rounds[0]!.capture_time });
+    expect(s.stderr).toContain('failed: NFW_PAGINATION_FAILED');
+  });
+
+  test('rounds that overrun the interval: the ticks they covered are logged as missed, never run late', async () => {
+    const e = await emulator();
+    const root = path.join(tmp.dir, 'slow');
+    // Each reading of the clock moves it 700 ms on an interval of 1 s: every round overruns.
+    const s = await schedule(
+      e,
+      [
+        '--availability-zone',
+        'us-east-1a',
+        '--every',
+        '1s',
+        '--count',
+        '6',
+        '--diff',
+        '--partitioned',
+        '--out',
+        root,
+        '--format',
+        'ndjson',
+      ],
+      steppedClock(700),
+      root,
+    );
+    expect(s.code, s.stderr).toBe(3);
+    expect(s.rounds.map((r) => r.round)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.rounds[0]!.status).toBe('ok');
+    expect(s.rounds.some((r) => r.status === 'missed')).toBe(true);
+    let lastGood: string | null = null;
+    for (const r of s.rounds) {
+      expect(['ok', 'missed']).toContain(r.status);
+      expect(existsSync(path.join(root, `capture_time=${r.capture_time}`))).toBe(r.status === 'ok');
+      if (r.status === 'missed') expect([r.started_at, r.flow_operation_ids]).toEqual([null, []]);
+      else {
+        // A round starts no earlier than it was due.
+        expect(Date.parse(r.started_at!)).toBeGreaterThanOrEqual(Date.parse(r.scheduled_at));
+        expect(r.diff?.against ?? null).toBe(lastGood);
+        lastGood = r.capture_time;
+      }
+    }
+  });
+});
+
+describe('flags', () => {
+  test.each([
+    [['--every', '0s', '--partitioned'], '--every'],
+    [['--every', '5 minutes', '--partitioned'], '--every'],
+    [['--every', '5m'], '--every'],
+    [['--count', '3', '--partitioned'], '--count'],
+    [['--diff', '--partitioned'], '--diff'],
+    [['--every', '5m', '--count', '0', '--partitioned'], '--count'],
+    [['--every', '5m', '--partitioned', '--resume'], '--resume'],
+    [['--every', '5m', '--partitioned', '--force'], '--force'],
+  ])('%j is refused naming %s', async (flags, flag) => {
+    const e = await emulator();
+    const root = path.join(tmp.dir, 'refused');
+    const error = await schedule(e, [...flags, '--out', root], steppedClock(), root).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect([(error as UsageError).flag, (error as UsageError).code]).toEqual([flag, 'NFW_INVALID_OPTION']);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  test('an S3 --out, stdout and a directory of something else are refused', async () => {
+    const e = await emulator();
+    for (const out of ['s3://my-lake/series/', '-', tmp.dir]) {
+      const error = await schedule(
+        e,
+        ['--every', '5m', '--partitioned', '--out', out],
+        steppedClock(),
+        tmp.dir,
+      ).then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect((error as UsageError).flag).toBe('--out');
+    }
+  });
+
+  test('the CLI exits 2 with one line naming the flag and the value', async () => {
+    const r = await run([
+      'capture',
+      '--firewall-arn',
+      ARN,
+      '--every',
+      '5x',
+      '--partitioned',
+      '--out',
+      path.join(tmp.dir, 'x'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^nfw-flows: --every 5x: is not a duration/);
+  });
+});
+
+describe('Ctrl-C', () => {
+  async function waitFor(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  test('between rounds: exit 130 at once, the rounds done are kept and logged', async () => {
+    const e = await emulator();
+    const root = path.join(tmp.dir, 'sigint-between');
+    const r = await run(
+      captureArgs(
+        e,
+        '--availability-zone',
+        'us-east-1a',
+        '--every',
+        '1h',
+        '--count',
+        '3',
+        '--partitioned',
+        '--out',
+        root,
+      ),
+      {
+        onSpawn: (child) => {
+          void waitFor(() => readLog(root).length === 1).then(() => child.kill('SIGINT'));
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(130);
+    const rounds = readLog(root);
+    expect(rounds.map((x) => x.status)).toEqual(['ok']);
+    expect(readdirSync(root).sort()).toEqual([SCHEDULE_LOG, `capture_time=${rounds[0]!.capture_time}`]);
+    expect(readFileSync(path.join(root, rounds[0]!.path!, '_nfw-status.json'), 'utf8')).toContain(
+      '"complete": true',
+    );
+    expect(existsSync(path.join(tmp.dir, '.sigint-between.nfw-lock'))).toBe(false);
+  });
+
+  test('during a round: exit 130, the round is logged as interrupted', async () => {
+    emu = await startEmulator({ seed: 22, capture: { flows: TABLE, durationMs: 3_600_000 } });
+    const e = emu;
+    const root = path.join(tmp.dir, 'sigint-during');
+    const r = await run(
+      captureArgs(e, '--availability-zone', 'us-east-1a', '--every', '1h', '--partitioned', '--out', root),
+      {
+        onSpawn: (child) => {
+          void waitFor(() => e.operations().some((o) => o.polls > 0)).then(() => child.kill('SIGINT'));
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(130);
+    expect(readLog(root).map((x) => [x.status, x.error_code])).toEqual([['interrupted', 'NFW_ABORTED']]);
+  });
+});
