@@ -132,7 +132,7 @@ function captureCommand(action: Action): Command {
         `nfw-flows capture --firewall-arn ${EXAMPLE_ARN} --destination-port 443 --out flows.parquet   # every Availability Zone`,
         'nfw-flows capture --all-firewalls --source 0.0.0.0/0 --partitioned --out fleet/',
         'nfw-flows capture --firewall-name prod --vpc-endpoint-associations --protocol TCP --out assoc.parquet',
-        `nfw-flows capture --firewall-arn ${EXAMPLE_ARN} --every 5m --count 12 --diff --partitioned --out series/   # an hour of rounds`,
+        `nfw-flows capture --firewall-arn ${EXAMPLE_ARN} --source 0.0.0.0/0 --every 5m --count 12 --diff --partitioned --out series/   # an hour, every zone`,
       ]),
     )
     .action(async (flags: Record<string, unknown>) => action('capture', flags));

@@ -60,6 +60,41 @@ describe('DDL text', () => {
     expect(text.endsWith('MSCK REPAIR TABLE d.t;\n')).toBe(true);
   });
 
+  test('--capture-time: a leading capture_time partition, projected as a date in its format', () => {
+    const options = tableDdlOptions({
+      location: 's3://my-lake/nfw/flows/',
+      table: 'flows',
+      database: 'security',
+      engine: 'athena',
+      captureTime: true,
+    });
+    const text = tableDdl(options);
+    expect(text).toBe(
+      ATHENA.replace('PARTITIONED BY (', 'PARTITIONED BY (`capture_time` string, ').replace(
+        "  'projection.enabled' = 'true',\n",
+        [
+          "  'projection.enabled' = 'true',",
+          "  'projection.capture_time.type' = 'date',",
+          `  'projection.capture_time.format' = "yyyyMMdd'T'HHmmss'Z'",`,
+          "  'projection.capture_time.range' = 'NOW-1YEARS,NOW',",
+          "  'projection.capture_time.interval' = '1',",
+          "  'projection.capture_time.interval.unit' = 'SECONDS',",
+          '',
+        ].join('\n'),
+      ),
+    );
+    const spark = tableDdl({ ...options, engine: 'spark' });
+    expect(spark).toContain(
+      'PARTITIONED BY (capture_time, firewall_arn, availability_zone, flow_operation_id)\n',
+    );
+    expect(spark).toContain('  capture_time STRING,\n');
+    const duck = tableDdl({ ...options, engine: 'duckdb' });
+    expect(duck).toContain(
+      "read_parquet('s3://my-lake/nfw/flows/*/*/*/*/*.parquet', hive_partitioning = true)",
+    );
+    expect(duck).toContain('  CAST(capture_time AS VARCHAR) AS capture_time,\n');
+  });
+
   test.each([
     [{}, '--location'],
     [{ location: 's3://my-lake/flows' }, '--location'],

@@ -7,7 +7,7 @@
  * diffCaptures, both operations read again from the API (AWS keeps them for about 12 hours), into
  * `<out>/_diff/capture_time=<value>/`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
@@ -25,7 +25,7 @@ import { formatCount, formatDuration } from '../progress.js';
 import { CAPTURE_TIME_KEY, captureTimeValue } from '../schedule/capture-time.js';
 import { nextTick, tickTime } from '../schedule/next-tick.js';
 import { appendRound, type RoundRecord, SCHEDULE_LOG } from '../schedule/schedule-log.js';
-import type { JobIdentity } from '../spool/checkpoint.js';
+import { type JobIdentity, partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 import { runCapture } from './capture.js';
@@ -189,6 +189,7 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
     r.error_code = errorCode(error);
     r.error = describeError(error).line;
     if (run.ctx.signal.aborted) {
+      r.flow_operation_ids = dropPartial(dir);
       r.ended_at = new Date(run.clock.now()).toISOString();
       record(run, r);
       throw error;
@@ -196,6 +197,25 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
   }
   r.ended_at = new Date(run.clock.now()).toISOString();
   return r;
+}
+
+/**
+ * An interrupted round's resumable state would sit in the dataset as `capture_time=<value>.nfw-partial/`,
+ * which dataset readers (pyarrow) would take for a partition: it goes, and the operations it started
+ * are logged instead (AWS keeps them about 12 hours for `nfw-flows export --flow-operation-id`).
+ */
+function dropPartial(dir: string): string[] {
+  const partial = partialDirectory(dir);
+  let ids: string[] = [];
+  try {
+    ids = (readCheckpoint(partial)?.identity.jobs ?? [])
+      .map((j) => j.flowOperationId)
+      .filter((id) => id !== '');
+  } catch {
+    // No checkpoint (interrupted before the first page): nothing to name.
+  }
+  rmSync(partial, { recursive: true, force: true });
+  return ids;
 }
 
 interface RoundStatusFile {
