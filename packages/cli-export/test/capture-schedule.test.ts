@@ -6,7 +6,7 @@
  * two operations, a failed round logged and skipped by the next diff, overruns logged as missed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
@@ -391,6 +391,7 @@ describe('flags', () => {
     [['--every', '5m', '--count', '0', '--partitioned'], '--count'],
     [['--every', '5m', '--partitioned', '--resume'], '--resume'],
     [['--every', '5m', '--partitioned', '--force'], '--force'],
+    [['--every', '13h', '--diff', '--partitioned'], '--diff'],
   ])('%j is refused naming %s', async (flags, flag) => {
     const e = await emulator();
     const root = path.join(tmp.dir, 'refused');
@@ -405,7 +406,10 @@ describe('flags', () => {
 
   test('an S3 --out, stdout and a directory of something else are refused', async () => {
     const e = await emulator();
-    for (const out of ['s3://my-lake/series/', '-', tmp.dir]) {
+    const someone = path.join(tmp.dir, 'someone');
+    mkdirSync(someone, { recursive: true });
+    writeFileSync(path.join(someone, 'notes.txt'), 'mine\n');
+    for (const out of ['s3://my-lake/series/', '-', someone]) {
       const error = await schedule(
         e,
         ['--every', '5m', '--partitioned', '--out', out],

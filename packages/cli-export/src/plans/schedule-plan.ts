@@ -24,6 +24,9 @@ export interface SchedulePlan {
   quiet: boolean;
 }
 
+/** The longest interval --diff takes: the previous round's operation must still be kept by AWS. */
+const DIFF_MAX_EVERY_MS = 12 * 3_600_000;
+
 /** The flags a schedule takes over (removed from the flags of each round's capture). */
 export const SCHEDULE_FLAGS = ['every', 'count', 'diff'] as const;
 
@@ -64,9 +67,17 @@ export function schedulePlan(flags: Flags): SchedulePlan {
     throw new UsageError('--out', out, 'must be a directory with --every', 'e.g. --out flows/');
   if (isS3Url(out))
     throw new UsageError('--out', out, 'must be a local directory with --every', 'sync it to S3 afterwards');
+  const diff = booleanFlag(flags, 'diff');
+  if (diff && everyMs > DIFF_MAX_EVERY_MS)
+    throw new UsageError(
+      '--diff',
+      undefined,
+      `needs --every 12h or less (${every} given)`,
+      'AWS keeps a flow operation about 12 hours, and the diff reads the previous round again',
+    );
   const root = path.resolve(out);
   checkScheduleRoot(out, root);
-  return { everyMs, count, diff: booleanFlag(flags, 'diff'), root, quiet: booleanFlag(flags, 'quiet') };
+  return { everyMs, count, diff, root, quiet: booleanFlag(flags, 'quiet') };
 }
 
 /**
