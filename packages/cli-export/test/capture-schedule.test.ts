@@ -404,12 +404,12 @@ describe('flags', () => {
     expect(existsSync(root)).toBe(false);
   });
 
-  test('an S3 --out, stdout and a directory of something else are refused', async () => {
+  test('an S3 object (not a prefix), stdout and a directory of something else are refused', async () => {
     const e = await emulator();
     const someone = path.join(tmp.dir, 'someone');
     mkdirSync(someone, { recursive: true });
     writeFileSync(path.join(someone, 'notes.txt'), 'mine\n');
-    for (const out of ['s3://my-lake/series/', '-', someone]) {
+    for (const out of ['s3://my-lake/series', '-', someone]) {
       const error = await schedule(
         e,
         ['--every', '5m', '--partitioned', '--out', out],

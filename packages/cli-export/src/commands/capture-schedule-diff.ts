@@ -14,8 +14,12 @@ import { describeError } from '../exit.js';
 import { apiRecords, type LiveHooks, newTotals, overallStatus, type Totals } from '../export/live-records.js';
 import { serializer } from '../export/serializer.js';
 import { FORMAT_EXTENSION } from '../options.js';
-import { AtomicFile } from '../output/atomic-file.js';
+import type { AtomicFile } from '../output/atomic-file.js';
+import type { S3Object } from '../output/s3-object.js';
+import { openOutput } from '../output/s3-output.js';
+import { isS3Url } from '../output/s3-target.js';
 import { CAPTURE_TIME_KEY } from '../schedule/capture-time.js';
+import { childOf } from '../schedule/dataset-root.js';
 import type { RoundDiff } from '../schedule/schedule-log.js';
 import type { JobIdentity } from '../spool/checkpoint.js';
 import { errorCode, type ScheduleRun } from './capture-schedule.js';
@@ -31,12 +35,8 @@ export async function diffRound(
   const last = run.last;
   if (last === null) return { status: 'skipped', against: null };
   const { base, ctx } = run;
-  const relative = path.join(
-    DIFF_DIRECTORY,
-    `${CAPTURE_TIME_KEY}=${captureTime}`,
-    `diff${FORMAT_EXTENSION[base.format]}`,
-  );
-  const target = path.join(run.plan.root, relative);
+  const relative = `${DIFF_DIRECTORY}/${CAPTURE_TIME_KEY}=${captureTime}/diff${FORMAT_EXTENSION[base.format]}`;
+  const target = childOf(run.plan.root, relative, false);
   const totals = { before: newTotals('api'), after: newTotals('api') };
   const hooks: LiveHooks = { update: () => {}, reject: () => {}, warn: () => {} };
   // Opened only when the diff reads them: the before side is read in full first.
@@ -51,19 +51,19 @@ export async function diffRound(
     'nfw_flows.before_capture_time': last.captureTime,
     'nfw_flows.after_capture_time': captureTime,
   });
-  let file: AtomicFile | null = null;
+  let file: AtomicFile | S3Object | null = null;
   try {
-    mkdirSync(path.dirname(target), { recursive: true });
-    file = new AtomicFile(target, { force: false });
+    if (!isS3Url(target)) mkdirSync(path.dirname(target), { recursive: true });
+    file = openOutput(target, { force: false });
     const sink = serializer(base.format, {
       columns: DIFF_COLUMNS.map((c) => ({ ...c })),
       metadata,
       ...(base.compression ? { compression: base.compression } : {}),
     });
     await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
-    file.commit();
+    await file.commit();
   } catch (error) {
-    file?.discard();
+    await file?.discard();
     if (ctx.signal.aborted) throw error;
     return {
       status: 'failed',

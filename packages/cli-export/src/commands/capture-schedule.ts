@@ -7,24 +7,26 @@
  * diffCaptures, both operations read again from the API (AWS keeps them for about 12 hours), into
  * `<out>/_diff/capture_time=<value>/`.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
-import { isNfwError } from '@nfw-flows/core';
+import { isNfwError, NfwError } from '@nfw-flows/core';
 import { createClient } from '../client.js';
 import { describeError, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
 import type { ApiReadOptions, ExportPlan } from '../export/export-plan.js';
 import { acquireOutputLock, releaseOutputLock } from '../output/output-lock.js';
-import { PARTITIONED_STATUS_FILE } from '../output/status-file.js';
+import { isS3Url } from '../output/s3-target.js';
+import { statusFilePath } from '../output/status-file.js';
 import { WriteError } from '../output/write-error.js';
 import { exportPlan } from '../plans/export-plan.js';
 import type { Flags } from '../plans/flag-values.js';
 import { SCHEDULE_FLAGS, type SchedulePlan, schedulePlan } from '../plans/schedule-plan.js';
 import { formatCount, formatDuration } from '../progress.js';
 import { CAPTURE_TIME_KEY, captureTimeValue } from '../schedule/capture-time.js';
+import { checkScheduleRoot, childOf, createRoot, readText } from '../schedule/dataset-root.js';
 import { nextTick, tickTime } from '../schedule/next-tick.js';
-import { appendRound, type RoundRecord, SCHEDULE_LOG } from '../schedule/schedule-log.js';
+import { type RoundRecord, SCHEDULE_LOG, ScheduleLog } from '../schedule/schedule-log.js';
 import { type JobIdentity, partialDirectory, readCheckpoint } from '../spool/checkpoint.js';
 import { terminalLine } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
@@ -63,6 +65,8 @@ export interface ScheduleRun {
   start: number;
   startedAt: string;
   last: GoodRound | null;
+  /** Opened once the root exists. */
+  log: ScheduleLog | null;
   counts: Record<RoundRecord['status'] | 'diffFailed', number>;
 }
 
@@ -77,11 +81,12 @@ export async function runCaptureSchedule(
   for (const k of SCHEDULE_FLAGS) delete roundFlags[k];
   const start = Math.floor(clock.now() / 1000) * 1000;
   // The capture's own flags, checked once before any request (on the dataset root while it is new).
-  const probe = existsSync(plan.root) ? roundDirectory(plan.root, start) : plan.root;
+  const probe = isS3Url(plan.root) || existsSync(plan.root) ? roundDirectory(plan.root, start) : plan.root;
   const base = exportPlan('capture', { ...roundFlags, out: probe });
   if (base.source.kind !== 'api')
     throw new UsageError('--input', flags.input, 'does not apply to capture', 'use export --input');
   const c = client ?? (await createClient(base.clientFlags));
+  await checkScheduleRoot(String(flags.out), plan.root, SCHEDULE_LOG);
   const run: ScheduleRun = {
     plan,
     roundFlags: { ...roundFlags, quiet: true },
@@ -93,15 +98,17 @@ export async function runCaptureSchedule(
     start,
     startedAt: new Date(clock.now()).toISOString(),
     last: null,
+    log: null,
     counts: { ok: 0, incomplete: 0, failed: 0, missed: 0, interrupted: 0, diffFailed: 0 },
   };
-  mkdirSync(plan.root, { recursive: true });
+  createRoot(plan.root);
   // One schedule per dataset at a time (each round also locks its own partition).
   acquireOutputLock(plan.root);
   try {
+    run.log = await ScheduleLog.open(plan.root);
     if (!plan.quiet)
       ctx.stderr.write(
-        `nfw-flows: capturing every ${formatDuration(plan.everyMs)}${plan.count === null ? ' until interrupted' : `, ${plan.count} rounds`} into ${terminalLine(path.relative(process.cwd(), plan.root) || plan.root)}\n`,
+        `nfw-flows: capturing every ${formatDuration(plan.everyMs)}${plan.count === null ? ' until interrupted' : `, ${plan.count} rounds`} into ${terminalLine(shown(plan.root))}\n`,
       );
     await runRounds(run);
   } finally {
@@ -113,8 +120,13 @@ export async function runCaptureSchedule(
   return ok + incomplete === 0 ? EXIT_FAILED : EXIT_INCOMPLETE;
 }
 
+/** The root as messages name it: relative to the current directory, or the S3 URL. */
+function shown(root: string): string {
+  return isS3Url(root) ? root : path.relative(process.cwd(), root) || root;
+}
+
 function roundDirectory(root: string, due: number): string {
-  return path.join(root, `${CAPTURE_TIME_KEY}=${captureTimeValue(due)}`);
+  return childOf(root, `${CAPTURE_TIME_KEY}=${captureTimeValue(due)}`, true);
 }
 
 /** Every tick of the schedule: wait for it, run it, log it; ticks covered by an overrun are missed. */
@@ -125,7 +137,7 @@ async function runRounds(run: ScheduleRun): Promise<void> {
     const { tick, missed } = nextTick(run.start, plan.everyMs, previous, clock.now());
     for (const m of missed) {
       if (plan.count !== null && m >= plan.count) break;
-      record(run, missedRound(run, m));
+      await record(run, missedRound(run, m));
     }
     if (plan.count !== null && tick >= plan.count) return;
     const wait = tickTime(run.start, plan.everyMs, tick) - clock.now();
@@ -136,7 +148,7 @@ async function runRounds(run: ScheduleRun): Promise<void> {
       throw error;
     }
     if (ctx.signal.aborted) interruptedBetweenRounds(run);
-    record(run, await runRound(run, tick));
+    await record(run, await runRound(run, tick));
     previous = tick;
   }
 }
@@ -178,7 +190,7 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
   r.started_at = new Date(run.clock.now()).toISOString();
   try {
     const code = await runCapture({ ...run.roundFlags, out: dir }, run.ctx, run.client);
-    const jobs = readRound(r, dir, code);
+    const jobs = await readRound(r, dir, code);
     if (r.status === 'ok') {
       if (run.plan.diff) r.diff = await diffRound(run, r.capture_time, jobs);
       run.last = { captureTime: r.capture_time, jobs };
@@ -191,7 +203,7 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
     if (run.ctx.signal.aborted) {
       r.flow_operation_ids = dropPartial(dir);
       r.ended_at = new Date(run.clock.now()).toISOString();
-      record(run, r);
+      await record(run, r);
       throw error;
     }
   }
@@ -231,8 +243,14 @@ interface RoundStatusFile {
 }
 
 /** The round's outcome from its status file (the capture's exit code alone cannot tell FAILED apart). */
-function readRound(r: RoundRecord, dir: string, code: number): JobIdentity[] {
-  const status = JSON.parse(readFileSync(path.join(dir, PARTITIONED_STATUS_FILE), 'utf8')) as RoundStatusFile;
+async function readRound(r: RoundRecord, dir: string, code: number): Promise<JobIdentity[]> {
+  const text = await readText(statusFilePath(dir, true));
+  if (text === null)
+    throw new NfwError(
+      'NFW_OUTPUT_FAILED',
+      `the round's status file ${statusFilePath(dir, true)} is missing`,
+    );
+  const status = JSON.parse(text) as RoundStatusFile;
   const jobs: JobIdentity[] = [];
   for (const o of status.operations ?? []) {
     if (o.flow_operation_id === null) continue;
@@ -277,8 +295,8 @@ export function errorCode(error: unknown): string {
 }
 
 /** Log the round, count it, and say it on stderr (one line). */
-function record(run: ScheduleRun, r: RoundRecord): void {
-  appendRound(run.plan.root, r);
+async function record(run: ScheduleRun, r: RoundRecord): Promise<void> {
+  await run.log!.append(r);
   run.counts[r.status]++;
   if (r.diff?.status === 'failed') run.counts.diffFailed++;
   if (run.plan.quiet) return;
@@ -310,6 +328,6 @@ function summarize(run: ScheduleRun): void {
   const c = run.counts;
   const rounds = c.ok + c.incomplete + c.failed + c.missed + c.interrupted;
   run.ctx.stderr.write(
-    `nfw-flows: ${terminalLine(`schedule ended after ${rounds} rounds: ${c.ok} ok, ${c.incomplete} incomplete, ${c.failed} failed, ${c.missed} missed${c.diffFailed > 0 ? `, ${c.diffFailed} diffs failed` : ''}; log ${path.join(path.relative(process.cwd(), run.plan.root) || run.plan.root, SCHEDULE_LOG)}`)}\n`,
+    `nfw-flows: ${terminalLine(`schedule ended after ${rounds} rounds: ${c.ok} ok, ${c.incomplete} incomplete, ${c.failed} failed, ${c.missed} missed${c.diffFailed > 0 ? `, ${c.diffFailed} diffs failed` : ''}; log ${childOf(shown(run.plan.root), SCHEDULE_LOG, false)}`)}\n`,
   );
 }

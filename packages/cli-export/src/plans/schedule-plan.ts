@@ -3,12 +3,10 @@
  * first request. Each round is a `capture --partitioned` into `<out>/capture_time=<value>/`, so the
  * capture's own flags are checked by its plan (export-plan.ts) as for a single capture.
  */
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as o from '../options.js';
-import { isS3Url } from '../output/s3-target.js';
+import { isS3Url, parseS3Url } from '../output/s3-target.js';
 import { parseEvery } from '../schedule/parse-every.js';
-import { SCHEDULE_LOG } from '../schedule/schedule-log.js';
 import { UsageError } from '../usage-error.js';
 import { booleanFlag, type Flags, flagName, stringFlag } from './flag-values.js';
 
@@ -19,7 +17,7 @@ export interface SchedulePlan {
   count: number | null;
   /** Write the diff of each round against the previous successful one under `<root>/_diff/`. */
   diff: boolean;
-  /** The dataset directory (absolute). */
+  /** The dataset: an absolute directory, or an S3 prefix `s3://bucket/prefix/`. */
   root: string;
   quiet: boolean;
 }
@@ -65,8 +63,6 @@ export function schedulePlan(flags: Flags): SchedulePlan {
   const out = stringFlag(flags, 'out');
   if (out === undefined || out === '' || out === '-')
     throw new UsageError('--out', out, 'must be a directory with --every', 'e.g. --out flows/');
-  if (isS3Url(out))
-    throw new UsageError('--out', out, 'must be a local directory with --every', 'sync it to S3 afterwards');
   const diff = booleanFlag(flags, 'diff');
   if (diff && everyMs > DIFF_MAX_EVERY_MS)
     throw new UsageError(
@@ -75,30 +71,8 @@ export function schedulePlan(flags: Flags): SchedulePlan {
       `needs --every 12h or less (${every} given)`,
       'AWS keeps a flow operation about 12 hours, and the diff reads the previous round again',
     );
-  const root = path.resolve(out);
-  checkScheduleRoot(out, root);
+  // The root's contents are checked when the schedule starts (dataset-root.ts: S3 needs a request).
+  if (isS3Url(out)) parseS3Url('--out', out, true);
+  const root = isS3Url(out) ? out : path.resolve(out);
   return { everyMs, count, diff, root, quiet: booleanFlag(flags, 'quiet') };
-}
-
-/**
- * A schedule writes into a new or empty directory, or adds rounds to a dataset of an earlier schedule
- * (one holding its log); never into someone else's directory or a single export's partitions.
- */
-function checkScheduleRoot(raw: string, root: string): void {
-  let entries: string[];
-  try {
-    if (!statSync(root).isDirectory())
-      throw new UsageError('--out', raw, 'is not a directory', 'a schedule writes a directory');
-    entries = readdirSync(root);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  if (entries.length > 0 && !entries.includes(SCHEDULE_LOG))
-    throw new UsageError(
-      '--out',
-      raw,
-      `is a directory without ${SCHEDULE_LOG}, not the dataset of a capture schedule`,
-      'choose a new or empty directory',
-    );
 }

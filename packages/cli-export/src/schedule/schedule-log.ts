@@ -3,9 +3,11 @@
  * appended when the round ends (missed rounds when the overrun that covered them ends). The `_` keeps
  * it out of Spark, Hive, Athena and pyarrow dataset discovery, as the status files.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { wellFormed } from '@nfw-flows/core/engine';
+import { openOutput } from '../output/s3-output.js';
+import { isS3Url } from '../output/s3-target.js';
+import { childOf, readText } from './dataset-root.js';
 
 export const SCHEDULE_LOG = '_nfw-schedule.jsonl';
 
@@ -48,10 +50,38 @@ export interface RoundRecord {
   schedule_started_at: string;
 }
 
-export function appendRound(root: string, record: RoundRecord): void {
-  mkdirSync(root, { recursive: true });
-  const line = JSON.stringify(record, (_key, value) =>
-    typeof value === 'string' ? wellFormed(value) : value,
-  );
-  appendFileSync(path.join(root, SCHEDULE_LOG), `${line}\n`);
+/**
+ * Appends round records to the log. A local log is appended to; an S3 object cannot be, so the whole
+ * log (the earlier runs' lines read at the start, then this run's) is put again after each round.
+ */
+export class ScheduleLog {
+  private readonly target: string;
+  private text = '';
+
+  private constructor(target: string) {
+    this.target = target;
+  }
+
+  static async open(root: string): Promise<ScheduleLog> {
+    const log = new ScheduleLog(childOf(root, SCHEDULE_LOG, false));
+    if (isS3Url(root)) log.text = (await readText(log.target)) ?? '';
+    return log;
+  }
+
+  async append(record: RoundRecord): Promise<void> {
+    const line = `${JSON.stringify(record, (_key, value) => (typeof value === 'string' ? wellFormed(value) : value))}\n`;
+    if (!isS3Url(this.target)) {
+      appendFileSync(this.target, line);
+      return;
+    }
+    this.text += line;
+    const object = openOutput(this.target, { force: true });
+    try {
+      object.writeText(this.text);
+      await object.commit();
+    } catch (error) {
+      await object.discard();
+      throw error;
+    }
+  }
 }
