@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runCaptureSchedule, type ScheduleClock } from '../src/commands/capture-schedule.js';
@@ -18,6 +19,7 @@ import { buildProgram } from '../src/program.js';
 import { type RoundRecord, SCHEDULE_LOG } from '../src/schedule/schedule-log.js';
 import { UsageError } from '../src/usage-error.js';
 import { ARN, assertBuilt, closeDuckdb, query, run, sqlString, tempDir } from './helpers.js';
+import { hasMoto, type Moto, startMoto } from './moto.js';
 
 const TABLE = 150;
 
@@ -379,6 +381,81 @@ describe('pyarrow', () => {
       ]);
     },
   );
+});
+
+describe.skipIf(!hasMoto())('an S3 prefix', () => {
+  const BUCKET = 'nfw-series';
+  let moto: Moto;
+  let cwd: string;
+  beforeAll(async () => {
+    moto = await startMoto();
+    await moto.createBucket(BUCKET);
+    // An S3 output keeps its lock and resume state in the current directory.
+    cwd = process.cwd();
+    process.chdir(tmp.dir);
+  });
+  afterAll(async () => {
+    process.chdir(cwd);
+    await moto?.stop();
+  });
+
+  test('rounds, diffs and the log are objects under the prefix; rounds are added on a second run', async () => {
+    const e = await emulator();
+    const root = `s3://${BUCKET}/series/`;
+    const args = [
+      '--availability-zone',
+      'us-east-1a',
+      '--every',
+      '1m',
+      '--count',
+      '2',
+      '--diff',
+      '--partitioned',
+    ];
+    const first = await schedule(e, [...args, '--out', root], steppedClock(), tmp.dir);
+    expect(first.code, first.stderr).toBe(0);
+    const clock = steppedClock();
+    await clock.sleep(3_600_000, new AbortController().signal);
+    const second = await schedule(e, [...args, '--count', '1', '--out', root], clock, tmp.dir);
+    expect(second.code, second.stderr).toBe(0);
+    const log = await moto.client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'series/_nfw-schedule.jsonl' }),
+    );
+    const rounds = (await log.Body!.transformToString())
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as RoundRecord);
+    expect(rounds.map((r) => [r.capture_time, r.status, r.diff?.status])).toEqual([
+      ['20261204T120000Z', 'ok', 'skipped'],
+      ['20261204T120100Z', 'ok', 'ok'],
+      ['20261204T130000Z', 'ok', 'skipped'],
+    ]);
+    const keys = await moto.keys(BUCKET, 'series/');
+    const opKey = (r: RoundRecord) =>
+      `series/capture_time=${r.capture_time}/firewall_arn=${encodeURIComponent(ARN)}/availability_zone=us-east-1a/flow_operation_id=${r.flow_operation_ids[0]}/part-0.parquet`;
+    expect(keys).toEqual(
+      [
+        'series/_diff/capture_time=20261204T120100Z/diff.parquet',
+        'series/_nfw-schedule.jsonl',
+        ...rounds.flatMap((r) => [`series/capture_time=${r.capture_time}/_nfw-status.json`, opKey(r)]),
+      ].sort(),
+    );
+    expect(await moto.openUploads(BUCKET)).toBe(0);
+    // Nothing is left in the current directory (the rounds' locks and resume state).
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('nfw-s3-'))).toEqual([]);
+  });
+
+  test("a prefix holding someone else's objects is refused before any capture", async () => {
+    const e = await emulator();
+    await moto.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'theirs/notes.txt', Body: 'mine' }));
+    const args = ['--every', '1m', '--partitioned', '--out', `s3://${BUCKET}/theirs/`];
+    const error = await schedule(e, args, steppedClock(), tmp.dir).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect([(error as UsageError).flag, (error as UsageError).code]).toEqual(['--out', 'NFW_INVALID_OPTION']);
+    expect(e.operations()).toEqual([]);
+  });
 });
 
 describe('flags', () => {
