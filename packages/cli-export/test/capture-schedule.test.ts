@@ -18,7 +18,7 @@ import { tableDdl } from '../src/commands/table-ddl.js';
 import { buildProgram } from '../src/program.js';
 import { type RoundRecord, SCHEDULE_LOG } from '../src/schedule/schedule-log.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, closeDuckdb, query, run, sqlString, tempDir } from './helpers.js';
+import { ARN, assertBuilt, closeDuckdb, query, run, SHORT_STALL, sqlString, tempDir } from './helpers.js';
 import { hasMoto, type Moto, startMoto } from './moto.js';
 
 const TABLE = 150;
@@ -296,6 +296,38 @@ describe('capture --every into capture_time partitions', () => {
     expect(existsSync(path.join(root, `capture_time=${failed.capture_time}`))).toBe(false);
     expect(s.rounds[2]!.diff).toMatchObject({ status: 'ok', against: s.rounds[0]!.capture_time });
     expect(s.stderr).toContain('failed: NFW_PAGINATION_FAILED');
+  });
+
+  test('a round whose paging fails after the retries is logged with its operation; no resume state is left among the partitions', async () => {
+    const e = await emulator();
+    // Round 1 reads its two pages; every later page request fails (the retry budget is 200 ms).
+    e.setFaults({ operations: ['ListFlowOperationResults'], failAfterPages: 2, failKind: 'error' });
+    const root = path.join(tmp.dir, 'paging');
+    const s = await schedule(
+      e,
+      [
+        '--availability-zone',
+        'us-east-1a',
+        '--every',
+        '1m',
+        '--count',
+        '2',
+        '--partitioned',
+        '--out',
+        root,
+        ...SHORT_STALL,
+      ],
+      steppedClock(),
+      root,
+    );
+    expect(s.code, s.stderr).toBe(3);
+    expect(s.rounds.map((r) => [r.status, r.error_code])).toEqual([
+      ['ok', null],
+      ['failed', 'NFW_PAGINATION_FAILED'],
+    ]);
+    expect(s.rounds[1]!.flow_operation_ids).toHaveLength(1);
+    expect(e.operation(s.rounds[1]!.flow_operation_ids[0]!)).toBeDefined();
+    expect(readdirSync(root).sort()).toEqual([SCHEDULE_LOG, `capture_time=${s.rounds[0]!.capture_time}`]);
   });
 
   test('rounds that overrun the interval: the ticks they covered are logged as missed, never run late', async () => {

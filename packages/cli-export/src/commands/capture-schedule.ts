@@ -200,8 +200,8 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
     r.status = run.ctx.signal.aborted ? 'interrupted' : 'failed';
     r.error_code = errorCode(error);
     r.error = describeError(error).line;
+    r.flow_operation_ids = dropPartial(dir);
     if (run.ctx.signal.aborted) {
-      r.flow_operation_ids = dropPartial(dir);
       r.ended_at = new Date(run.clock.now()).toISOString();
       await record(run, r);
       throw error;
@@ -212,7 +212,8 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
 }
 
 /**
- * An interrupted round's resumable state would sit in the dataset as `capture_time=<value>.nfw-partial/`,
+ * The resumable state a failed or interrupted round keeps would sit in the dataset as
+ * `capture_time=<value>.nfw-partial/`,
  * which dataset readers (pyarrow) would take for a partition: it goes, and the operations it started
  * are logged instead (AWS keeps them about 12 hours for `nfw-flows export --flow-operation-id`).
  */
