@@ -18,7 +18,17 @@ import { tableDdl } from '../src/commands/table-ddl.js';
 import { buildProgram } from '../src/program.js';
 import { type RoundRecord, SCHEDULE_LOG } from '../src/schedule/schedule-log.js';
 import { UsageError } from '../src/usage-error.js';
-import { ARN, assertBuilt, closeDuckdb, query, run, SHORT_STALL, sqlString, tempDir } from './helpers.js';
+import {
+  ARN,
+  assertBuilt,
+  closeDuckdb,
+  query,
+  run,
+  SHORT_STALL,
+  sqlString,
+  startJsonServer,
+  tempDir,
+} from './helpers.js';
 import { hasMoto, type Moto, startMoto } from './moto.js';
 
 const TABLE = 150;
@@ -296,6 +306,59 @@ describe('capture --every into capture_time partitions', () => {
     expect(existsSync(path.join(root, `capture_time=${failed.capture_time}`))).toBe(false);
     expect(s.rounds[2]!.diff).toMatchObject({ status: 'ok', against: s.rounds[0]!.capture_time });
     expect(s.stderr).toContain('failed: NFW_PAGINATION_FAILED');
+  });
+
+  test('captures that end FAILED: each round logged with NFW_OPERATION_FAILED and the message; no data at all exits 1', async () => {
+    const op = '11111111-2222-4333-8444-00000000000f';
+    const failed = { FirewallArn: ARN, AvailabilityZone: 'us-east-1a', FlowOperationId: op };
+    const server = await startJsonServer((operation) => ({
+      body:
+        operation === 'StartFlowCapture'
+          ? { ...failed, FlowOperationStatus: 'IN_PROGRESS' }
+          : operation === 'DescribeFlowOperation'
+            ? {
+                ...failed,
+                FlowOperationType: 'FLOW_CAPTURE',
+                FlowOperationStatus: 'FAILED',
+                StatusMessage: 'no capacity',
+              }
+            : {
+                ...failed,
+                FlowOperationStatus: 'FAILED',
+                StatusMessage: 'no capacity',
+                Flows: [],
+                FlowRequestTimestamp: 1767225600,
+              },
+    }));
+    try {
+      const root = path.join(tmp.dir, 'all-failed');
+      const s = await schedule(
+        { endpoint: server.endpoint } as Emulator,
+        [
+          '--availability-zone',
+          'us-east-1a',
+          '--every',
+          '1m',
+          '--count',
+          '2',
+          '--diff',
+          '--partitioned',
+          '--out',
+          root,
+        ],
+        steppedClock(),
+        root,
+      );
+      expect(s.code, s.stderr).toBe(1);
+      expect(s.rounds.map((r) => [r.status, r.error_code])).toEqual([
+        ['failed', 'NFW_OPERATION_FAILED'],
+        ['failed', 'NFW_OPERATION_FAILED'],
+      ]);
+      expect(s.rounds[0]!.error).toContain('no capacity');
+      expect(s.rounds.map((r) => r.diff)).toEqual([undefined, undefined]);
+    } finally {
+      await server.close();
+    }
   });
 
   test('a round whose paging fails after the retries is logged with its operation; no resume state is left among the partitions', async () => {
