@@ -213,9 +213,8 @@ async function runRound(run: ScheduleRun, tick: number): Promise<RoundRecord> {
 
 /**
  * The resumable state a failed or interrupted round keeps would sit in the dataset as
- * `capture_time=<value>.nfw-partial/`,
- * which dataset readers (pyarrow) would take for a partition: it goes, and the operations it started
- * are logged instead (AWS keeps them about 12 hours for `nfw-flows export --flow-operation-id`).
+ * `capture_time=<value>.nfw-partial/`, which dataset readers (pyarrow) take for a partition: it goes,
+ * and the operations it started are logged instead (for `nfw-flows export --flow-operation-id`).
  */
 function dropPartial(dir: string): string[] {
   const partial = partialDirectory(dir);
