@@ -252,11 +252,12 @@ describe('capture --every into capture_time partitions', () => {
     const root = path.join(tmp.dir, 'fleet');
     const s = await schedule(
       e,
-      ['--every', '30s', '--count', '2', '--partitioned', '--out', root, '--format', 'ndjson'],
+      ['--every', '30s', '--count', '2', '--partitioned', '--out', root, '--format', 'ndjson', '--quiet'],
       steppedClock(),
       root,
     );
     expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toBe('');
     expect(s.rounds.map((r) => [r.status, r.flow_operation_ids.length, r.flows])).toEqual([
       ['ok', 2, 2 * TABLE],
       ['ok', 2, 2 * TABLE],
@@ -616,37 +617,43 @@ describe('Ctrl-C', () => {
     while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  test('between rounds: exit 130 at once, the rounds done are kept and logged', async () => {
-    const e = await emulator();
-    const root = path.join(tmp.dir, 'sigint-between');
-    const r = await run(
-      captureArgs(
-        e,
-        '--availability-zone',
-        'us-east-1a',
-        '--every',
-        '1h',
-        '--count',
-        '3',
-        '--partitioned',
-        '--out',
-        root,
-      ),
-      {
-        onSpawn: (child) => {
-          void waitFor(() => readLog(root).length === 1).then(() => child.kill('SIGINT'));
+  test.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s between rounds: exit %d at once, the rounds done are kept and logged',
+    async (signal, code) => {
+      const e = await emulator();
+      const root = path.join(tmp.dir, `${signal}-between`);
+      const r = await run(
+        captureArgs(
+          e,
+          '--availability-zone',
+          'us-east-1a',
+          '--every',
+          '1h',
+          '--count',
+          '3',
+          '--partitioned',
+          '--out',
+          root,
+        ),
+        {
+          onSpawn: (child) => {
+            void waitFor(() => readLog(root).length === 1).then(() => child.kill(signal));
+          },
         },
-      },
-    );
-    expect(r.code, r.stderr).toBe(130);
-    const rounds = readLog(root);
-    expect(rounds.map((x) => x.status)).toEqual(['ok']);
-    expect(readdirSync(root).sort()).toEqual([SCHEDULE_LOG, `capture_time=${rounds[0]!.capture_time}`]);
-    expect(readFileSync(path.join(root, rounds[0]!.path!, '_nfw-status.json'), 'utf8')).toContain(
-      '"complete": true',
-    );
-    expect(existsSync(path.join(tmp.dir, '.sigint-between.nfw-lock'))).toBe(false);
-  });
+      );
+      expect(r.code, r.stderr).toBe(code);
+      const rounds = readLog(root);
+      expect(rounds.map((x) => x.status)).toEqual(['ok']);
+      expect(readdirSync(root).sort()).toEqual([SCHEDULE_LOG, `capture_time=${rounds[0]!.capture_time}`]);
+      expect(readFileSync(path.join(root, rounds[0]!.path!, '_nfw-status.json'), 'utf8')).toContain(
+        '"complete": true',
+      );
+      expect(existsSync(path.join(tmp.dir, `.${signal}-between.nfw-lock`))).toBe(false);
+    },
+  );
 
   test('during a round: exit 130, the round is logged as interrupted', async () => {
     emu = await startEmulator({ seed: 22, capture: { flows: TABLE, durationMs: 3_600_000 } });
