@@ -84,10 +84,10 @@ function steppedClock(lag = 0): ScheduleClock {
   };
 }
 
+/** `capture` of the test firewall (of every firewall with --all-firewalls in `rest`). */
 const captureArgs = (e: Emulator, ...rest: string[]) => [
   'capture',
-  '--firewall-arn',
-  ARN,
+  ...(rest.includes('--all-firewalls') ? [] : ['--firewall-arn', ARN]),
   '--filters-json',
   '[{}]',
   '--minimum-flow-age',
@@ -247,32 +247,58 @@ describe('capture --every into capture_time partitions', () => {
     ]);
   });
 
-  test('a fleet capture (no scope flag): every zone in each round', async () => {
-    const e = await emulator();
-    const root = path.join(tmp.dir, 'fleet');
-    const s = await schedule(
-      e,
-      ['--every', '30s', '--count', '2', '--partitioned', '--out', root, '--format', 'ndjson', '--quiet'],
-      steppedClock(),
-      root,
-    );
-    expect(s.code, s.stderr).toBe(0);
-    expect(s.stderr).toBe('');
-    expect(s.rounds.map((r) => [r.status, r.flow_operation_ids.length, r.flows])).toEqual([
-      ['ok', 2, 2 * TABLE],
-      ['ok', 2, 2 * TABLE],
-    ]);
-    const zones = readdirSync(
-      path.join(
+  test.each([[[]], [['--all-firewalls']]])(
+    'a fleet capture %j (no scope flag): every zone in each round',
+    async (fleet) => {
+      const e = await emulator();
+      const root = path.join(tmp.dir, `fleet${fleet.length}`);
+      const s = await schedule(
+        e,
+        [
+          ...fleet,
+          '--every',
+          '30s',
+          '--count',
+          '2',
+          '--diff',
+          '--partitioned',
+          '--out',
+          root,
+          '--format',
+          'ndjson',
+          '--quiet',
+        ],
+        steppedClock(),
         root,
-        `capture_time=${s.rounds[1]!.capture_time}`,
-        readdirSync(path.join(root, `capture_time=${s.rounds[1]!.capture_time}`)).find((d) =>
-          d.startsWith('firewall_arn='),
-        )!,
-      ),
-    );
-    expect(zones.sort()).toEqual(['availability_zone=us-east-1a', 'availability_zone=us-east-1b']);
-  });
+      );
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.stderr).toBe('');
+      expect(s.rounds.map((r) => [r.status, r.flow_operation_ids.length, r.flows])).toEqual([
+        ['ok', 2, 2 * TABLE],
+        ['ok', 2, 2 * TABLE],
+      ]);
+      // The diff covers both zones: every flow of both rounds is in one of its rows.
+      const d = s.rounds[1]!.diff!;
+      expect([d.status, d.continuing! * 2 + d.new! + d.ended!]).toEqual(['ok', 4 * TABLE]);
+      const zonesDiffed = new Set(
+        readFileSync(path.join(root, d.path!), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as { availability_zone: string }).availability_zone),
+      );
+      expect([...zonesDiffed].sort()).toEqual(['us-east-1a', 'us-east-1b']);
+      const zones = readdirSync(
+        path.join(
+          root,
+          `capture_time=${s.rounds[1]!.capture_time}`,
+          readdirSync(path.join(root, `capture_time=${s.rounds[1]!.capture_time}`)).find((d) =>
+            d.startsWith('firewall_arn='),
+          )!,
+        ),
+      );
+      expect(zones.sort()).toEqual(['availability_zone=us-east-1a', 'availability_zone=us-east-1b']);
+    },
+  );
 
   test('a failed round is logged with its code, the schedule goes on, and the next diff is against the last good round', async () => {
     const e = await emulator();
