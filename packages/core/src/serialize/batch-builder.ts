@@ -10,8 +10,12 @@ import { columnsSchema, normalizeColumns, normalizePositiveInt } from './schema.
 // takes to fill, the more young-generation GCs its buffers survive: promoted, they wait for a full GC
 // (BENCHMARKS.md, api-to-arrow, has the peak memory of each size).
 export const DEFAULT_BATCH_SIZE = 4096;
-/** Parquet row groups stay larger: readers prefer fewer, bigger row groups (and the file is smaller). */
-export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+/**
+ * Parquet row groups of 4 batches: the writer thread holds one row group's encoder state in wasm memory,
+ * which never shrinks, so the group size sets the Parquet export's peak; larger groups make a smaller
+ * file for more memory (BENCHMARKS.md, peers, has both for each size).
+ */
+export const DEFAULT_ROW_GROUP_SIZE = 16_384;
 
 export interface BatchBuilderOptions {
   /** Columns of generic rows (group-by, top talkers); omitted: flow records, schema v1. */
