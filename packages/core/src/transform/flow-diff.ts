@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
+import type { RecordBatch } from 'apache-arrow';
 import { describeValue, NfwError } from '../errors.js';
 import { formatIPv4, formatIPv6 } from '../parse/address-build.js';
 import { protocolByNumber } from '../parse/protocol.js';
 import type { ColumnSpec, FlowRecord, ParsedAddress, PortRange, Row } from '../types.js';
+import { DiffBatchWriter } from './flow-diff-batches.js';
 import {
   AGE_NULL,
   BYTES_NULL,
@@ -37,6 +39,12 @@ export type DiffRecord = Omit<FlowRecord, 'packetCount' | 'byteCount'> & {
 export interface FlowDiffOptions {
   /** Stream form: stop reading both inputs and fail with `NFW_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Stream form: carry Arrow RecordBatches of the change rows (schema DIFF_COLUMNS; 4096 rows each
+   * when `true`, else this many) instead of row objects. toArrow and toParquet with DIFF_COLUMNS
+   * write them as they are, to the same bytes as the rows; no row object is made.
+   */
+  batches?: boolean | number;
 }
 
 export interface FlowDiffSummary {
@@ -429,6 +437,15 @@ export class FlowDiffEngine {
     this.lastContextId = id;
     this.lastSide = side;
     return id;
+  }
+
+  /**
+   * The next RecordBatch of change rows (up to the writer's capacity), or null at the end: the batch
+   * form of rows(), after begin().
+   */
+  batch(writer: DiffBatchWriter): RecordBatch | null {
+    while (writer.size < writer.capacity && this.step()) writer.append(this);
+    return writer.flush();
   }
 
   /** The change rows as objects, in the order of step(). */
@@ -869,6 +886,10 @@ function feed(engine: FlowDiffEngine, chunk: Chunk<DiffRecord>, side: 0 | 1): vo
   else engine.addAfter(chunk as DiffRecord);
 }
 
+function isObjectReadable(input: unknown): input is Readable {
+  return input instanceof Readable && input.readableObjectMode;
+}
+
 /**
  * Sync form: the change rows of two captures given as iterables of records (or arrays of records).
  * Both are read in full before the first row; rows come lazily.
@@ -886,17 +907,10 @@ export function* diffCaptureRows(
 
 export type FlowDiffStream = Readable & { columns: ColumnSpec[]; summary(): FlowDiffSummary };
 
-/**
- * Stream form: a Readable (object mode) of change rows from two record streams or (async) iterables,
- * e.g. two `flowResults` or `flowResultsFromFile` streams. The before capture is read in full, then
- * the after capture, then rows flow with backpressure; `summary` is emitted (and `summary()` returns
- * the counts) at the end.
- */
-export function diffCaptures(
-  before: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
-  after: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
-  options: FlowDiffOptions = {},
-): FlowDiffStream {
+/** Rows of a batch in `batches` mode unless a count is given: the serializers' default batch size. */
+const DEFAULT_DIFF_BATCH = 4096;
+
+function checkInputs(before: unknown, after: unknown, options: FlowDiffOptions): number {
   if (options === null || typeof options !== 'object') throw invalidOption('options', options, 'an object');
   for (const [name, input] of [
     ['before', before],
@@ -911,9 +925,30 @@ export function diffCaptures(
       throw invalidOption(name, input, 'a record stream or an (async) iterable of records');
     }
   }
-  const { signal } = options;
+  const { signal, batches } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw invalidOption('signal', signal, 'an AbortSignal');
+  if (batches === undefined || batches === false) return 0;
+  if (batches === true) return DEFAULT_DIFF_BATCH;
+  if (!Number.isSafeInteger(batches) || batches < 1)
+    throw invalidOption('batches', batches, 'true, false or a positive integer');
+  return batches;
+}
+
+/**
+ * Stream form: a Readable (object mode) of change rows from two record streams or (async) iterables,
+ * e.g. two `flowResults` or `flowResultsFromFile` streams. The before capture is read in full, then
+ * the after capture, then rows flow with backpressure; `summary` is emitted (and `summary()` returns
+ * the counts) at the end. With `batches`, the stream carries Arrow RecordBatches of the same rows in
+ * DIFF_COLUMNS instead (what toArrow and toParquet write fastest).
+ */
+export function diffCaptures(
+  before: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
+  after: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
+  options: FlowDiffOptions = {},
+): FlowDiffStream {
+  const batchRows = checkInputs(before, after, options);
+  const { signal } = options;
   const engine = new FlowDiffEngine();
   const aborted = () =>
     new NfwError(
@@ -921,9 +956,9 @@ export function diffCaptures(
       'The diff was aborted',
       signal?.reason === undefined ? {} : { cause: signal.reason },
     );
-  // Reading the inputs is async; the rows then come from the engine's sync generator, pushed while
-  // the consumer wants more (no promise per row).
-  let rows: Generator<Row> | null = null;
+  // Reading the inputs is async; the rows then come from the engine's sync cursor, pushed while the
+  // consumer wants more (no promise per row).
+  let next: (() => Row | RecordBatch | null) | null = null;
   let loading: Promise<void> | null = null;
   let n = 0;
   async function load(): Promise<void> {
@@ -931,31 +966,41 @@ export function diffCaptures(
       [0, before],
       [1, after],
     ] as const) {
+      const readable = isObjectReadable(input) ? input : null;
       for await (const chunk of input as AsyncIterable<Chunk<DiffRecord>>) {
         if (signal?.aborted) throw aborted();
         feed(engine, chunk, side);
+        // The records a stream already holds are taken at once: the iterator costs a promise each.
+        if (readable !== null)
+          for (let r = readable.read(); r !== null; r = readable.read()) feed(engine, r, side);
       }
     }
-    rows = engine.rows();
+    engine.begin();
+    if (batchRows === 0) next = () => (engine.step() ? engine.row() : null);
+    else {
+      const writer = new DiffBatchWriter(engine.columns, batchRows);
+      next = () => engine.batch(writer);
+    }
   }
   function pushRows(): void {
-    const it = rows as Generator<Row>;
+    const take = next as () => Row | RecordBatch | null;
     for (;;) {
       if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
-      const step = it.next();
-      if (step.done) {
+      const item = take();
+      if (item === null) {
         stream.emit('summary', engine.summary());
         stream.push(null);
         return;
       }
-      if (!stream.push(step.value)) return;
+      if (!stream.push(item)) return;
     }
   }
   const stream = new Readable({
     objectMode: true,
-    highWaterMark: 64,
+    // A batch holds thousands of rows: keep two at most.
+    highWaterMark: batchRows === 0 ? 64 : 2,
     read() {
-      if (rows !== null) {
+      if (next !== null) {
         try {
           pushRows();
         } catch (error) {
