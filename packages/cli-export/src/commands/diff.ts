@@ -39,6 +39,8 @@ import { printTop, TopRows } from './diff-top.js';
 import type { RunContext } from './export.js';
 
 type Flags = Record<string, unknown>;
+
+const COLUMNAR: ReadonlySet<string> = new Set(['arrow', 'arrows', 'parquet']);
 type SideTotals = { before: Totals; after: Totals };
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/prod';
@@ -97,8 +99,11 @@ export async function runDiff(
   const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows diff', stream: ctx.stderr });
   const totals: SideTotals = { before: newTotals(plan.source.kind), after: newTotals(plan.source.kind) };
   const records = await diffInputs(plan, ctx, totals, progress, client);
-  const diff = diffCaptures(records.before, records.after, { signal: ctx.signal });
   const top = plan.top === null ? null : new TopRows(plan.top.n, RANKINGS[plan.top.by]);
+  // Arrow and Parquet take the change rows as column batches (no object per row); the ranking of
+  // --top and the text formats read row objects.
+  const columnar = top === null && plan.out !== null && COLUMNAR.has(plan.out.format);
+  const diff = diffCaptures(records.before, records.after, { signal: ctx.signal, batches: columnar });
   let summary: FlowDiffSummary;
   try {
     await writeDiff(diff, plan, ctx, totals, top);
@@ -122,7 +127,7 @@ async function diffInputs(
   totals: SideTotals,
   progress: Progress,
   client: NetworkFirewallClient | undefined,
-): Promise<{ before: AsyncIterable<FlowRecord>; after: AsyncIterable<FlowRecord> }> {
+): Promise<{ before: AsyncIterable<FlowRecord[]>; after: AsyncIterable<FlowRecord[]> }> {
   const both = (): Totals => ({
     ...totals.before,
     pages: totals.before.pages + totals.after.pages,
@@ -135,8 +140,8 @@ async function diffInputs(
     warn: (line: string) => progress.log(`nfw-flows: warning: ${side}: ${line}`),
   });
   // Lazy because fileRecords counts with a 'data' listener, which would start an unread stream flowing.
-  const lazy = (open: () => Readable): AsyncIterable<FlowRecord> => ({
-    [Symbol.asyncIterator]: () => open()[Symbol.asyncIterator](),
+  const lazy = (open: () => Readable): AsyncIterable<FlowRecord[]> => ({
+    [Symbol.asyncIterator]: () => inChunks(open()),
   });
   const source = plan.source;
   if (source.kind === 'file') {
@@ -149,6 +154,18 @@ async function diffInputs(
   const open = (side: 'before' | 'after') =>
     lazy(() => apiRecords(c, [source[side]], read, ctx.signal, totals[side], hooks(side)));
   return { before: open('before'), after: open('after') };
+}
+
+/**
+ * The records of a stream in arrays of those it already holds: its async iterator costs a promise
+ * per record, read() takes the buffered ones at once.
+ */
+async function* inChunks(stream: Readable): AsyncGenerator<FlowRecord[]> {
+  for await (const first of stream) {
+    const chunk: FlowRecord[] = [first as FlowRecord];
+    for (let r = stream.read(); r !== null; r = stream.read()) chunk.push(r as FlowRecord);
+    yield chunk;
+  }
 }
 
 /** Drains the change rows into --out (atomically, or stdout) and, for --top, the ranking. */
