@@ -1,7 +1,9 @@
+import { type IndexedKeys, OpenAddressIndex } from './open-address-index.js';
+
 /**
  * One capture's flows for the diff, held column by column: packed key words, counters as exact u64
  * halves, age, context id and flag bits, in typed-array chunks (no object per flow, no copy when it
- * grows), plus an open-addressing index from a hash of the key to the first flow with that key (hashes
+ * grows), plus an OpenAddressIndex from a hash of the key to the first flow with that key (hashes
  * are recomputed when the index grows rather than stored: 4 bytes a flow less). Flows with the same key
  * are chained in input order through `next`.
  */
@@ -45,13 +47,13 @@ function newChunk(): Chunk {
   };
 }
 
-export class FlowDiffTable {
+export class FlowDiffTable implements IndexedKeys {
   size = 0;
   /** Flows whose key an earlier flow of this capture already had. */
   duplicates = 0;
   private readonly chunks: Chunk[] = [];
-  private slots = new Int32Array(1024).fill(-1);
-  private slotMask = 1023;
+  /** Only the first flow of each key is indexed. */
+  private readonly index = new OpenAddressIndex(this, 1024);
   /** Last flow of each key's chain, by the chain's first flow (only for keys seen twice). */
   private readonly tails = new Map<number, number>();
 
@@ -85,11 +87,10 @@ export class FlowDiffTable {
     chunk.ages[o] = age;
     chunk.contexts[o] = context;
     this.size++;
-    const head = this.find(key, hash);
+    const head = this.index.find(key, hash);
     if (head < 0) {
       chunk.flags[o] = flags;
-      if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-      else this.place(i, hash);
+      this.index.insert(i, hash);
       return i;
     }
     // A key seen before: chain it behind the last flow with that key, and mark the whole chain.
@@ -104,16 +105,15 @@ export class FlowDiffTable {
 
   /** The first flow whose key equals `key` (KEY_WIDTH words), or -1. */
   find(key: Uint32Array, hash: number): number {
-    const { slots, slotMask } = this;
-    let s = hash & slotMask;
-    for (;;) {
-      const i = slots[s]!;
-      if (i < 0) return -1;
-      const chunk = this.chunks[i >>> CHUNK_BITS]!;
-      const o = i & CHUNK_MASK;
-      if (sameKey(chunk.keys, o * KEY_WIDTH, key)) return i;
-      s = (s + 1) & slotMask;
-    }
+    return this.index.find(key, hash);
+  }
+
+  keyEquals(i: number, key: Uint32Array): boolean {
+    return sameKey(this.chunks[i >>> CHUNK_BITS]!.keys, (i & CHUNK_MASK) * KEY_WIDTH, key);
+  }
+
+  hashOf(i: number): number {
+    return this.hash(i);
   }
 
   /** The next flow with the same key as flow `i`, or -1. */
@@ -153,25 +153,6 @@ export class FlowDiffTable {
 
   setFlag(i: number, flag: number): void {
     this.chunks[i >>> CHUNK_BITS]!.flags[i & CHUNK_MASK]! |= flag;
-  }
-
-  private place(i: number, hash: number): void {
-    const { slots, slotMask } = this;
-    let s = hash & slotMask;
-    while (slots[s]! >= 0) s = (s + 1) & slotMask;
-    slots[s] = i;
-  }
-
-  /** Only chain heads have slots: a flow is a head when it is not marked as a later duplicate. */
-  private rehash(slotCount: number): void {
-    this.slots = new Int32Array(slotCount).fill(-1);
-    this.slotMask = slotCount - 1;
-    const heads = new Set<number>();
-    for (const head of this.tails.keys()) heads.add(head);
-    for (let i = 0; i < this.size; i++) {
-      if ((this.flags(i) & DUPLICATE) !== 0 && !heads.has(i)) continue;
-      this.place(i, this.hash(i));
-    }
   }
 }
 
