@@ -19,6 +19,8 @@ const EMPTY = -1;
 export class OpenAddressIndex {
   /** Entries placed. */
   size = 0;
+  /** The largest entry number ever inserted. */
+  private last = -1;
   private slots: Int32Array;
   private mask: number;
 
@@ -43,6 +45,7 @@ export class OpenAddressIndex {
 
   /** Places `entry` (a non-negative number whose key is not in the index yet) under `hash`. */
   insert(entry: number, hash: number): void {
+    if (entry > this.last) this.last = entry;
     this.place(entry, hash);
     if (++this.size * 2 > this.slots.length) this.grow();
   }
@@ -77,13 +80,18 @@ export class OpenAddressIndex {
     slots[s] = entry;
   }
 
+  /**
+   * Doubles the slots and places every entry again, in entry order: the table reads each entry's key
+   * for its hash, and in slot order those reads would jump all over the table's memory.
+   */
   private grow(): void {
     const old = this.slots;
+    const present = new Uint8Array(this.last + 1);
+    for (let s = 0; s < old.length; s++) if (old[s] !== EMPTY) present[old[s]!] = 1;
     this.slots = new Int32Array(old.length * 2).fill(EMPTY);
     this.mask = this.slots.length - 1;
-    for (let s = 0; s < old.length; s++) {
-      const entry = old[s]!;
-      if (entry !== EMPTY) this.place(entry, this.keys.hashOf(entry));
+    for (let entry = 0; entry <= this.last; entry++) {
+      if (present[entry] === 1) this.place(entry, this.keys.hashOf(entry));
     }
   }
 }
