@@ -5,7 +5,7 @@ import { type IndexedKeys, OpenAddressIndex } from './open-address-index.js';
  * halves, age, context id and flag bits, in typed-array chunks (no object per flow, no copy when it
  * grows), plus an OpenAddressIndex from a hash of the key to the first flow with that key (hashes
  * are recomputed when the index grows rather than stored: 4 bytes a flow less). Flows with the same key
- * are chained in input order through `next`.
+ * are chained in input order through `next` (a map: keys repeat rarely, so no array of links per flow).
  */
 
 /** Uint32 words of a packed flow key (see flow-diff.ts `packFlowKey`). */
@@ -28,7 +28,6 @@ export const RESTARTED = 32;
 
 interface Chunk {
   keys: Uint32Array;
-  next: Int32Array;
   /** packets hi, packets lo, bytes hi, bytes lo. */
   counters: Uint32Array;
   ages: Uint32Array;
@@ -36,10 +35,18 @@ interface Chunk {
   flags: Uint8Array;
 }
 
+/** A released chunk: empty arrays, so a stray read gives undefined rather than the old data. */
+const RELEASED: Chunk = {
+  keys: new Uint32Array(0),
+  counters: new Uint32Array(0),
+  ages: new Uint32Array(0),
+  contexts: new Uint32Array(0),
+  flags: new Uint8Array(0),
+};
+
 function newChunk(): Chunk {
   return {
     keys: new Uint32Array(CHUNK * KEY_WIDTH),
-    next: new Int32Array(CHUNK),
     counters: new Uint32Array(CHUNK * 4),
     ages: new Uint32Array(CHUNK),
     contexts: new Uint32Array(CHUNK),
@@ -52,6 +59,8 @@ export class FlowDiffTable implements IndexedKeys {
   /** Flows whose key an earlier flow of this capture already had. */
   duplicates = 0;
   private readonly chunks: Chunk[] = [];
+  /** The next flow with the same key, by flow (only flows whose key repeats later). */
+  private readonly links = new Map<number, number>();
   /** Only the first flow of each key is indexed. */
   private readonly index = new OpenAddressIndex(this, 1024);
   /** Last flow of each key's chain, by the chain's first flow (only for keys seen twice). */
@@ -79,7 +88,6 @@ export class FlowDiffTable implements IndexedKeys {
     const keys = chunk.keys;
     const base = o * KEY_WIDTH;
     for (let w = 0; w < KEY_WIDTH; w++) keys[base + w] = key[w]!;
-    chunk.next[o] = -1;
     chunk.counters[o * 4] = packetsHi;
     chunk.counters[o * 4 + 1] = packetsLo;
     chunk.counters[o * 4 + 2] = bytesHi;
@@ -97,7 +105,7 @@ export class FlowDiffTable implements IndexedKeys {
     this.duplicates++;
     chunk.flags[o] = flags | DUPLICATE;
     const tail = this.tails.get(head) ?? head;
-    this.chunks[tail >>> CHUNK_BITS]!.next[tail & CHUNK_MASK] = i;
+    this.links.set(tail, i);
     this.tails.set(head, i);
     this.chunks[head >>> CHUNK_BITS]!.flags[head & CHUNK_MASK]! |= DUPLICATE;
     return i;
@@ -118,7 +126,7 @@ export class FlowDiffTable implements IndexedKeys {
 
   /** The next flow with the same key as flow `i`, or -1. */
   next(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS]!.next[i & CHUNK_MASK]!;
+    return this.links.get(i) ?? -1;
   }
 
   /** The hash of flow `i`'s key. */
@@ -149,6 +157,15 @@ export class FlowDiffTable implements IndexedKeys {
 
   flags(i: number): number {
     return this.chunks[i >>> CHUNK_BITS]!.flags[i & CHUNK_MASK]!;
+  }
+
+  /**
+   * Lets go of the chunks holding only flows below `i` (the diff's cursor is past them for good):
+   * their memory goes back while the change rows are written. Those flows must not be read again.
+   */
+  release(i: number): void {
+    for (let c = (i >>> CHUNK_BITS) - 1; c >= 0 && this.chunks[c] !== RELEASED; c--)
+      this.chunks[c] = RELEASED;
   }
 
   setFlag(i: number, flag: number): void {

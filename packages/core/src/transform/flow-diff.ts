@@ -500,6 +500,8 @@ export class FlowDiffEngine {
   private afterStep(i: number): boolean {
     if (this.grouped[i] === 1) return false;
     const { before, after } = this;
+    // Without repeated after keys nothing reads an after-flow again once the cursor is past it.
+    if (after.duplicates === 0) after.release(i);
     const key = this.rowKey;
     after.keyOf(i, key);
     const b = before.find(key, after.hash(i));
@@ -524,6 +526,7 @@ export class FlowDiffEngine {
   /** Before-flow `x`: an ended change (true) unless it continues. */
   private endedStep(x: number): boolean {
     const { before } = this;
+    before.release(x);
     const flags = before.flags(x);
     if ((flags & PAIRED) !== 0 && (flags & RESTARTED) === 0) return false;
     before.keyOf(x, this.rowKey);

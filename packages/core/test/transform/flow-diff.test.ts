@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fc, test } from '@fast-check/vitest';
+import { createFlowTable, DEFAULT_FIREWALL_ARN, DEFAULT_TIMESTAMP } from '@nfw-flows/fixtures';
 import { describe, expect } from 'vitest';
 import { isNfwError } from '../../src/errors.js';
+import { normalizeFlow } from '../../src/normalize/normalize-flow.js';
 import { parseAddress, parsePortRange, parseProtocol } from '../../src/parse/index.js';
 import { toNdjson } from '../../src/serialize/index.js';
 import {
@@ -454,6 +456,44 @@ function flow(over: Partial<DiffRecord> & { at: number }): DiffRecord {
     ...rest,
   };
 }
+
+describe('diffCaptures over captures of several table chunks', () => {
+  // The tables keep flows in chunks of 16,384 and let go of the ones the cursor has passed.
+  const capture = (at: number, count: number): DiffRecord[] => {
+    const table = createFlowTable(9, count).at(at);
+    const context = {
+      firewallArn: DEFAULT_FIREWALL_ARN,
+      availabilityZone: 'us-east-1a',
+      vpcEndpointId: null,
+      vpcEndpointAssociationArn: null,
+      flowOperationId: `op-${at}`,
+      flowRequestTimestamp: new Date(at * 1000),
+    };
+    // Keys made unique, so that the oracle's brute-force pairing stays small.
+    const seen = new Set<string>();
+    const flows: DiffRecord[] = [];
+    for (let i = 0; i < table.count; i++) {
+      const r = normalizeFlow(table.flowAt(i), context);
+      if (!seen.has(keyOf(r))) flows.push(r);
+      seen.add(keyOf(r));
+    }
+    return flows;
+  };
+
+  test('40,000 flows a capture, with and without a key repeated in the after capture: the oracle rows', {
+    timeout: 120_000,
+  }, () => {
+    const before = capture(DEFAULT_TIMESTAMP, 40_000);
+    const after = capture(DEFAULT_TIMESTAMP + 300, 40_000);
+    const repeated = { ...after[after.length - 1]!, ageSeconds: 1, byteCount: 7 };
+    for (const afterSide of [after, [...after, repeated]]) {
+      const { rows, summary } = diffSync([before], [afterSide]);
+      expect(summary.continuing).toBeGreaterThan(16_384);
+      expect(summary.ended).toBeGreaterThan(16_384);
+      expect(canonical(rows)).toEqual(canonical(oracle(before, afterSide)));
+    }
+  });
+});
 
 describe('diffCaptures: exact 64-bit counters and edge cases', () => {
   test('counters near 2^64 (bigint inputs) give exact deltas and exact u64 columns', () => {
