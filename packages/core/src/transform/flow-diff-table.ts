@@ -35,6 +35,8 @@ interface Chunk {
   flags: Uint8Array;
 }
 
+const NO_INDEX = new OpenAddressIndex({ keyEquals: () => false, hashOf: () => 0 }, 1);
+
 /** A released chunk: empty arrays, so a stray read gives undefined rather than the old data. */
 const RELEASED: Chunk = {
   keys: new Uint32Array(0),
@@ -62,7 +64,7 @@ export class FlowDiffTable implements IndexedKeys {
   /** The next flow with the same key, by flow (only flows whose key repeats later). */
   private readonly links = new Map<number, number>();
   /** Only the first flow of each key is indexed. */
-  private readonly index = new OpenAddressIndex(this, 1024);
+  private index = new OpenAddressIndex(this, 1024);
   /** Last flow of each key's chain, by the chain's first flow (only for keys seen twice). */
   private readonly tails = new Map<number, number>();
 
@@ -166,6 +168,11 @@ export class FlowDiffTable implements IndexedKeys {
   release(i: number): void {
     for (let c = (i >>> CHUNK_BITS) - 1; c >= 0 && this.chunks[c] !== RELEASED; c--)
       this.chunks[c] = RELEASED;
+  }
+
+  /** Lets go of the index (its slots are about 8 bytes a key): `find` finds nothing from then on. */
+  dropIndex(): void {
+    this.index = NO_INDEX;
   }
 
   setFlag(i: number, flag: number): void {

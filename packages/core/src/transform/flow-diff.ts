@@ -460,6 +460,8 @@ export class FlowDiffEngine {
     this.started = true;
     this.checkOrder();
     this.grouped = new Uint8Array(this.after.size);
+    // The after table is only looked up for keys it repeats (ended rows' duplicate_key).
+    if (this.after.duplicates === 0) this.after.dropIndex();
   }
 
   /**
@@ -487,6 +489,9 @@ export class FlowDiffEngine {
           continue;
         }
         this.phase = 1;
+        // The ended pass looks nothing up in the before table, nor reads the after-flows' marks.
+        this.before.dropIndex();
+        this.grouped = new Uint8Array(0);
       }
       if (this.phase === 1) {
         while (this.nextBefore < this.before.size) if (this.endedStep(this.nextBefore++)) return true;
