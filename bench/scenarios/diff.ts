@@ -73,7 +73,9 @@ export default defineScenario({
         const [before, after] = await capturePair(n);
         const out = scratchPath('diff-library.arrow');
         return async () => {
-          const diff = diffCaptures(flowResultsFromFile(before), flowResultsFromFile(after));
+          const diff = diffCaptures(flowResultsFromFile(before), flowResultsFromFile(after), {
+            batches: true,
+          });
           await pipeline(
             diff,
             toArrow({ format: 'file', columns: DIFF_COLUMNS.map((c) => ({ ...c })) }),

@@ -3,6 +3,7 @@
  * after capture, from saved files or from two flow operations of one scope; written to a file (every
  * format, atomically) or stdout, and/or ranked on the terminal with --top.
  */
+import type { WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,7 @@ import {
   type FlowDiffStream,
   type FlowDiffSummary,
   type FlowRecord,
+  type RejectedRecord,
   type Row,
 } from '@nfw-flows/core';
 import { type Command, Option } from 'commander';
@@ -28,6 +30,7 @@ import {
   type Totals,
   truncatedToken,
 } from '../export/live-records.js';
+import { rejectLine } from '../export/run-job.js';
 import { serializer } from '../export/serializer.js';
 import { awsFlags, pagingFlags } from '../flag-groups.js';
 import { AtomicFile } from '../output/atomic-file.js';
@@ -35,6 +38,7 @@ import { asWriteError } from '../output/write-error.js';
 import { type DiffPlan, diffPlan, RANKINGS } from '../plans/diff-plan.js';
 import type { Action } from '../program.js';
 import { createProgress, formatCount, type Progress } from '../progress.js';
+import type { JobIdentity } from '../spool/checkpoint.js';
 import { printTop, TopRows } from './diff-top.js';
 import type { RunContext } from './export.js';
 
@@ -74,6 +78,10 @@ export function registerDiffCommand(program: Command, action: Action): void {
         .default('bytes-per-second'),
     )
     .option('--json', 'print the --top rows as JSON instead of a table')
+    .option(
+      '--rejects <file>',
+      'write rejected records here, one JSON line each, as export --rejects does, with side: before or after',
+    )
     .option('--strict', 'fail on the first invalid record instead of rejecting it')
     .option('--quiet', 'no progress and no summary on stderr')
     .addHelpText(
@@ -98,7 +106,8 @@ export async function runDiff(
   const plan = diffPlan(flags);
   const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows diff', stream: ctx.stderr });
   const totals: SideTotals = { before: newTotals(plan.source.kind), after: newTotals(plan.source.kind) };
-  const records = await diffInputs(plan, ctx, totals, progress, client);
+  const rejects = plan.rejects === null ? null : new RejectsFile(plan.rejects, plan.out?.force === true);
+  const records = await diffInputs(plan, ctx, totals, progress, client, rejects);
   const top = plan.top === null ? null : new TopRows(plan.top.n, RANKINGS[plan.top.by]);
   // Arrow and Parquet take the change rows as column batches (no object per row); the ranking of
   // --top and the text formats read row objects.
@@ -108,6 +117,10 @@ export async function runDiff(
   try {
     await writeDiff(diff, plan, ctx, totals, top);
     summary = diff.summary();
+    await rejects?.commit();
+  } catch (error) {
+    rejects?.discard();
+    throw error;
   } finally {
     progress.stop();
   }
@@ -127,6 +140,7 @@ async function diffInputs(
   totals: SideTotals,
   progress: Progress,
   client: NetworkFirewallClient | undefined,
+  rejects: RejectsFile | null,
 ): Promise<{ before: AsyncIterable<FlowRecord[]>; after: AsyncIterable<FlowRecord[]> }> {
   const both = (): Totals => ({
     ...totals.before,
@@ -136,7 +150,7 @@ async function diffInputs(
   });
   const hooks = (side: 'before' | 'after'): LiveHooks => ({
     update: () => progress.update(both()),
-    reject: () => {},
+    reject: (r, job) => rejects?.add(r, job, side),
     warn: (line: string) => progress.log(`nfw-flows: warning: ${side}: ${line}`),
   });
   // Lazy because fileRecords counts with a 'data' listener, which would start an unread stream flowing.
@@ -154,6 +168,44 @@ async function diffInputs(
   const open = (side: 'before' | 'after') =>
     lazy(() => apiRecords(c, [source[side]], read, ctx.signal, totals[side], hooks(side)));
   return { before: open('before'), after: open('after') };
+}
+
+/**
+ * The --rejects file: export's reject lines (export/run-job.ts rejectLine) with `side` added, in an
+ * atomic file committed after the data (discarded when the diff fails).
+ */
+class RejectsFile {
+  private readonly file: AtomicFile;
+  private readonly out: WriteStream;
+  constructor(
+    private readonly path: string,
+    force: boolean,
+  ) {
+    this.file = new AtomicFile(path, { force });
+    this.out = this.file.stream();
+  }
+
+  add(r: RejectedRecord, job: JobIdentity | null, side: 'before' | 'after'): void {
+    const line = rejectLine(r, job, 0);
+    this.out.write(`${line.slice(0, -1)},"side":"${side}"}\n`);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) =>
+        this.out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+      this.file.commit();
+    } catch (error) {
+      this.file.discard();
+      throw asWriteError(this.path, error);
+    }
+  }
+
+  discard(): void {
+    this.out.destroy();
+    this.file.discard();
+  }
 }
 
 /**
