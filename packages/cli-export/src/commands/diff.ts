@@ -259,12 +259,40 @@ async function writeDiff(
   }
   const file = new AtomicFile(out.path, { force: out.force });
   try {
-    await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
+    if (COLUMNAR.has(out.format) && top === null) await writePaced(diff, sink, file.stream(), ctx.signal);
+    else await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
     file.commit();
   } catch (error) {
     file.discard();
     throw asWriteError(out.path, error);
   }
+}
+
+/**
+ * The column batches into the serializer one at a time: each is written when the one before it has
+ * been taken. A pipe would queue up to 16 objects in the serializer, which for batches of thousands of
+ * rows is megabytes of change rows waiting for the disk.
+ */
+async function writePaced(
+  diff: FlowDiffStream,
+  sink: NodeJS.ReadWriteStream & Writable,
+  file: NodeJS.WritableStream,
+  signal: AbortSignal,
+): Promise<void> {
+  const feeding = (async () => {
+    for await (const batch of diff) {
+      await new Promise<void>((resolve, reject) => {
+        sink.write(batch, (error?: Error | null) => (error ? reject(error) : resolve()));
+      });
+    }
+    sink.end();
+  })().catch((error: Error) => {
+    sink.destroy(error);
+    throw error;
+  });
+  const [fed, written] = await Promise.allSettled([feeding, pipeline(sink, file, { signal })]);
+  if (written.status === 'rejected') throw written.reason;
+  if (fed.status === 'rejected') throw fed.reason;
 }
 
 /** Warns about each capture that is not complete and exact; true when any is not. */

@@ -1005,8 +1005,8 @@ export function diffCaptures(
   }
   const stream = new Readable({
     objectMode: true,
-    // A batch holds thousands of rows: keep two at most.
-    highWaterMark: batchRows === 0 ? 64 : 2,
+    // A batch holds thousands of rows: keep one at most.
+    highWaterMark: batchRows === 0 ? 64 : 1,
     read() {
       if (next !== null) {
         try {
