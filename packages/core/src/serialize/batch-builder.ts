@@ -63,6 +63,30 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
   return new Builder(schema, columns, batchSize, getters, flow);
 }
 
+/**
+ * `batch` itself when its columns are `schema`'s (names, types, nullability): a RecordBatch written
+ * through toArrow/toParquet as it is, e.g. the diff's change rows in columns. NFW_INVALID_RECORD when not.
+ */
+export function matchingBatch(batch: RecordBatch, schema: Schema): RecordBatch {
+  const mine = schema.fields;
+  const theirs = batch.schema.fields;
+  if (
+    theirs.length !== mine.length ||
+    theirs.some(
+      (f, i) =>
+        f.name !== mine[i]!.name ||
+        f.nullable !== mine[i]!.nullable ||
+        String(f.type) !== String(mine[i]!.type),
+    )
+  ) {
+    throw new NfwError('NFW_INVALID_RECORD', 'a RecordBatch whose columns are not the output columns', {
+      field: 'batch',
+      value: theirs.map((f) => f.name),
+    });
+  }
+  return batch;
+}
+
 /** A class, not a closure: its state is in-object fields, cheaper per record than context slots. */
 class Builder implements BatchBuilder {
   private count = 0;
