@@ -56,8 +56,18 @@ describe('DDL text', () => {
     expect(text).toContain('  packet_count DECIMAL(20,0),\n');
     expect(text).toContain('  age_seconds BIGINT,\n');
     expect(text).toContain('PARTITIONED BY (firewall_arn, availability_zone, flow_operation_id)\n');
-    expect(text).toContain("LOCATION 's3://b-1/it''s/';\n");
+    expect(text).toContain("LOCATION 's3://b-1/it\\'s/';\n");
     expect(text.endsWith('MSCK REPAIR TABLE d.t;\n')).toBe(true);
+  });
+
+  test('a quote or backslash in the location: backslash escapes for Hive (Athena, Spark), doubling for DuckDB', () => {
+    const location = "s3://b-1/it's\\x/";
+    const base = { location, table: 't', database: 'd' };
+    expect(tableDdl({ ...base, engine: 'athena' })).toContain("LOCATION 's3://b-1/it\\'s\\\\x/'\n");
+    expect(tableDdl({ ...base, engine: 'spark' })).toContain("LOCATION 's3://b-1/it\\'s\\\\x/';\n");
+    expect(tableDdl({ ...base, engine: 'duckdb' })).toContain(
+      "read_parquet('s3://b-1/it''s\\x/*/*/*/*.parquet'",
+    );
   });
 
   test('--capture-time: a leading capture_time partition, projected as a date in its format', () => {

@@ -66,8 +66,14 @@ const TYPES: Record<DdlEngine, Record<ColumnType, string>> = {
 /** Glue and Athena names: lowercase letters, digits, underscores (Athena lowercases the rest anyway). */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,254}$/;
 
+/** A DuckDB string literal: a quote is doubled. */
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A Hive (Athena DDL, Spark SQL) string literal: quotes and backslashes take a backslash, not doubling. */
+function hiveString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
 /** The file columns (schema v1 without the partition keys), in file order. */
@@ -102,7 +108,7 @@ export function tableDdl(options: TableDdlOptions): string {
       ')',
       `PARTITIONED BY (${keys.map((k) => `\`${k}\` string`).join(', ')})`,
       'STORED AS PARQUET',
-      `LOCATION ${sqlString(location)}`,
+      `LOCATION ${hiveString(location)}`,
       'TBLPROPERTIES (',
       "  'projection.enabled' = 'true',",
       keys
@@ -122,7 +128,7 @@ export function tableDdl(options: TableDdlOptions): string {
       ')',
       'USING PARQUET',
       `PARTITIONED BY (${keys.join(', ')})`,
-      `LOCATION ${sqlString(location)};`,
+      `LOCATION ${hiveString(location)};`,
       `MSCK REPAIR TABLE ${database}.${table};`,
       '',
     ].join('\n');
