@@ -8,9 +8,10 @@ import {
   makeClient,
   startEmulatorProcess,
 } from './support/api.js';
+import { scriptExport } from './support/export-cases.js';
 import { loadPlainScript } from './support/plain-script.js';
 import { fasterAndLighter, peakRss, timeRatio } from './support/targets.js';
-import { fileSize, removeQuietly, runLibraryProcess, scratchPath } from './support/tools.js';
+import { removeQuietly, runLibraryProcess, scratchPath } from './support/tools.js';
 
 const FLOOR = 'SDK paginator alone (floor)';
 const FLOOR_PROCESS = 'SDK paginator alone as a node script (floor of the separate processes)';
@@ -73,10 +74,8 @@ export default defineScenario({
         const out = scratchPath('api-script.arrow');
         return async () => {
           const op = JSON.stringify(emulator.operations[0]!);
-          const { emitted, ...measured } = await runLibraryProcess(['api', emulator.endpoint, op, out]);
+          const { emitted, bytes, ...measured } = await scriptExport(['api', emulator.endpoint, op], out);
           emulator.close();
-          const bytes = fileSize(out);
-          removeQuietly(out);
           return { ...measured, check: `${emitted}:${bytes}`, detail: 'separate process' };
         };
       },
@@ -117,8 +116,8 @@ export default defineScenario({
   ],
   findings: [
     "The library's cost over the paginator is its pipeline (normalizer, Arrow batch builder, stream) in the paging thread: about 0.45 s of CPU for 200K flows. Pages are parsed with one plain JSON.parse through the paginator's withCommand, skipping the SDK's reviver and per-flow copies (CPU 2.66 -> 2.33 s). A worker thread was not tried: the emulator occupies the second core here.",
-    'Peak RSS is garbage, not retention: about 24 MB live after a full GC in the CLI and the library script alike, while the heap grows to about 77 MiB of paging garbage. `--max-semi-space-size=8` takes the CLI to 136-141 MB at the same wall time (2: 111 MB, 15% slower); it works only from NODE_OPTIONS (README). Node 24 grows semi-spaces to 64 MiB: the floors and the plain script peak higher, the library and CLI barely move. The Node 24 section ran at load 12-25: read its CPU and peaks, not its wall times.',
-    'The CLI peaks about 8 MiB above the library script with the same live heap: V8 ran 2 full GCs against 4 and sized the old space from an early mark-compact (41 against 25-28 MiB). Not kept: --heap-growing-percent=50 set from inside (135 MB but +2% wall, and Node calls flags changed after start unpredictable); an esbuild bundle of the CLI (start-up 0.18 -> 0.12 s, same peak, no gain at 1M flows).',
+    "Peak RSS is garbage, not retention: 20-26 MB live after a full GC (CLI and library script alike); the rest is Node and the modules (about 55 MiB), the 32 MiB young generation and old-space garbage waiting for a full GC, so a run peaks 25-30 MiB higher when V8 runs 2 full GCs instead of 4-8 (the count changes from run to run with the load). What got promoted: the raw-flows hook read each response body with `for await`, whose iterator kept every page's HTTP objects (request, response, timers) alive across two young-generation GCs: 37 MiB promoted per 200K flows, against 13 for the SDK paginator alone. Read with 'data' events: 22-25 MiB promoted, CLI 130-144 MiB (13 runs; 2 over 150 MB, with 2 full GCs) against 134-166 before (9 runs; interleaved, load 2-13; bench/measure/api-export.ts); Node 24: 163-164 against 188-191 MiB.",
+    "Not kept (peak within the run-to-run spread): the CLI's page spool turned off (it allocates 150 MiB more per 200K flows, the page-line JSON, but promotes no more), a 128-record live-output buffer instead of 1,024, --heap-growing-percent=50 set from inside (Node calls flags changed after start unpredictable), an esbuild bundle of the CLI (start-up 0.18 -> 0.12 s, same peak). `NODE_OPTIONS=--max-semi-space-size=8` (126-158 MiB in 3 runs against 131-144: twice the young GCs, the same promotion; it only works from NODE_OPTIONS). Node 24 grows semi-spaces to 64 MiB: the floors and the plain script peak higher, the library and CLI barely move.",
     'Against the in-process floor the CLI also pays start-up and module loading (core with apache-arrow 0.10 s, the SDK 0.04 s, commander): judge it against the paginator run as a node script. cli-progress loads only for a terminal (6 MiB).',
     "The CLI spools each job's response pages as JSON Lines (what makes `--resume` exact) and, for a fresh single-file export whose jobs page in turn, writes the output while paging. Building the output from the spool after paging instead cost 1.6x the paginator's CPU (the conversion alone 2.5-2.9 s for 200K flows under load), so that path is kept for resumes, concurrent jobs and partitions. The Arrow-batch spool it replaced was no faster (CPU within noise, interleaved).",
   ],
@@ -129,7 +128,11 @@ export default defineScenario({
       1.15,
       'see Findings: the SDK deserializes only the page metadata; normalizer, Arrow encoder and stream still share its thread',
     ),
-    peakRss(SCRIPT, 150, 'see Findings: garbage of paging and dead batch buffers, not retention'),
+    peakRss(
+      SCRIPT,
+      150,
+      'see Findings: old-space garbage until a full GC, not retention; V8 runs fewer at times',
+    ),
     timeRatio(
       CLI,
       FLOOR,
@@ -145,7 +148,7 @@ export default defineScenario({
     peakRss(
       CLI,
       150,
-      'see Findings: the live heap of the library script, but fewer full GCs let its old space peak higher',
+      'see Findings: old-space garbage until a full GC, not retention; V8 runs fewer at times',
     ),
     fasterAndLighter(
       LIBRARY,

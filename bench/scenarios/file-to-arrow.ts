@@ -2,17 +2,11 @@ import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { flowResultsFromFile, toArrow } from '../core.js';
 import { defineScenario } from '../scenario.js';
+import { cliFileCase, scriptFileCase } from './support/export-cases.js';
 import { duckConnection, duckCount, duckJsonToParquet, streamJsonCount } from './support/peers.js';
 import { loadPlainScript } from './support/plain-script.js';
 import { fasterAndLighter, peakRss, timeRatio } from './support/targets.js';
-import {
-  cliCaptureFile,
-  fileSize,
-  removeQuietly,
-  runCli,
-  runLibraryProcess,
-  scratchPath,
-} from './support/tools.js';
+import { cliCaptureFile, fileSize, removeQuietly, runLibraryProcess, scratchPath } from './support/tools.js';
 
 const JSON_PARSE = 'JSON.parse of the whole file (floor)';
 const JSON_PARSE_PROCESS = 'JSON.parse of the whole file as a node script (floor of the separate processes)';
@@ -82,34 +76,18 @@ export default defineScenario({
         };
       },
     },
-    {
-      name: SCRIPT,
-      baseline: JSON_PARSE_PROCESS,
-      prepare: async (n) => {
-        const file = await cliCaptureFile(n);
-        const out = scratchPath('script.arrow');
-        return async () => {
-          const { emitted, ...measured } = await runLibraryProcess(['file', file, out]);
-          const bytes = fileSize(out);
-          removeQuietly(out);
-          return { ...measured, check: `${emitted}:${bytes}`, detail: 'separate process' };
-        };
-      },
-    },
-    {
-      name: CLI,
-      baseline: JSON_PARSE_PROCESS,
-      prepare: async (n) => {
-        const file = await cliCaptureFile(n);
-        const out = scratchPath('cli.arrow');
-        return async () => {
-          const measured = await runCli(['export', '--input', file, '--out', out, '--quiet', '--force']);
-          const bytes = fileSize(out);
-          removeQuietly(out);
-          return { ...measured, check: String(bytes), detail: 'separate process' };
-        };
-      },
-    },
+    scriptFileCase(
+      SCRIPT,
+      'script.arrow',
+      (r) => ({ check: `${r.emitted}:${r.bytes}`, detail: 'separate process' }),
+      JSON_PARSE_PROCESS,
+    ),
+    cliFileCase(
+      CLI,
+      'cli.arrow',
+      (r) => ({ check: String(r.bytes), detail: 'separate process' }),
+      JSON_PARSE_PROCESS,
+    ),
     {
       name: DUCKDB,
       baseline: JSON_PARSE,

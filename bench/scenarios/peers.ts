@@ -2,16 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineScenario, type Measured } from '../scenario.js';
+import { cliFileCase, parquetSize, scriptFileCase } from './support/export-cases.js';
 import { fasterAndLighter, peakRss, timeRatio } from './support/targets.js';
-import {
-  cliCaptureFile,
-  fileSize,
-  removeQuietly,
-  runCli,
-  runLibraryProcess,
-  scratchPath,
-  timedProcess,
-} from './support/tools.js';
+import { cliCaptureFile, fileSize, removeQuietly, scratchPath, timedProcess } from './support/tools.js';
 
 const PEERS_PY = fileURLToPath(new URL('./support/peers.py', import.meta.url));
 const PLAIN_PARQUET = fileURLToPath(new URL('./support/plain-parquet.mjs', import.meta.url));
@@ -53,59 +46,23 @@ export default defineScenario({
   defaultSize: 1_000_000,
   unit: 'flow',
   cases: [
-    {
-      name: CLI_ARROW,
-      prepare: async (n) => {
-        const file = await cliCaptureFile(n);
-        const out = scratchPath('peers-cli.arrow');
-        return async () => {
-          const measured = await runCli(['export', '--input', file, '--out', out, '--quiet', '--force']);
-          const bytes = fileSize(out);
-          removeQuietly(out);
-          return { ...measured, check: String(bytes), detail: `${(bytes / 2 ** 20).toFixed(0)} MiB Arrow` };
-        };
-      },
-    },
-    {
-      name: CLI_PARQUET,
-      baseline: CLI_ARROW,
-      prepare: async (n) => {
-        const file = await cliCaptureFile(n);
-        const out = scratchPath('peers-cli.parquet');
-        return async () => {
-          const measured = await runCli(['export', '--input', file, '--out', out, '--quiet', '--force']);
-          const detail = megabytesOut(out);
-          removeQuietly(out);
-          return { ...measured, check: detail, detail };
-        };
-      },
-    },
-    {
-      name: SCRIPT_ARROW,
-      prepare: async (n) => {
-        const file = await cliCaptureFile(n);
-        const out = scratchPath('peers-script.arrow');
-        return async () => {
-          const { emitted, ...measured } = await runLibraryProcess(['file', file, out]);
-          removeQuietly(out);
-          return { ...measured, check: String(emitted) };
-        };
-      },
-    },
-    {
-      name: SCRIPT_PARQUET,
-      baseline: SCRIPT_ARROW,
-      prepare: async (n) => {
-        const file = await cliCaptureFile(n);
-        const out = scratchPath('peers-script.parquet');
-        return async () => {
-          const { emitted, ...measured } = await runLibraryProcess(['file', file, out]);
-          const detail = megabytesOut(out);
-          removeQuietly(out);
-          return { ...measured, check: String(emitted), detail };
-        };
-      },
-    },
+    cliFileCase(CLI_ARROW, 'peers-cli.arrow', (r) => ({
+      check: String(r.bytes),
+      detail: `${(r.bytes / 2 ** 20).toFixed(0)} MiB Arrow`,
+    })),
+    cliFileCase(
+      CLI_PARQUET,
+      'peers-cli.parquet',
+      (r) => ({ check: parquetSize(r), detail: parquetSize(r) }),
+      CLI_ARROW,
+    ),
+    scriptFileCase(SCRIPT_ARROW, 'peers-script.arrow', (r) => ({ check: String(r.emitted) })),
+    scriptFileCase(
+      SCRIPT_PARQUET,
+      'peers-script.parquet',
+      (r) => ({ check: String(r.emitted), detail: parquetSize(r) }),
+      SCRIPT_ARROW,
+    ),
     ...PYTHON_PEERS.map(([tool, name]) => ({
       name,
       baseline: CLI_PARQUET,
@@ -152,7 +109,7 @@ export default defineScenario({
     'CPU for the same 1M flows: nfw-flows CLI 10.2-11.5 s, polars 14.1-14.7 s, plain node script 15.4 s, pyarrow 17.3 s, pandas 20.9 s, DuckDB 19.3-22.3 s; peak RSS 183-188 MiB against 967-993 MiB (plain script) and 1.6-2.3 GiB (python). The peers write fewer, untyped columns, hence smaller files. Measured at load 10-19 (wall times moved up to 6x between runs of one case): rerun idle for wall times.',
     "Time: parquet-wasm's writer thread costs 2.3-2.9 s of CPU for 1M rows (encoding 2.2 s, zstd the rest; the six per-operation columns, about 1 MB of repeated strings per 4,096-row batch, take a third), so the Parquet export is 1.3-1.6x the Arrow export's CPU. With a free second core its wall time is 1.0-1.15x the Arrow export's (load 1-5); under a load of 10 or more on two cores it tends to the CPU ratio.",
     'Peak RSS: each batch is copied, as a whole IPC stream, into one of a few buffers that travel to the writer thread and back (to-parquet.ts takeBuffer); a fresh transferred buffer per batch left 17-20 MiB of ArrayBuffers for the worker to collect (229-235 -> 183-193 MiB, same bytes). Earlier: 4,096-row batches gathered into 65,536-row groups instead of 65,536-row batches (263-276 -> 207 MiB, wasm memory 48 -> 21 MiB).',
-    "What is left beyond the Arrow export (about 45 MiB): parquet-wasm loaded in the thread 12 MiB (the same with --wasm-lazy-compilation, --liftoff-only, --no-liftoff), its linear memory 21.5 MiB, the thread's heap 10 MiB. The linear memory is the writer's state for one row group: 11.8 MiB at 4,096 rows, 13.1 at 16,384, 19.4 at 32,768, 21.5 at 65,536; the same with 1,024-row input batches, 64-256 KiB pages, statistics off; no column group alone takes over 7.4 MiB. Only smaller row groups would lower it.",
+    "Beyond the Arrow export, with 65,536-row groups (about 45 MiB): parquet-wasm loaded in the thread 12 MiB (the same with --wasm-lazy-compilation, --liftoff-only, --no-liftoff), its linear memory 21.5 MiB, the thread's heap 10 MiB. The linear memory is the writer's state for one row group: 11.8 MiB at 4,096 rows, 13.1 at 16,384, 19.4 at 32,768, 21.5 at 65,536; the same with 1,024-row input batches, 64-256 KiB pages, statistics off; no column group alone takes over 7.4 MiB. Row groups (bench/measure/parquet-row-groups.ts, interleaved, 1M flows): at load 6-9 the CLI peaked at 189-190 MiB with 65,536 rows (199-200 MB), 186-188 with 32,768, 180-183 with 16,384; at load 1.4-3.4 the library script peaked at 188-191 MiB with 65,536 against 177-181 with 16,384 (CPU 8.6-9.2 s either way), the CLI at 177-183. The default is 16,384 rows, at this cost: the file is 13% larger (22.2 against 19.7 MiB, 62 row groups against 16) and the CPU 0-4% higher; pyarrow, DuckDB and polars read all of them. Their own defaults: DuckDB 122,880 rows, polars 131,072, pyarrow up to 1,048,576. A 32 MiB old-generation limit for the thread: no change.",
     'Not kept: page limits, dictionaries off for ports, timestamps or per-operation strings, chunk-level statistics, 2,048-row batches, a 1-2 MiB young generation or one batch in flight for the thread (each within noise, or drops the page index). hyparquet-writer 0.17 (pure JS) on the same rows, conversion not counted: 7.8 s of CPU uncompressed, 6.5 s snappy (parquet-wasm 2.2 and 2.5 s), no zstd of its own: not an alternative.',
   ],
 });

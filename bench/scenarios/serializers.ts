@@ -68,7 +68,7 @@ export default defineScenario({
     'toArrow: the batch writer is about 60% of the CPU, a third of it the UTF-8 loop over address texts; with 1M distinct records, cache misses add about 120 ns a record (180-200 ms on a 4,096-record pool, 300-330 ms on 1M distinct); Node streams about 0.1 us a record.',
     'Not kept (writer CPU on 1M records): a Map of encoded address bytes (500-700 ms against 300-340), `Buffer.utf8Write` (400-460), reused column buffers, a branch-free ASCII loop, interning address text (doubles parse cost). What helped: flattening address text once when parsed (cons strings: 318-343 -> 253-296 ms).',
     "Peak RSS does not grow with row count: `node --expose-gc --import tsx bench/measure/serialize.ts arrow N` peaks +27 MB over the input at 100K, +35 at 1M, +36 at 3M. The table's RSS includes the 1M input records.",
-    'toParquet costs about 5x toArrow (2.0 s against 0.4 s): it builds Arrow, then parquet-wasm re-encodes and compresses it beside the main thread. Row groups are 65,536 rows, Arrow batches 4,096.',
+    "toParquet costs about 5x toArrow (2.0 s against 0.4 s): it builds Arrow, then parquet-wasm re-encodes and compresses it beside the main thread. Arrow batches are 4,096 rows; the table's Parquet rows were measured with 65,536-row groups (the default is 16,384: a file about 13% larger, peers has both).",
   ],
   cases: [
     {

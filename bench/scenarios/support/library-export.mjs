@@ -47,7 +47,9 @@ if (mode === 'parse') {
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
-  const sink = out.endsWith('.parquet') ? core.toParquet() : core.toArrow({ format: 'file' });
+  // NFW_BENCH_ROW_GROUP_SIZE: toParquet's rowGroupSize (bench/measure/parquet-row-groups.ts compares them).
+  const rowGroupSize = Number(process.env.NFW_BENCH_ROW_GROUP_SIZE) || undefined;
+  const sink = out.endsWith('.parquet') ? core.toParquet({ rowGroupSize }) : core.toArrow({ format: 'file' });
   await pipeline(source, sink, createWriteStream(out));
   process.stdout.write(`${source.summary().emitted}\n`);
 }

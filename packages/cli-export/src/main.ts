@@ -3,6 +3,7 @@
  */
 import { type Command, CommanderError } from 'commander';
 import { runCapture } from './commands/capture.js';
+import { runCaptureSchedule } from './commands/capture-schedule.js';
 import { runDiff } from './commands/diff.js';
 import { type RunContext, runExport } from './commands/export.js';
 import { runOperations } from './commands/operations.js';
@@ -10,6 +11,7 @@ import { runTableDdl } from './commands/table-ddl.js';
 import { runTop } from './commands/top.js';
 import { describeError, EXIT_EPIPE, EXIT_OK, EXIT_USAGE, Interrupted } from './exit.js';
 import { exportPlan } from './plans/export-plan.js';
+import { isSchedule } from './plans/schedule-plan.js';
 import { buildProgram } from './program.js';
 import { terminalLine } from './terminal-text.js';
 import { type RunWatch, watchRun } from './watch-run.js';
@@ -59,7 +61,7 @@ function commandLine(ctx: RunContext): CommandLine {
         exitCode = await runExport(exportPlan('export', flags), ctx);
         break;
       case 'capture':
-        exitCode = await runCapture(flags, ctx);
+        exitCode = isSchedule(flags) ? await runCaptureSchedule(flags, ctx) : await runCapture(flags, ctx);
         break;
       case 'operations':
         exitCode = await runOperations(flags, ctx);

@@ -113,6 +113,15 @@ function captureCommand(action: Action): Command {
   pagingFlags(captureCmd);
   outputFlags(captureCmd);
   captureCmd
+    .option(
+      '--every <duration>',
+      'repeat the capture on this cadence (e.g. 30s, 5m, 1h) into --partitioned --out DIR, one capture_time= partition per round',
+    )
+    .option('--count <n>', 'with --every: stop after N rounds (default: until Ctrl-C)')
+    .option(
+      '--diff',
+      "with --every: write each round's diff against the previous good round under DIR/_diff/",
+    )
     .addHelpText(
       'after',
       examples([
@@ -123,6 +132,7 @@ function captureCommand(action: Action): Command {
         `nfw-flows capture --firewall-arn ${EXAMPLE_ARN} --destination-port 443 --out flows.parquet   # every Availability Zone`,
         'nfw-flows capture --all-firewalls --source 0.0.0.0/0 --partitioned --out fleet/',
         'nfw-flows capture --firewall-name prod --vpc-endpoint-associations --protocol TCP --out assoc.parquet',
+        `nfw-flows capture --firewall-arn ${EXAMPLE_ARN} --source 0.0.0.0/0 --every 5m --count 12 --diff --partitioned --out series/   # an hour, every zone`,
       ]),
     )
     .action(async (flags: Record<string, unknown>) => action('capture', flags));

@@ -183,6 +183,106 @@ describe('nfw-flows diff --before FILE --after FILE', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test('--rejects keeps the rejected records of both captures as export --rejects does, with their side; exit 3', async () => {
+    const bad = (at: number, extra: Record<string, unknown>) => {
+      const table = createFlowTable(77, 50).at(at);
+      return [
+        ...Array.from({ length: table.count }, (_, i) => table.flowAt(i) as Record<string, unknown>),
+        extra,
+      ];
+    };
+    const badBefore = path.join(dir, 'bad-before.json');
+    const badAfter = path.join(dir, 'bad-after.json');
+    await writeCaptureFile(badBefore, {
+      flows: bad(T0, {
+        SourceAddress: { AddressDefinition: '010.0.0.1' },
+        DestinationAddress: { AddressDefinition: '10.0.0.2' },
+      }) as never,
+      shape: 'cli',
+      metadata: { FlowRequestTimestamp: T0, FlowOperationId: 'op-b' },
+    });
+    await writeCaptureFile(badAfter, {
+      flows: bad(T0 + INTERVAL, {
+        SourceAddress: { AddressDefinition: '10.0.0.1' },
+        DestinationAddress: { AddressDefinition: '10.0.0.2' },
+        SourcePort: '70000',
+      }) as never,
+      shape: 'cli',
+      metadata: { FlowRequestTimestamp: T0 + INTERVAL, FlowOperationId: 'op-a' },
+    });
+    const rejectsFile = path.join(dir, 'diff-rejects.ndjson');
+    const [diffRun, exportRun] = await Promise.all([
+      run([
+        'diff',
+        '--before',
+        badBefore,
+        '--after',
+        badAfter,
+        '--out',
+        path.join(dir, 'bad.arrow'),
+        '--rejects',
+        rejectsFile,
+      ]),
+      run([
+        'export',
+        '--input',
+        badBefore,
+        '--out',
+        path.join(dir, 'bad-export.csv'),
+        '--rejects',
+        path.join(dir, 'export-rejects.ndjson'),
+      ]),
+    ]);
+    expect(diffRun.code, diffRun.stderr).toBe(3);
+    expect(exportRun.code).toBe(3);
+    const lines = (file: string) =>
+      readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    const rejects = lines(rejectsFile);
+    expect(rejects.map((r) => [r.side, r.code, r.field])).toEqual([
+      ['before', 'NFW_AMBIGUOUS_IPV4', expect.anything()],
+      ['after', 'NFW_INVALID_PORT', 'SourcePort'],
+    ]);
+    expect(rejects[1].raw.SourcePort).toBe('70000');
+    // Without `side`, a line is what export --rejects writes for the same capture.
+    const { side: _, ...plain } = rejects[0];
+    expect(lines(path.join(dir, 'export-rejects.ndjson'))).toEqual([plain]);
+    // A failed diff leaves no rejects file (nor a temporary).
+    const failedRejects = path.join(dir, 'failed-rejects.ndjson');
+    const failed = await run([
+      'diff',
+      '--before',
+      badAfter,
+      '--after',
+      badBefore,
+      '--out',
+      path.join(dir, 'failed.csv'),
+      '--rejects',
+      failedRejects,
+    ]);
+    expect(failed.code).toBe(1);
+    expect(existsSync(failedRejects)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('nfw-tmp'))).toEqual([]);
+    // --rejects may be neither an input nor the output.
+    for (const target of [badBefore, path.join(dir, 'same.csv')]) {
+      const r = await run([
+        'diff',
+        '--before',
+        badBefore,
+        '--after',
+        badAfter,
+        '--out',
+        path.join(dir, 'same.csv'),
+        '--rejects',
+        target,
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--rejects');
+    }
+  });
+
   test('usage errors exit 2 and write nothing', async () => {
     const existing = path.join(dir, 'exists.csv');
     writeFileSync(existing, 'keep');

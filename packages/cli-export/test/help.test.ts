@@ -11,6 +11,7 @@ import { splitKeys } from '../src/options.js';
 import { firewallArns, scopes } from '../src/plans/api-source.js';
 import { captureFilters } from '../src/plans/capture-filters.js';
 import { exportPlan } from '../src/plans/export-plan.js';
+import { isSchedule, schedulePlan } from '../src/plans/schedule-plan.js';
 import { topPlan } from '../src/plans/top-plan.js';
 import { buildProgram } from '../src/program.js';
 import { FakeStream } from './fake-terminal.js';
@@ -48,6 +49,7 @@ async function check(example: string[]): Promise<void> {
   const argv = example.map((a, i) => (example[i - 1] === '--input' ? savedResponse : a));
   const program = buildProgram(async (command, flags) => {
     if (command === 'export' || command === 'capture') exportPlan(command, flags);
+    if (command === 'capture' && isSchedule(flags)) schedulePlan(flags);
     if (command === 'capture' && !String(flags.filtersJson ?? '').startsWith('file://'))
       captureFilters(flags);
     if (command === 'operations') {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fc, test } from '@fast-check/vitest';
 import { type FlowRecord, normalizeFlow } from '@nfw-flows/core';
+import { DEFAULT_ROW_GROUP_SIZE as GROUP } from '@nfw-flows/core/engine';
 import { createFlowGenerator } from '@nfw-flows/fixtures';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect } from 'vitest';
@@ -121,8 +122,8 @@ describe('planParts / PartRotation', () => {
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/f';
 const OP = '11111111-2222-4333-8444-00000000000a';
 /** Records of one partition, made once. */
-const RECORDS: FlowRecord[] = [...createFlowGenerator({ seed: 23, count: 70_000 }).flows()].map((f) =>
-  normalizeFlow(f, { ...flowContext(OP, 'us-east-1a'), firewallArn: ARN }),
+const RECORDS: FlowRecord[] = [...createFlowGenerator({ seed: 23, count: 2 * GROUP + 3000 }).flows()].map(
+  (f) => normalizeFlow(f, { ...flowContext(OP, 'us-east-1a'), firewallArn: ARN }),
 );
 const sumOf = (records: readonly FlowRecord[]) => records.reduce((n, r) => n + BigInt(r.byteCount ?? 0), 0n);
 
@@ -210,10 +211,10 @@ describe('writeParts', () => {
       `SELECT row_group_id AS g, max(row_group_num_rows)::BIGINT AS n, sum(total_compressed_size)::BIGINT AS b FROM parquet_metadata(${sqlString(whole[0]!.path)}) GROUP BY 1 ORDER BY 1`,
     );
     expect(groups).toEqual(duck.map((r) => ({ rows: Number(r.n), bytes: Number(r.b) })));
-    expect(groups.map((g) => g.rows)).toEqual([65_536, RECORDS.length - 65_536]);
+    expect(groups.map((g) => g.rows)).toEqual([GROUP, GROUP, RECORDS.length - 2 * GROUP]);
 
     const files = await parts('parquet', RECORDS.length, 1);
-    expect(files.map((f) => f.rows)).toEqual([65_536, RECORDS.length - 65_536]);
+    expect(files.map((f) => f.rows)).toEqual([GROUP, GROUP, RECORDS.length - 2 * GROUP]);
     let total = 0n;
     for (const f of files) {
       const [row] = await query(
@@ -223,14 +224,9 @@ describe('writeParts', () => {
       total += BigInt(row!.b as string);
     }
     expect(total).toBe(sumOf(RECORDS));
-    // A limit between one row group and the whole file: one part of the first group, then the rest.
-    expect((await parts('parquet', RECORDS.length, groups[0]!.bytes)).map((f) => f.rows)).toEqual([
-      65_536,
-      RECORDS.length - 65_536,
-    ]);
-    expect((await parts('parquet', RECORDS.length, groups[0]!.bytes + 1)).map((f) => f.rows)).toEqual([
-      RECORDS.length,
-    ]);
+    // A limit just above one row group: the first part holds two.
+    const two = await parts('parquet', RECORDS.length, groups[0]!.bytes + 1);
+    expect(two.map((f) => f.rows)).toEqual([2 * GROUP, RECORDS.length - 2 * GROUP]);
   }, 120_000);
 
   test('no records: one valid, empty part', async () => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_ROW_GROUP_SIZE } from '@nfw-flows/core/engine';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -26,8 +27,9 @@ const OP_B = '11111111-2222-4333-8444-00000000000b';
 const OP_BIG = '11111111-2222-4333-8444-0000000000b1';
 const FLOWS_A = 30_000;
 const FLOWS_B = 5_000;
-/** Two Parquet row groups (65,536 rows each, then the rest). */
-const FLOWS_BIG = 70_000;
+/** Several Parquet row groups. */
+const FLOWS_BIG = 40_000;
+const GROUP = DEFAULT_ROW_GROUP_SIZE;
 const BATCH = 4096;
 
 /** The built CLI, with time for the emulator's pages on a busy machine. */
@@ -196,8 +198,8 @@ describe('--partitioned --max-file-size', () => {
     const r = await cli([...bigZone(), '--max-file-size', '1', '--out', dir], { timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
     const [op] = statusOf(dir).operations as Operation[];
-    checkParts(dir, op!, 1, 65_536);
-    expect(op!.parts.map((p) => p.rows)).toEqual([65_536, FLOWS_BIG - 65_536]);
+    checkParts(dir, op!, 1, GROUP);
+    expect(op!.parts.map((p) => p.rows)).toEqual([GROUP, GROUP, FLOWS_BIG - 2 * GROUP]);
     expect(await duckTotals(dir, 'parquet')).toEqual([
       [OP_BIG, FLOWS_BIG, sumBytes(OP_BIG), sumPackets(OP_BIG)],
     ]);

@@ -56,8 +56,53 @@ describe('DDL text', () => {
     expect(text).toContain('  packet_count DECIMAL(20,0),\n');
     expect(text).toContain('  age_seconds BIGINT,\n');
     expect(text).toContain('PARTITIONED BY (firewall_arn, availability_zone, flow_operation_id)\n');
-    expect(text).toContain("LOCATION 's3://b-1/it''s/';\n");
+    expect(text).toContain("LOCATION 's3://b-1/it\\'s/';\n");
     expect(text.endsWith('MSCK REPAIR TABLE d.t;\n')).toBe(true);
+  });
+
+  test('a quote or backslash in the location: backslash escapes for Hive (Athena, Spark), doubling for DuckDB', () => {
+    const location = "s3://b-1/it's\\x/";
+    const base = { location, table: 't', database: 'd' };
+    expect(tableDdl({ ...base, engine: 'athena' })).toContain("LOCATION 's3://b-1/it\\'s\\\\x/'\n");
+    expect(tableDdl({ ...base, engine: 'spark' })).toContain("LOCATION 's3://b-1/it\\'s\\\\x/';\n");
+    expect(tableDdl({ ...base, engine: 'duckdb' })).toContain(
+      "read_parquet('s3://b-1/it''s\\x/*/*/*/*.parquet'",
+    );
+  });
+
+  test('--capture-time: a leading capture_time partition, projected as a date in its format', () => {
+    const options = tableDdlOptions({
+      location: 's3://my-lake/nfw/flows/',
+      table: 'flows',
+      database: 'security',
+      engine: 'athena',
+      captureTime: true,
+    });
+    const text = tableDdl(options);
+    expect(text).toBe(
+      ATHENA.replace('PARTITIONED BY (', 'PARTITIONED BY (`capture_time` string, ').replace(
+        "  'projection.enabled' = 'true',\n",
+        [
+          "  'projection.enabled' = 'true',",
+          "  'projection.capture_time.type' = 'date',",
+          `  'projection.capture_time.format' = "yyyyMMdd'T'HHmmss'Z'",`,
+          "  'projection.capture_time.range' = 'NOW-1YEARS,NOW',",
+          "  'projection.capture_time.interval' = '1',",
+          "  'projection.capture_time.interval.unit' = 'SECONDS',",
+          '',
+        ].join('\n'),
+      ),
+    );
+    const spark = tableDdl({ ...options, engine: 'spark' });
+    expect(spark).toContain(
+      'PARTITIONED BY (capture_time, firewall_arn, availability_zone, flow_operation_id)\n',
+    );
+    expect(spark).toContain('  capture_time STRING,\n');
+    const duck = tableDdl({ ...options, engine: 'duckdb' });
+    expect(duck).toContain(
+      "read_parquet('s3://my-lake/nfw/flows/*/*/*/*/*.parquet', hive_partitioning = true)",
+    );
+    expect(duck).toContain('  CAST(capture_time AS VARCHAR) AS capture_time,\n');
   });
 
   test.each([

@@ -3,6 +3,7 @@
  * after capture, from saved files or from two flow operations of one scope; written to a file (every
  * format, atomically) or stdout, and/or ranked on the terminal with --top.
  */
+import type { WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,7 @@ import {
   type FlowDiffStream,
   type FlowDiffSummary,
   type FlowRecord,
+  type RejectedRecord,
   type Row,
 } from '@nfw-flows/core';
 import { type Command, Option } from 'commander';
@@ -28,6 +30,7 @@ import {
   type Totals,
   truncatedToken,
 } from '../export/live-records.js';
+import { rejectLine } from '../export/run-job.js';
 import { serializer } from '../export/serializer.js';
 import { awsFlags, pagingFlags } from '../flag-groups.js';
 import { AtomicFile } from '../output/atomic-file.js';
@@ -35,10 +38,13 @@ import { asWriteError } from '../output/write-error.js';
 import { type DiffPlan, diffPlan, RANKINGS } from '../plans/diff-plan.js';
 import type { Action } from '../program.js';
 import { createProgress, formatCount, type Progress } from '../progress.js';
+import type { JobIdentity } from '../spool/checkpoint.js';
 import { printTop, TopRows } from './diff-top.js';
 import type { RunContext } from './export.js';
 
 type Flags = Record<string, unknown>;
+
+const COLUMNAR: ReadonlySet<string> = new Set(['arrow', 'arrows', 'parquet']);
 type SideTotals = { before: Totals; after: Totals };
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/prod';
@@ -72,6 +78,10 @@ export function registerDiffCommand(program: Command, action: Action): void {
         .default('bytes-per-second'),
     )
     .option('--json', 'print the --top rows as JSON instead of a table')
+    .option(
+      '--rejects <file>',
+      'write rejected records here, one JSON line each, as export --rejects does, with side: before or after',
+    )
     .option('--strict', 'fail on the first invalid record instead of rejecting it')
     .option('--quiet', 'no progress and no summary on stderr')
     .addHelpText(
@@ -96,13 +106,21 @@ export async function runDiff(
   const plan = diffPlan(flags);
   const progress = createProgress({ quiet: plan.quiet, label: 'nfw-flows diff', stream: ctx.stderr });
   const totals: SideTotals = { before: newTotals(plan.source.kind), after: newTotals(plan.source.kind) };
-  const records = await diffInputs(plan, ctx, totals, progress, client);
-  const diff = diffCaptures(records.before, records.after, { signal: ctx.signal });
+  const rejects = plan.rejects === null ? null : new RejectsFile(plan.rejects, plan.out?.force === true);
+  const records = await diffInputs(plan, ctx, totals, progress, client, rejects);
   const top = plan.top === null ? null : new TopRows(plan.top.n, RANKINGS[plan.top.by]);
+  // Arrow and Parquet take the change rows as column batches (no object per row); the ranking of
+  // --top and the text formats read row objects.
+  const columnar = top === null && plan.out !== null && COLUMNAR.has(plan.out.format);
+  const diff = diffCaptures(records.before, records.after, { signal: ctx.signal, batches: columnar });
   let summary: FlowDiffSummary;
   try {
     await writeDiff(diff, plan, ctx, totals, top);
     summary = diff.summary();
+    await rejects?.commit();
+  } catch (error) {
+    rejects?.discard();
+    throw error;
   } finally {
     progress.stop();
   }
@@ -122,7 +140,8 @@ async function diffInputs(
   totals: SideTotals,
   progress: Progress,
   client: NetworkFirewallClient | undefined,
-): Promise<{ before: AsyncIterable<FlowRecord>; after: AsyncIterable<FlowRecord> }> {
+  rejects: RejectsFile | null,
+): Promise<{ before: AsyncIterable<FlowRecord[]>; after: AsyncIterable<FlowRecord[]> }> {
   const both = (): Totals => ({
     ...totals.before,
     pages: totals.before.pages + totals.after.pages,
@@ -131,12 +150,12 @@ async function diffInputs(
   });
   const hooks = (side: 'before' | 'after'): LiveHooks => ({
     update: () => progress.update(both()),
-    reject: () => {},
+    reject: (r, job) => rejects?.add(r, job, side),
     warn: (line: string) => progress.log(`nfw-flows: warning: ${side}: ${line}`),
   });
   // Lazy because fileRecords counts with a 'data' listener, which would start an unread stream flowing.
-  const lazy = (open: () => Readable): AsyncIterable<FlowRecord> => ({
-    [Symbol.asyncIterator]: () => open()[Symbol.asyncIterator](),
+  const lazy = (open: () => Readable): AsyncIterable<FlowRecord[]> => ({
+    [Symbol.asyncIterator]: () => inChunks(open()),
   });
   const source = plan.source;
   if (source.kind === 'file') {
@@ -149,6 +168,56 @@ async function diffInputs(
   const open = (side: 'before' | 'after') =>
     lazy(() => apiRecords(c, [source[side]], read, ctx.signal, totals[side], hooks(side)));
   return { before: open('before'), after: open('after') };
+}
+
+/**
+ * The --rejects file: export's reject lines (export/run-job.ts rejectLine) with `side` added, in an
+ * atomic file committed after the data (discarded when the diff fails).
+ */
+class RejectsFile {
+  private readonly file: AtomicFile;
+  private readonly out: WriteStream;
+  constructor(
+    private readonly path: string,
+    force: boolean,
+  ) {
+    this.file = new AtomicFile(path, { force });
+    this.out = this.file.stream();
+  }
+
+  add(r: RejectedRecord, job: JobIdentity | null, side: 'before' | 'after'): void {
+    const line = rejectLine(r, job, 0);
+    this.out.write(`${line.slice(0, -1)},"side":"${side}"}\n`);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) =>
+        this.out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+      this.file.commit();
+    } catch (error) {
+      this.file.discard();
+      throw asWriteError(this.path, error);
+    }
+  }
+
+  discard(): void {
+    this.out.destroy();
+    this.file.discard();
+  }
+}
+
+/**
+ * The records of a stream in arrays of those it already holds: its async iterator costs a promise
+ * per record, read() takes the buffered ones at once.
+ */
+async function* inChunks(stream: Readable): AsyncGenerator<FlowRecord[]> {
+  for await (const first of stream) {
+    const chunk: FlowRecord[] = [first as FlowRecord];
+    for (let r = stream.read(); r !== null; r = stream.read()) chunk.push(r as FlowRecord);
+    yield chunk;
+  }
 }
 
 /** Drains the change rows into --out (atomically, or stdout) and, for --top, the ranking. */
@@ -190,12 +259,40 @@ async function writeDiff(
   }
   const file = new AtomicFile(out.path, { force: out.force });
   try {
-    await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
+    if (COLUMNAR.has(out.format) && top === null) await writePaced(diff, sink, file.stream(), ctx.signal);
+    else await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
     file.commit();
   } catch (error) {
     file.discard();
     throw asWriteError(out.path, error);
   }
+}
+
+/**
+ * The column batches into the serializer one at a time: each is written when the one before it has
+ * been taken. A pipe would queue up to 16 objects in the serializer, which for batches of thousands of
+ * rows is megabytes of change rows waiting for the disk.
+ */
+async function writePaced(
+  diff: FlowDiffStream,
+  sink: NodeJS.ReadWriteStream & Writable,
+  file: NodeJS.WritableStream,
+  signal: AbortSignal,
+): Promise<void> {
+  const feeding = (async () => {
+    for await (const batch of diff) {
+      await new Promise<void>((resolve, reject) => {
+        sink.write(batch, (error?: Error | null) => (error ? reject(error) : resolve()));
+      });
+    }
+    sink.end();
+  })().catch((error: Error) => {
+    sink.destroy(error);
+    throw error;
+  });
+  const [fed, written] = await Promise.allSettled([feeding, pipeline(sink, file, { signal })]);
+  if (written.status === 'rejected') throw written.reason;
+  if (fed.status === 'rejected') throw fed.reason;
 }
 
 /** Warns about each capture that is not complete and exact; true when any is not. */

@@ -14,8 +14,9 @@
 import { type ColumnType, FLOW_COLUMNS } from '@nfw-flows/core';
 import { Command, Option } from 'commander';
 import { EXIT_OK } from '../exit.js';
-import { PARTITION_KEYS } from '../export/write-output.js';
+import { PARTITION_KEYS as FLOW_PARTITION_KEYS } from '../export/write-output.js';
 import { parseS3Url } from '../output/s3-target.js';
+import { CAPTURE_TIME_FORMAT, CAPTURE_TIME_KEY } from '../schedule/capture-time.js';
 import { UsageError } from '../usage-error.js';
 import type { RunContext } from './export.js';
 
@@ -28,6 +29,8 @@ export interface TableDdlOptions {
   table: string;
   database: string;
   engine: DdlEngine;
+  /** The dataset of a `capture --every` schedule: a leading `capture_time` partition above the others. */
+  captureTime?: boolean;
 }
 
 const TYPES: Record<DdlEngine, Record<ColumnType, string>> = {
@@ -63,54 +66,78 @@ const TYPES: Record<DdlEngine, Record<ColumnType, string>> = {
 /** Glue and Athena names: lowercase letters, digits, underscores (Athena lowercases the rest anyway). */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,254}$/;
 
+/** A DuckDB string literal: a quote is doubled. */
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** A Hive (Athena DDL, Spark SQL) string literal: quotes and backslashes take a backslash, not doubling. */
+function hiveString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
 /** The file columns (schema v1 without the partition keys), in file order. */
 function fileColumns() {
-  return FLOW_COLUMNS.filter((c) => !PARTITION_KEYS.includes(c.name));
+  return FLOW_COLUMNS.filter((c) => !FLOW_PARTITION_KEYS.includes(c.name));
 }
+
+/**
+ * capture_time as Athena projects it: a date in the value's format, one second apart (the schedule's
+ * resolution), over the last year; queries name a capture_time range, so only it is projected.
+ */
+const CAPTURE_TIME_PROJECTION = [
+  `  'projection.${CAPTURE_TIME_KEY}.type' = 'date'`,
+  // Double quotes: the format holds single quotes, which a Hive DDL string cannot double.
+  `  'projection.${CAPTURE_TIME_KEY}.format' = "${CAPTURE_TIME_FORMAT}"`,
+  `  'projection.${CAPTURE_TIME_KEY}.range' = 'NOW-1YEARS,NOW'`,
+  `  'projection.${CAPTURE_TIME_KEY}.interval' = '1'`,
+  `  'projection.${CAPTURE_TIME_KEY}.interval.unit' = 'SECONDS'`,
+].join(',\n');
 
 /** The CREATE statement(s) for `engine`, ending with a newline. */
 export function tableDdl(options: TableDdlOptions): string {
   const { location, table, database, engine } = options;
   const types = TYPES[engine];
   const columns = fileColumns();
+  const keys = options.captureTime ? [CAPTURE_TIME_KEY, ...FLOW_PARTITION_KEYS] : FLOW_PARTITION_KEYS;
   if (engine === 'athena') {
     const width = Math.max(...columns.map((c) => c.name.length)) + 2;
     return [
       `CREATE EXTERNAL TABLE IF NOT EXISTS \`${database}\`.\`${table}\` (`,
       columns.map((c) => `  ${`\`${c.name}\``.padEnd(width)} ${types[c.type]}`).join(',\n'),
       ')',
-      `PARTITIONED BY (${PARTITION_KEYS.map((k) => `\`${k}\` string`).join(', ')})`,
+      `PARTITIONED BY (${keys.map((k) => `\`${k}\` string`).join(', ')})`,
       'STORED AS PARQUET',
-      `LOCATION ${sqlString(location)}`,
+      `LOCATION ${hiveString(location)}`,
       'TBLPROPERTIES (',
       "  'projection.enabled' = 'true',",
-      PARTITION_KEYS.map((k) => `  'projection.${k}.type' = 'injected'`).join(',\n'),
+      keys
+        .map((k) =>
+          k === CAPTURE_TIME_KEY ? CAPTURE_TIME_PROJECTION : `  'projection.${k}.type' = 'injected'`,
+        )
+        .join(',\n'),
       ');',
       '',
     ].join('\n');
   }
   if (engine === 'spark') {
-    const all = [...columns, ...PARTITION_KEYS.map((name) => ({ name, type: 'utf8' as const }))];
+    const all = [...columns, ...keys.map((name) => ({ name, type: 'utf8' as const }))];
     return [
       `CREATE TABLE IF NOT EXISTS ${database}.${table} (`,
       all.map((c) => `  ${c.name} ${types[c.type]}`).join(',\n'),
       ')',
       'USING PARQUET',
-      `PARTITIONED BY (${PARTITION_KEYS.join(', ')})`,
-      `LOCATION ${sqlString(location)};`,
+      `PARTITIONED BY (${keys.join(', ')})`,
+      `LOCATION ${hiveString(location)};`,
       `MSCK REPAIR TABLE ${database}.${table};`,
       '',
     ].join('\n');
   }
-  const glob = `${location.endsWith('/') ? location : `${location}/`}*/*/*/*.parquet`;
+  const glob = `${location.endsWith('/') ? location : `${location}/`}${'*/'.repeat(keys.length)}*.parquet`;
   return [
     `CREATE OR REPLACE VIEW ${table} AS`,
     'SELECT',
-    [...columns, ...PARTITION_KEYS.map((name) => ({ name, type: 'utf8' as const }))]
+    [...columns, ...keys.map((name) => ({ name, type: 'utf8' as const }))]
       .map((c) => `  CAST(${c.name} AS ${types[c.type]}) AS ${c.name}`)
       .join(',\n'),
     `FROM read_parquet(${sqlString(glob)}, hive_partitioning = true);`,
@@ -147,7 +174,13 @@ export function tableDdlOptions(flags: Record<string, unknown>): TableDdlOptions
       );
     names[key] = value;
   }
-  return { location, table: names.table!, database: names.database!, engine: flags.engine as DdlEngine };
+  return {
+    location,
+    table: names.table!,
+    database: names.database!,
+    engine: flags.engine as DdlEngine,
+    ...(flags.captureTime === true ? { captureTime: true } : {}),
+  };
 }
 
 export function runTableDdl(flags: Record<string, unknown>, ctx: RunContext): number {
@@ -167,6 +200,7 @@ export function tableDdlCommand(
     .option('--table <name>', 'table name', 'nfw_flows')
     .option('--database <name>', 'database (Glue catalog)', 'default')
     .option('--format <format>', 'file format of the dataset (parquet)', 'parquet')
+    .option('--capture-time', 'the dataset of capture --every: a capture_time partition above the others')
     .addOption(new Option('--engine <engine>', 'SQL dialect').choices(DDL_ENGINES).default('athena'))
     .addHelpText(
       'after',
@@ -175,6 +209,7 @@ export function tableDdlCommand(
         'Examples:',
         '  $ nfw-flows table-ddl --location s3://my-lake/nfw-flows/ --database security --table flows',
         '  $ nfw-flows table-ddl --location s3://my-lake/nfw-flows/ --engine spark',
+        '  $ nfw-flows table-ddl --location s3://my-lake/series/ --capture-time   # capture --every datasets',
       ].join('\n'),
     )
     .action(async (flags: Record<string, unknown>) => action('table-ddl', flags));

@@ -36,7 +36,7 @@ export async function removeOutput(target: string): Promise<void> {
 }
 
 /** The object's text, or null when it does not exist. */
-async function objectText(location: S3Location): Promise<string | null> {
+export async function objectText(location: S3Location): Promise<string | null> {
   const [client, sdk] = await Promise.all([s3Client(), s3Sdk()]);
   try {
     const res = await client.send(new sdk.GetObjectCommand({ Bucket: location.bucket, Key: location.key }));

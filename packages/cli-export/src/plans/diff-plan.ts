@@ -30,6 +30,8 @@ export interface DiffPlan {
   clientFlags: ClientFlags;
   out: { path: string; format: o.OutputFormat; force: boolean; compression?: ParquetCompression } | null;
   top: { n: number; by: Ranking; json: boolean } | null;
+  /** --rejects: the rejected records of both captures, as export --rejects writes them plus `side`. */
+  rejects: string | null;
   strict: boolean;
   quiet: boolean;
 }
@@ -50,10 +52,12 @@ export function diffPlan(flags: Flags): DiffPlan {
   const topRaw = str(flags, 'top');
   if (outRaw === undefined && topRaw === undefined)
     throw new UsageError('--out', undefined, 'is required', 'a file, - for stdout, or --top N for a table');
+  const out = outRaw === undefined ? null : outPlan(flags, outRaw);
   return {
     source,
     clientFlags: source.kind === 'api' ? clientFlags(flags) : {},
-    out: outRaw === undefined ? null : outPlan(flags, outRaw),
+    out,
+    rejects: rejectsPlan(flags, source, out),
     top: topRaw === undefined ? null : topPlan(flags, topRaw, outRaw),
     strict: flags.strict === true,
     quiet: flags.quiet === true,
@@ -157,4 +161,18 @@ function topPlan(flags: Flags, topRaw: string, outRaw: string | undefined): NonN
     by: (str(flags, 'by') ?? 'bytes-per-second') as Ranking,
     json: flags.json === true,
   };
+}
+
+/** --rejects: a file of its own, as for export (neither --out nor either input). */
+function rejectsPlan(flags: Flags, source: DiffPlan['source'], out: DiffPlan['out']): string | null {
+  const raw = str(flags, 'rejects');
+  if (raw === undefined) return null;
+  if (raw !== '') targets.checkFileTarget('--rejects', raw);
+  const rejects = o.outputPath(raw, flags.force === true, '--rejects');
+  if (rejects === '-')
+    throw new UsageError('--rejects', raw, 'must be a file', 'stdout is reserved for data');
+  const inputs = source.kind === 'file' ? [source.before, source.after] : [undefined];
+  for (const input of inputs)
+    targets.checkRejectsPath(raw, rejects, { out: out?.path ?? '-', partitioned: false, input });
+  return rejects;
 }

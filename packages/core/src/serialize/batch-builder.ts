@@ -10,8 +10,12 @@ import { columnsSchema, normalizeColumns, normalizePositiveInt } from './schema.
 // takes to fill, the more young-generation GCs its buffers survive: promoted, they wait for a full GC
 // (BENCHMARKS.md, api-to-arrow, has the peak memory of each size).
 export const DEFAULT_BATCH_SIZE = 4096;
-/** Parquet row groups stay larger: readers prefer fewer, bigger row groups (and the file is smaller). */
-export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+/**
+ * Parquet row groups of 4 batches: the writer thread holds one row group's encoder state in wasm memory,
+ * which never shrinks, so the group size sets the Parquet export's peak; larger groups make a smaller
+ * file for more memory (BENCHMARKS.md, peers, has both for each size).
+ */
+export const DEFAULT_ROW_GROUP_SIZE = 16_384;
 
 export interface BatchBuilderOptions {
   /** Columns of generic rows (group-by, top talkers); omitted: flow records, schema v1. */
@@ -57,6 +61,30 @@ export function createBatchBuilder(options: BatchBuilderOptions = {}): BatchBuil
   // Flow records (schema v1) take typed column buffers; rows the per-column builders.
   const flow = given === undefined ? createFlowColumnBuffers(batchSize) : null;
   return new Builder(schema, columns, batchSize, getters, flow);
+}
+
+/**
+ * `batch` itself when its columns are `schema`'s (names, types, nullability): a RecordBatch written
+ * through toArrow/toParquet as it is, e.g. the diff's change rows in columns. NFW_INVALID_RECORD when not.
+ */
+export function matchingBatch(batch: RecordBatch, schema: Schema): RecordBatch {
+  const mine = schema.fields;
+  const theirs = batch.schema.fields;
+  if (
+    theirs.length !== mine.length ||
+    theirs.some(
+      (f, i) =>
+        f.name !== mine[i]!.name ||
+        f.nullable !== mine[i]!.nullable ||
+        String(f.type) !== String(mine[i]!.type),
+    )
+  ) {
+    throw new NfwError('NFW_INVALID_RECORD', 'a RecordBatch whose columns are not the output columns', {
+      field: 'batch',
+      value: theirs.map((f) => f.name),
+    });
+  }
+  return batch;
 }
 
 /** A class, not a closure: its state is in-object fields, cheaper per record than context slots. */

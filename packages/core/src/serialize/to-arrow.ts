@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { RecordBatch, type Schema } from 'apache-arrow';
 import { NfwError } from '../errors.js';
 import type { ColumnSpec, FlowRecord, Row } from '../types.js';
-import { type BatchBuilder, createBatchBuilder } from './batch-builder.js';
+import { type BatchBuilder, createBatchBuilder, matchingBatch } from './batch-builder.js';
 import { createIpcWriter, type IpcFormat, type IpcWriter } from './ipc-writer.js';
 import { buildMetadata, columnsSchema, type MetadataInput, normalizeMetadata } from './schema.js';
 
@@ -25,8 +25,11 @@ export interface ArrowEncoder {
   readonly columns: readonly ColumnSpec[];
   /** The schema written in the header, once it is written (null before). */
   readonly schema: Schema | null;
-  /** The bytes of a completed batch (header first), as chunks; empty while the batch fills. */
-  push(item: FlowRecord | Row): readonly Uint8Array[];
+  /**
+   * The bytes of a completed batch (header first), as chunks; empty while the batch fills. A
+   * RecordBatch of the output columns is written as it is (after the rows before it).
+   */
+  push(item: FlowRecord | Row | RecordBatch): readonly Uint8Array[];
   end(): readonly Uint8Array[];
   /** See ArrowTransform.setMetadata. */
   setMetadata(key: string, value: string): boolean;
@@ -72,6 +75,13 @@ export function createArrowEncoder(options: ToArrowOptions = {}): ArrowEncoder {
       return writer === null ? null : writer.schema;
     },
     push(item) {
+      if (item instanceof RecordBatch) {
+        const batch = matchingBatch(item, builder.schema);
+        const pending = builder.flush();
+        const head = pending === null ? NOTHING : writeBatch(pending);
+        const body = writeBatch(batch);
+        return head.length === 0 ? body : [...head, ...body];
+      }
       if (!builder.append(item)) return NOTHING;
       return writeBatch(builder.flush()!);
     },
@@ -129,7 +139,11 @@ class ArrowStream extends Transform {
     super({ writableObjectMode: true, readableObjectMode: false });
   }
 
-  override _write(item: FlowRecord | Row, _encoding: BufferEncoding, callback: TransformCallback): void {
+  override _write(
+    item: FlowRecord | Row | RecordBatch,
+    _encoding: BufferEncoding,
+    callback: TransformCallback,
+  ): void {
     let chunks: readonly Uint8Array[];
     try {
       chunks = this.encoder.push(item);
@@ -166,7 +180,8 @@ class ArrowStream extends Transform {
 }
 
 /**
- * A Transform from flow records (or rows, with `columns`) to Arrow IPC bytes. Holds at most one batch;
+ * A Transform from flow records (or rows, with `columns`) to Arrow IPC bytes; RecordBatches of the
+ * same columns (e.g. `diffCaptures(..., { batches: true })`) pass as they are. Holds at most one batch;
  * backpressure comes from the Transform itself (no throughNode buffering).
  */
 export function toArrow(options: ToArrowOptions = {}): ArrowTransform {

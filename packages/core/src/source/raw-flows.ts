@@ -83,7 +83,8 @@ async function takeFlows(next: Next, args: unknown, holder: Holder): Promise<Han
   if (typeof response !== 'object' || response === null) return result;
   const status = response.statusCode;
   if (typeof status !== 'number' || status < 200 || status > 299) return result;
-  const bytes = await collectBody(limited(response as { headers?: unknown; body?: unknown }));
+  const body = limited(response as { headers?: unknown; body?: unknown });
+  const bytes = isByteStream(body) ? await collectByteStream(body) : await collectBody(body);
   if (bytes === undefined) return result;
   if (!Buffer.isBuffer(bytes)) {
     response.body = bytes.replay;
@@ -134,7 +135,8 @@ function limited(response: { headers?: unknown; body?: unknown }): unknown {
     (body as { destroy?: () => void } | null)?.destroy?.();
     throw tooLarge(declared);
   }
-  if (typeof body !== 'object' || body === null || body instanceof Uint8Array) return body;
+  if (typeof body !== 'object' || body === null || body instanceof Uint8Array || isByteStream(body))
+    return body;
   const iterate = (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator];
   if (typeof iterate !== 'function') return body;
   return (async function* () {
@@ -148,6 +150,53 @@ function limited(response: { headers?: unknown; body?: unknown }): unknown {
       yield chunk;
     }
   })();
+}
+
+/** A Node Readable of bytes (the HTTP response the SDK's Node handler gives): read by its events. */
+function isByteStream(body: unknown): body is Readable {
+  return body instanceof Readable && !body.readableObjectMode;
+}
+
+/**
+ * A byte stream's data, read with 'data' events as the SDK's own stream collector does, failing as soon
+ * as it passes MAX_RESPONSE_BYTES. Not `for await`: the stream's async iterator kept each request's
+ * objects (request, response, socket listeners, timers) reachable for longer than a young-generation
+ * GC cycle, so every page's HTTP objects were promoted to the old space as garbage.
+ */
+function collectByteStream(body: Readable): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let settled = false;
+    // The error listener stays: an error after the end must not become an uncaught exception.
+    const done = (error: unknown, bytes?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (error === null) resolve(bytes!);
+      else reject(error);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      total += buf.length;
+      if (total > MAX_RESPONSE_BYTES) {
+        body.destroy();
+        done(tooLarge(total));
+        return;
+      }
+      chunks.push(buf);
+    };
+    const onEnd = () => done(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    // Closed before its end without an error of its own (destroyed): the body was cut short.
+    const onClose = () => done(cutShort());
+    body.on('data', onData).once('end', onEnd).on('error', done).once('close', onClose);
+    if (body.destroyed || body.readableEnded) done(body.errored ?? cutShort());
+  });
+}
+
+/** A body that closed before its end, as the connection reset it is (transient: the page is asked again). */
+function cutShort(): Error {
+  return Object.assign(new Error('the response body closed before its end'), { code: 'ECONNRESET' });
 }
 
 /**

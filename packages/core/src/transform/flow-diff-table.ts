@@ -1,9 +1,11 @@
+import { type IndexedKeys, OpenAddressIndex } from './open-address-index.js';
+
 /**
  * One capture's flows for the diff, held column by column: packed key words, counters as exact u64
  * halves, age, context id and flag bits, in typed-array chunks (no object per flow, no copy when it
- * grows), plus an open-addressing index from a hash of the key to the first flow with that key (hashes
+ * grows), plus an OpenAddressIndex from a hash of the key to the first flow with that key (hashes
  * are recomputed when the index grows rather than stored: 4 bytes a flow less). Flows with the same key
- * are chained in input order through `next`.
+ * are chained in input order through `next` (a map: keys repeat rarely, so no array of links per flow).
  */
 
 /** Uint32 words of a packed flow key (see flow-diff.ts `packFlowKey`). */
@@ -26,7 +28,6 @@ export const RESTARTED = 32;
 
 interface Chunk {
   keys: Uint32Array;
-  next: Int32Array;
   /** packets hi, packets lo, bytes hi, bytes lo. */
   counters: Uint32Array;
   ages: Uint32Array;
@@ -34,10 +35,20 @@ interface Chunk {
   flags: Uint8Array;
 }
 
+const NO_INDEX = new OpenAddressIndex({ keyEquals: () => false, hashOf: () => 0 }, 1);
+
+/** A released chunk: empty arrays, so a stray read gives undefined rather than the old data. */
+const RELEASED: Chunk = {
+  keys: new Uint32Array(0),
+  counters: new Uint32Array(0),
+  ages: new Uint32Array(0),
+  contexts: new Uint32Array(0),
+  flags: new Uint8Array(0),
+};
+
 function newChunk(): Chunk {
   return {
     keys: new Uint32Array(CHUNK * KEY_WIDTH),
-    next: new Int32Array(CHUNK),
     counters: new Uint32Array(CHUNK * 4),
     ages: new Uint32Array(CHUNK),
     contexts: new Uint32Array(CHUNK),
@@ -45,13 +56,15 @@ function newChunk(): Chunk {
   };
 }
 
-export class FlowDiffTable {
+export class FlowDiffTable implements IndexedKeys {
   size = 0;
   /** Flows whose key an earlier flow of this capture already had. */
   duplicates = 0;
   private readonly chunks: Chunk[] = [];
-  private slots = new Int32Array(1024).fill(-1);
-  private slotMask = 1023;
+  /** The next flow with the same key, by flow (only flows whose key repeats later). */
+  private readonly links = new Map<number, number>();
+  /** Only the first flow of each key is indexed. */
+  private index = new OpenAddressIndex(this, 1024);
   /** Last flow of each key's chain, by the chain's first flow (only for keys seen twice). */
   private readonly tails = new Map<number, number>();
 
@@ -77,7 +90,6 @@ export class FlowDiffTable {
     const keys = chunk.keys;
     const base = o * KEY_WIDTH;
     for (let w = 0; w < KEY_WIDTH; w++) keys[base + w] = key[w]!;
-    chunk.next[o] = -1;
     chunk.counters[o * 4] = packetsHi;
     chunk.counters[o * 4 + 1] = packetsLo;
     chunk.counters[o * 4 + 2] = bytesHi;
@@ -85,18 +97,17 @@ export class FlowDiffTable {
     chunk.ages[o] = age;
     chunk.contexts[o] = context;
     this.size++;
-    const head = this.find(key, hash);
+    const head = this.index.find(key, hash);
     if (head < 0) {
       chunk.flags[o] = flags;
-      if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-      else this.place(i, hash);
+      this.index.insert(i, hash);
       return i;
     }
     // A key seen before: chain it behind the last flow with that key, and mark the whole chain.
     this.duplicates++;
     chunk.flags[o] = flags | DUPLICATE;
     const tail = this.tails.get(head) ?? head;
-    this.chunks[tail >>> CHUNK_BITS]!.next[tail & CHUNK_MASK] = i;
+    this.links.set(tail, i);
     this.tails.set(head, i);
     this.chunks[head >>> CHUNK_BITS]!.flags[head & CHUNK_MASK]! |= DUPLICATE;
     return i;
@@ -104,21 +115,20 @@ export class FlowDiffTable {
 
   /** The first flow whose key equals `key` (KEY_WIDTH words), or -1. */
   find(key: Uint32Array, hash: number): number {
-    const { slots, slotMask } = this;
-    let s = hash & slotMask;
-    for (;;) {
-      const i = slots[s]!;
-      if (i < 0) return -1;
-      const chunk = this.chunks[i >>> CHUNK_BITS]!;
-      const o = i & CHUNK_MASK;
-      if (sameKey(chunk.keys, o * KEY_WIDTH, key)) return i;
-      s = (s + 1) & slotMask;
-    }
+    return this.index.find(key, hash);
+  }
+
+  keyEquals(i: number, key: Uint32Array): boolean {
+    return sameKey(this.chunks[i >>> CHUNK_BITS]!.keys, (i & CHUNK_MASK) * KEY_WIDTH, key);
+  }
+
+  hashOf(i: number): number {
+    return this.hash(i);
   }
 
   /** The next flow with the same key as flow `i`, or -1. */
   next(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS]!.next[i & CHUNK_MASK]!;
+    return this.links.get(i) ?? -1;
   }
 
   /** The hash of flow `i`'s key. */
@@ -151,27 +161,22 @@ export class FlowDiffTable {
     return this.chunks[i >>> CHUNK_BITS]!.flags[i & CHUNK_MASK]!;
   }
 
+  /**
+   * Lets go of the chunks holding only flows below `i` (the diff's cursor is past them for good):
+   * their memory goes back while the change rows are written. Those flows must not be read again.
+   */
+  release(i: number): void {
+    for (let c = (i >>> CHUNK_BITS) - 1; c >= 0 && this.chunks[c] !== RELEASED; c--)
+      this.chunks[c] = RELEASED;
+  }
+
+  /** Lets go of the index (its slots are about 8 bytes a key): `find` finds nothing from then on. */
+  dropIndex(): void {
+    this.index = NO_INDEX;
+  }
+
   setFlag(i: number, flag: number): void {
     this.chunks[i >>> CHUNK_BITS]!.flags[i & CHUNK_MASK]! |= flag;
-  }
-
-  private place(i: number, hash: number): void {
-    const { slots, slotMask } = this;
-    let s = hash & slotMask;
-    while (slots[s]! >= 0) s = (s + 1) & slotMask;
-    slots[s] = i;
-  }
-
-  /** Only chain heads have slots: a flow is a head when it is not marked as a later duplicate. */
-  private rehash(slotCount: number): void {
-    this.slots = new Int32Array(slotCount).fill(-1);
-    this.slotMask = slotCount - 1;
-    const heads = new Set<number>();
-    for (const head of this.tails.keys()) heads.add(head);
-    for (let i = 0; i < this.size; i++) {
-      if ((this.flags(i) & DUPLICATE) !== 0 && !heads.has(i)) continue;
-      this.place(i, this.hash(i));
-    }
   }
 }
 

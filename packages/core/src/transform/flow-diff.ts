@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
+import type { RecordBatch } from 'apache-arrow';
 import { describeValue, NfwError } from '../errors.js';
 import { formatIPv4, formatIPv6 } from '../parse/address-build.js';
 import { protocolByNumber } from '../parse/protocol.js';
 import type { ColumnSpec, FlowRecord, ParsedAddress, PortRange, Row } from '../types.js';
+import { DiffBatchWriter } from './flow-diff-batches.js';
 import {
   AGE_NULL,
   BYTES_NULL,
@@ -37,6 +39,12 @@ export type DiffRecord = Omit<FlowRecord, 'packetCount' | 'byteCount'> & {
 export interface FlowDiffOptions {
   /** Stream form: stop reading both inputs and fail with `NFW_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Stream form: carry Arrow RecordBatches of the change rows (schema DIFF_COLUMNS; 4096 rows each
+   * when `true`, else this many) instead of row objects. toArrow and toParquet with DIFF_COLUMNS
+   * write them as they are, to the same bytes as the rows; no row object is made.
+   */
+  batches?: boolean | number;
 }
 
 export interface FlowDiffSummary {
@@ -184,7 +192,7 @@ const PORT_RANGE = 1;
 const PORT_ANY = 2;
 
 /** Context: the response metadata shared by many flows, interned. */
-interface Context {
+export interface Context {
   firewallArn: string;
   availabilityZone: string | null;
   vpcEndpointId: string | null;
@@ -259,14 +267,14 @@ const toNum = (v: number | bigint): number => (typeof v === 'bigint' ? Number(v)
 /** Engine: `addBefore` every flow of the before capture and `addAfter` every flow of the after one, then `rows()` once. */
 export class FlowDiffEngine {
   readonly columns: ColumnSpec[] = DIFF_COLUMNS.map((c) => ({ ...c }));
-  private readonly before = new FlowDiffTable();
-  private readonly after = new FlowDiffTable();
-  private readonly contexts: Context[] = [];
+  // The tables, contexts and the cursor's current change are read by the batch writer (flow-diff-batches.ts).
+  readonly before = new FlowDiffTable();
+  readonly after = new FlowDiffTable();
+  readonly contexts: Context[] = [];
   private readonly contextIds = new Map<string, number>();
   private readonly scopeIds = new Map<string, number>();
   /** Per scope and side: the first request timestamp seen, and the range seen (ms). */
-  private readonly scopeTimes: { first: [number, number]; min: [number, number]; max: [number, number] }[] =
-    [];
+  readonly scopeTimes: { first: [number, number]; min: [number, number]; max: [number, number] }[] = [];
   private lastRecordContext: DiffRecord | null = null;
   private lastContextId = 0;
   private lastSide: 0 | 1 = 0;
@@ -284,6 +292,21 @@ export class FlowDiffEngine {
     duplicatesAfter: 0,
   };
   private started = false;
+  // The cursor (see step()): where it is, and the change row it is on.
+  private phase: 0 | 1 | 2 = 0;
+  private nextAfter = 0;
+  private nextBefore = 0;
+  private grouped: Uint8Array = new Uint8Array(0);
+  private group: { afters: number[]; partner: number[]; k: number } | null = null;
+  /** The current change: its kind, flow indices (-1 on the side it is missing from) and flags. */
+  change: FlowChange = 'new';
+  beforeFlow = -1;
+  afterFlow = -1;
+  restarted = false;
+  duplicate = false;
+  counterReset = false;
+  /** The packed key of the current change. */
+  readonly rowKey = new Uint32Array(KEY_WIDTH);
 
   addBefore(record: DiffRecord): void {
     this.add(record, 0);
@@ -417,53 +440,111 @@ export class FlowDiffEngine {
   }
 
   /**
-   * The change rows: the after capture's flows in input order (continuing and new; flows sharing a key
-   * at the position of the first of them), then the before capture's unpaired flows (ended) in input
-   * order. Throws `NFW_CAPTURES_OUT_OF_ORDER` when a scope's after capture was requested before its
-   * before capture.
+   * The next RecordBatch of change rows (up to the writer's capacity), or null at the end: the batch
+   * form of rows(), after begin().
    */
+  batch(writer: DiffBatchWriter): RecordBatch | null {
+    while (writer.size < writer.capacity && this.step()) writer.append(this);
+    return writer.flush();
+  }
+
+  /** The change rows as objects, in the order of step(). */
   *rows(): Generator<Row> {
+    this.begin();
+    while (this.step()) yield this.row();
+  }
+
+  /** Starts the change rows (once): checks the captures' order. */
+  begin(): void {
     if (this.started) throw invalidOption('rows', 'called', 'rows() was already called');
     this.started = true;
     this.checkOrder();
+    this.grouped = new Uint8Array(this.after.size);
+    // The after table is only looked up for keys it repeats (ended rows' duplicate_key).
+    if (this.after.duplicates === 0) this.after.dropIndex();
+  }
+
+  /**
+   * Moves the cursor to the next change row; false at the end. The rows: the after capture's flows in
+   * input order (continuing and new; flows sharing a key at the position of the first of them), then
+   * the before capture's unpaired flows (ended) in input order. Counts and pairing flags are updated
+   * here, so every output form (row objects, column batches) sees the same changes.
+   */
+  step(): boolean {
+    for (;;) {
+      const g = this.group;
+      if (g !== null) {
+        if (g.k < g.afters.length) {
+          const a = g.afters[g.k]!;
+          const p = g.partner[g.k++]!;
+          if (p >= 0) this.pairChange(p, a, true);
+          else this.newChange(a, false, true);
+          return true;
+        }
+        this.group = null;
+      }
+      if (this.phase === 0) {
+        if (this.nextAfter < this.after.size) {
+          if (this.afterStep(this.nextAfter++)) return true;
+          continue;
+        }
+        this.phase = 1;
+        // The ended pass looks nothing up in the before table, nor reads the after-flows' marks.
+        this.before.dropIndex();
+        this.grouped = new Uint8Array(0);
+      }
+      if (this.phase === 1) {
+        while (this.nextBefore < this.before.size) if (this.endedStep(this.nextBefore++)) return true;
+        this.phase = 2;
+      }
+      return false;
+    }
+  }
+
+  /** After-flow `i`: a new or continuing change (true), or the start of a group of flows sharing its key. */
+  private afterStep(i: number): boolean {
+    if (this.grouped[i] === 1) return false;
     const { before, after } = this;
-    const key = new Uint32Array(KEY_WIDTH);
-    const done = new Uint8Array(after.size);
-    for (let i = 0; i < after.size; i++) {
-      if (done[i] === 1) continue;
-      after.keyOf(i, key);
-      const b = before.find(key, after.hash(i));
-      const duplicate = (after.flags(i) & DUPLICATE) !== 0 || (b >= 0 && (before.flags(b) & DUPLICATE) !== 0);
-      if (!duplicate) {
-        done[i] = 1;
-        yield b < 0 ? this.newRow(i, key, false, false) : this.pairRow(b, i, key, false);
-        continue;
-      }
-      // Several flows share the key: pair them by start time (see pairGroup), deterministically.
-      const afters: number[] = [];
-      for (let a = i; a >= 0; a = after.next(a)) {
-        afters.push(a);
-        done[a] = 1;
-      }
-      const befores: number[] = [];
-      for (let x = b; x >= 0; x = before.next(x)) befores.push(x);
-      const partner = this.pairGroup(befores, afters);
-      for (let k = 0; k < afters.length; k++) {
-        const p = partner[k]!;
-        yield p >= 0 ? this.pairRow(p, afters[k]!, key, true) : this.newRow(afters[k]!, key, false, true);
-      }
+    // Without repeated after keys nothing reads an after-flow again once the cursor is past it.
+    if (after.duplicates === 0) after.release(i);
+    const key = this.rowKey;
+    after.keyOf(i, key);
+    const b = before.find(key, after.hash(i));
+    const duplicate = (after.flags(i) & DUPLICATE) !== 0 || (b >= 0 && (before.flags(b) & DUPLICATE) !== 0);
+    if (!duplicate) {
+      if (b < 0) this.newChange(i, false, false);
+      else this.pairChange(b, i, false);
+      return true;
     }
-    for (let x = 0; x < before.size; x++) {
-      const flags = before.flags(x);
-      if ((flags & PAIRED) !== 0 && (flags & RESTARTED) === 0) continue;
-      before.keyOf(x, key);
-      yield this.endedRow(
-        x,
-        key,
-        (flags & RESTARTED) !== 0,
-        (flags & DUPLICATE) !== 0 || this.afterDuplicate(key, before.hash(x)),
-      );
+    // Several flows share the key: pair them by start time (see pairGroup), deterministically.
+    const afters: number[] = [];
+    for (let a = i; a >= 0; a = after.next(a)) {
+      afters.push(a);
+      this.grouped[a] = 1;
     }
+    const befores: number[] = [];
+    for (let x = b; x >= 0; x = before.next(x)) befores.push(x);
+    this.group = { afters, partner: this.pairGroup(befores, afters), k: 0 };
+    return false;
+  }
+
+  /** Before-flow `x`: an ended change (true) unless it continues. */
+  private endedStep(x: number): boolean {
+    const { before } = this;
+    before.release(x);
+    const flags = before.flags(x);
+    if ((flags & PAIRED) !== 0 && (flags & RESTARTED) === 0) return false;
+    before.keyOf(x, this.rowKey);
+    this.counts.ended++;
+    this.setChange(
+      'ended',
+      x,
+      -1,
+      (flags & RESTARTED) !== 0,
+      (flags & DUPLICATE) !== 0 || this.afterDuplicate(this.rowKey, before.hash(x)),
+      false,
+    );
+    return true;
   }
 
   private afterDuplicate(key: Uint32Array, hash: number): boolean {
@@ -587,12 +668,28 @@ export class FlowDiffEngine {
     return u64Value(t.counter(i, which, 0), t.counter(i, which, 1));
   }
 
-  /** A before/after pair with the same key: continuing, or a restart (this yields the new half). */
-  private pairRow(b: number, a: number, key: Uint32Array, duplicate: boolean): Row {
+  private setChange(
+    change: FlowChange,
+    b: number,
+    a: number,
+    restarted: boolean,
+    duplicate: boolean,
+    reset: boolean,
+  ): void {
+    this.change = change;
+    this.beforeFlow = b;
+    this.afterFlow = a;
+    this.restarted = restarted;
+    this.duplicate = duplicate;
+    this.counterReset = reset;
+  }
+
+  /** A before/after pair with the same key: continuing, or a restart (this is the new half). */
+  private pairChange(b: number, a: number, duplicate: boolean): void {
     const { before, after } = this;
-    const cb = this.contexts[before.context(b)]!;
-    const ca = this.contexts[after.context(a)]!;
-    const interval = Number.isNaN(cb.ms) || Number.isNaN(ca.ms) ? null : (ca.ms - cb.ms) / 1000;
+    const msB = this.contexts[before.context(b)]!.ms;
+    const msA = this.contexts[after.context(a)]!.ms;
+    const interval = Number.isNaN(msB) || Number.isNaN(msA) ? null : (msA - msB) / 1000;
     const ageB = (before.flags(b) & AGE_NULL) !== 0 ? null : before.age(b);
     const ageA = (after.flags(a) & AGE_NULL) !== 0 ? null : after.age(a);
     // Ages are whole seconds (the true age is below age + 1): the flow surely began after the before
@@ -602,18 +699,49 @@ export class FlowDiffEngine {
     if (restarted) {
       before.setFlag(b, PAIRED | RESTARTED);
       this.counts.restarted++;
-      return this.newRow(a, key, true, duplicate);
+      this.newChange(a, true, duplicate);
+      return;
     }
     before.setFlag(b, PAIRED);
     this.counts.continuing++;
-    const row = this.keyRow('continuing', key, ca);
+    const reset = this.wentDown(b, a, 0, PACKETS_NULL) || this.wentDown(b, a, 1, BYTES_NULL);
+    if (reset) this.counts.counterResets++;
+    this.setChange('continuing', b, a, false, duplicate, reset);
+  }
+
+  private newChange(a: number, restarted: boolean, duplicate: boolean): void {
+    this.counts.new++;
+    this.setChange('new', -1, a, restarted, duplicate, false);
+  }
+
+  /** Whether a counter known on both sides is lower after than before. */
+  private wentDown(b: number, a: number, which: 0 | 1, nullFlag: number): boolean {
+    const { before, after } = this;
+    if ((before.flags(b) & nullFlag) !== 0 || (after.flags(a) & nullFlag) !== 0) return false;
+    const hb = before.counter(b, which, 0);
+    const ha = after.counter(a, which, 0);
+    return ha < hb || (ha === hb && after.counter(a, which, 1) < before.counter(b, which, 1));
+  }
+
+  /** The current change as a row object (the row form; batches are written by DiffBatchWriter). */
+  row(): Row {
+    if (this.change === 'continuing') return this.continuingRow();
+    return this.change === 'new' ? this.newRow() : this.endedRow();
+  }
+
+  private continuingRow(): Row {
+    const { before, after, beforeFlow: b, afterFlow: a } = this;
+    const cb = this.contexts[before.context(b)]!;
+    const ca = this.contexts[after.context(a)]!;
+    const interval = Number.isNaN(cb.ms) || Number.isNaN(ca.ms) ? null : (ca.ms - cb.ms) / 1000;
+    const row = this.keyRow('continuing', ca);
     row.flow_operation_id_before = cb.flowOperationId;
     row.flow_operation_id_after = ca.flowOperationId;
     row.flow_request_timestamp_before = cb.timestamp;
     row.flow_request_timestamp_after = ca.timestamp;
     row.interval_seconds = interval;
-    row.age_seconds_before = ageB;
-    row.age_seconds_after = ageA;
+    row.age_seconds_before = (before.flags(b) & AGE_NULL) !== 0 ? null : before.age(b);
+    row.age_seconds_after = (after.flags(a) & AGE_NULL) !== 0 ? null : after.age(a);
     const pb = this.counterOf(before, b, 0);
     const pa = this.counterOf(after, a, 0);
     const bb = this.counterOf(before, b, 1);
@@ -624,80 +752,63 @@ export class FlowDiffEngine {
     row.byte_count_after = ba === null ? null : toBig(ba);
     const dp = delta(pb, pa);
     const db = delta(bb, ba);
-    const reset = dp === undefined || db === undefined;
-    if (reset) this.counts.counterResets++;
     row.delta_packets = dp ?? null;
     row.delta_bytes = db ?? null;
     const rate = interval !== null && interval > 0 ? interval : null;
     row.packets_per_second = dp === undefined || dp === null || rate === null ? null : Number(dp) / rate;
     row.bytes_per_second = db === undefined || db === null || rate === null ? null : Number(db) / rate;
-    row.counter_reset = reset ? 1 : 0;
+    row.counter_reset = this.counterReset ? 1 : 0;
     row.restarted = 0;
-    row.duplicate_key = duplicate ? 1 : 0;
+    row.duplicate_key = this.duplicate ? 1 : 0;
     return row;
   }
 
-  private newRow(a: number, key: Uint32Array, restarted: boolean, duplicate: boolean): Row {
-    const { after } = this;
-    this.counts.new++;
+  private newRow(): Row {
+    const { after, afterFlow: a } = this;
     const ca = this.contexts[after.context(a)]!;
-    const row = this.keyRow('new', key, ca);
+    const row = this.keyRow('new', ca);
     const beforeMs = this.scopeTimes[ca.scope]!.first[0];
-    row.flow_operation_id_before = null;
     row.flow_operation_id_after = ca.flowOperationId;
     row.flow_request_timestamp_before = Number.isNaN(beforeMs) ? null : new Date(beforeMs);
     row.flow_request_timestamp_after = ca.timestamp;
     row.interval_seconds = Number.isNaN(beforeMs) || Number.isNaN(ca.ms) ? null : (ca.ms - beforeMs) / 1000;
     const age = (after.flags(a) & AGE_NULL) !== 0 ? null : after.age(a);
-    row.age_seconds_before = null;
     row.age_seconds_after = age;
     const pa = this.counterOf(after, a, 0);
     const ba = this.counterOf(after, a, 1);
-    row.packet_count_before = null;
     row.packet_count_after = pa === null ? null : toBig(pa);
-    row.byte_count_before = null;
     row.byte_count_after = ba === null ? null : toBig(ba);
     row.delta_packets = row.packet_count_after;
     row.delta_bytes = row.byte_count_after;
     row.packets_per_second = pa === null || age === null || age === 0 ? null : toNum(pa) / age;
     row.bytes_per_second = ba === null || age === null || age === 0 ? null : toNum(ba) / age;
-    row.counter_reset = 0;
-    row.restarted = restarted ? 1 : 0;
-    row.duplicate_key = duplicate ? 1 : 0;
+    row.restarted = this.restarted ? 1 : 0;
+    row.duplicate_key = this.duplicate ? 1 : 0;
     return row;
   }
 
-  private endedRow(b: number, key: Uint32Array, restarted: boolean, duplicate: boolean): Row {
-    const { before } = this;
-    this.counts.ended++;
+  private endedRow(): Row {
+    const { before, beforeFlow: b } = this;
     const cb = this.contexts[before.context(b)]!;
-    const row = this.keyRow('ended', key, cb);
+    const row = this.keyRow('ended', cb);
     const afterMs = this.scopeTimes[cb.scope]!.first[1];
     row.flow_operation_id_before = cb.flowOperationId;
-    row.flow_operation_id_after = null;
     row.flow_request_timestamp_before = cb.timestamp;
     row.flow_request_timestamp_after = Number.isNaN(afterMs) ? null : new Date(afterMs);
     row.interval_seconds = Number.isNaN(afterMs) || Number.isNaN(cb.ms) ? null : (afterMs - cb.ms) / 1000;
     row.age_seconds_before = (before.flags(b) & AGE_NULL) !== 0 ? null : before.age(b);
-    row.age_seconds_after = null;
     const pb = this.counterOf(before, b, 0);
     const bb = this.counterOf(before, b, 1);
     row.packet_count_before = pb === null ? null : toBig(pb);
-    row.packet_count_after = null;
     row.byte_count_before = bb === null ? null : toBig(bb);
-    row.byte_count_after = null;
-    row.delta_packets = null;
-    row.delta_bytes = null;
-    row.packets_per_second = null;
-    row.bytes_per_second = null;
-    row.counter_reset = 0;
-    row.restarted = restarted ? 1 : 0;
-    row.duplicate_key = duplicate ? 1 : 0;
+    row.restarted = this.restarted ? 1 : 0;
+    row.duplicate_key = this.duplicate ? 1 : 0;
     return row;
   }
 
   /** A row with the change and the key columns, in schema order (the rest is filled by the caller). */
-  private keyRow(change: FlowChange, key: Uint32Array, c: Context): Row {
+  private keyRow(change: FlowChange, c: Context): Row {
+    const key = this.rowKey;
     const w8 = key[8]!;
     const sourceV6 = (w8 & 1) === 1;
     const sourcePrefix = (w8 >>> 1) & 0xff;
@@ -783,6 +894,10 @@ function feed(engine: FlowDiffEngine, chunk: Chunk<DiffRecord>, side: 0 | 1): vo
   else engine.addAfter(chunk as DiffRecord);
 }
 
+function isObjectReadable(input: unknown): input is Readable {
+  return input instanceof Readable && input.readableObjectMode;
+}
+
 /**
  * Sync form: the change rows of two captures given as iterables of records (or arrays of records).
  * Both are read in full before the first row; rows come lazily.
@@ -800,17 +915,10 @@ export function* diffCaptureRows(
 
 export type FlowDiffStream = Readable & { columns: ColumnSpec[]; summary(): FlowDiffSummary };
 
-/**
- * Stream form: a Readable (object mode) of change rows from two record streams or (async) iterables,
- * e.g. two `flowResults` or `flowResultsFromFile` streams. The before capture is read in full, then
- * the after capture, then rows flow with backpressure; `summary` is emitted (and `summary()` returns
- * the counts) at the end.
- */
-export function diffCaptures(
-  before: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
-  after: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
-  options: FlowDiffOptions = {},
-): FlowDiffStream {
+/** Rows of a batch in `batches` mode unless a count is given: the serializers' default batch size. */
+const DEFAULT_DIFF_BATCH = 4096;
+
+function checkInputs(before: unknown, after: unknown, options: FlowDiffOptions): number {
   if (options === null || typeof options !== 'object') throw invalidOption('options', options, 'an object');
   for (const [name, input] of [
     ['before', before],
@@ -825,9 +933,30 @@ export function diffCaptures(
       throw invalidOption(name, input, 'a record stream or an (async) iterable of records');
     }
   }
-  const { signal } = options;
+  const { signal, batches } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw invalidOption('signal', signal, 'an AbortSignal');
+  if (batches === undefined || batches === false) return 0;
+  if (batches === true) return DEFAULT_DIFF_BATCH;
+  if (!Number.isSafeInteger(batches) || batches < 1)
+    throw invalidOption('batches', batches, 'true, false or a positive integer');
+  return batches;
+}
+
+/**
+ * Stream form: a Readable (object mode) of change rows from two record streams or (async) iterables,
+ * e.g. two `flowResults` or `flowResultsFromFile` streams. The before capture is read in full, then
+ * the after capture, then rows flow with backpressure; `summary` is emitted (and `summary()` returns
+ * the counts) at the end. With `batches`, the stream carries Arrow RecordBatches of the same rows in
+ * DIFF_COLUMNS instead (what toArrow and toParquet write fastest).
+ */
+export function diffCaptures(
+  before: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
+  after: AsyncIterable<Chunk<DiffRecord>> | Iterable<Chunk<DiffRecord>>,
+  options: FlowDiffOptions = {},
+): FlowDiffStream {
+  const batchRows = checkInputs(before, after, options);
+  const { signal } = options;
   const engine = new FlowDiffEngine();
   const aborted = () =>
     new NfwError(
@@ -835,9 +964,9 @@ export function diffCaptures(
       'The diff was aborted',
       signal?.reason === undefined ? {} : { cause: signal.reason },
     );
-  // Reading the inputs is async; the rows then come from the engine's sync generator, pushed while
-  // the consumer wants more (no promise per row).
-  let rows: Generator<Row> | null = null;
+  // Reading the inputs is async; the rows then come from the engine's sync cursor, pushed while the
+  // consumer wants more (no promise per row).
+  let next: (() => Row | RecordBatch | null) | null = null;
   let loading: Promise<void> | null = null;
   let n = 0;
   async function load(): Promise<void> {
@@ -845,31 +974,41 @@ export function diffCaptures(
       [0, before],
       [1, after],
     ] as const) {
+      const readable = isObjectReadable(input) ? input : null;
       for await (const chunk of input as AsyncIterable<Chunk<DiffRecord>>) {
         if (signal?.aborted) throw aborted();
         feed(engine, chunk, side);
+        // The records a stream already holds are taken at once: the iterator costs a promise each.
+        if (readable !== null)
+          for (let r = readable.read(); r !== null; r = readable.read()) feed(engine, r, side);
       }
     }
-    rows = engine.rows();
+    engine.begin();
+    if (batchRows === 0) next = () => (engine.step() ? engine.row() : null);
+    else {
+      const writer = new DiffBatchWriter(engine.columns, batchRows);
+      next = () => engine.batch(writer);
+    }
   }
   function pushRows(): void {
-    const it = rows as Generator<Row>;
+    const take = next as () => Row | RecordBatch | null;
     for (;;) {
       if ((++n & 1023) === 0 && signal?.aborted) throw aborted();
-      const step = it.next();
-      if (step.done) {
+      const item = take();
+      if (item === null) {
         stream.emit('summary', engine.summary());
         stream.push(null);
         return;
       }
-      if (!stream.push(step.value)) return;
+      if (!stream.push(item)) return;
     }
   }
   const stream = new Readable({
     objectMode: true,
-    highWaterMark: 64,
+    // A batch holds thousands of rows: keep one at most.
+    highWaterMark: batchRows === 0 ? 64 : 1,
     read() {
-      if (rows !== null) {
+      if (next !== null) {
         try {
           pushRows();
         } catch (error) {

@@ -1,25 +1,24 @@
+import { type IndexedKeys, OpenAddressIndex } from './open-address-index.js';
+
 /**
- * An open-addressing hash table from fixed-width keys of uint32 words to dense group indices
- * 0..size-1. Keys are packed by the caller into a scratch Uint32Array, so the hot path creates no
- * string and no object per record. Linear probing; removal by backward shift (used by the bounded
- * top-talkers summary to re-key its minimum entry).
+ * A hash table from fixed-width keys of uint32 words to dense group indices 0..size-1. Keys are
+ * packed by the caller into a scratch Uint32Array, so the hot path creates no string and no object
+ * per record. The index is an OpenAddressIndex; its removal lets the bounded top-talkers summary
+ * re-key its minimum entry.
  */
-export class KeyTable {
+export class KeyTable implements IndexedKeys {
   readonly width: number;
   /** Key words of group g at `keys[g * width .. g * width + width - 1]`. */
   keys: Uint32Array;
   hashes: Uint32Array;
   size = 0;
-  private slots: Int32Array;
-  private slotMask: number;
+  private readonly index: OpenAddressIndex;
 
   constructor(width: number, initialGroups = 1024) {
     this.width = width;
     this.keys = new Uint32Array(initialGroups * width);
     this.hashes = new Uint32Array(initialGroups);
-    const slotCount = nextPowerOfTwo(initialGroups * 2);
-    this.slots = new Int32Array(slotCount).fill(-1);
-    this.slotMask = slotCount - 1;
+    this.index = new OpenAddressIndex(this, initialGroups * 2);
   }
 
   /** Capacity in groups before the key arrays grow. */
@@ -29,14 +28,7 @@ export class KeyTable {
 
   /** The group of `key` (its first `width` words), or -1. */
   find(key: Uint32Array, hash: number): number {
-    const { slots, slotMask, hashes } = this;
-    let s = hash & slotMask;
-    for (;;) {
-      const g = slots[s]!;
-      if (g < 0) return -1;
-      if (hashes[g] === hash && this.equals(g, key)) return g;
-      s = (s + 1) & slotMask;
-    }
+    return this.index.find(key, hash);
   }
 
   /** Insert `key` (known absent) as a new group and return its index. */
@@ -44,57 +36,33 @@ export class KeyTable {
     if (this.size === this.hashes.length) this.growGroups();
     const g = this.size++;
     this.setKey(g, key, hash);
-    if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    else this.place(g, hash);
+    this.index.insert(g, hash);
     return g;
   }
 
   /** Give existing group `g` a new key (known absent): remove its old slot, then place it again. */
   rekey(g: number, key: Uint32Array, hash: number): void {
-    this.removeSlot(g);
+    this.index.remove(g);
     this.setKey(g, key, hash);
-    this.place(g, hash);
+    this.index.insert(g, hash);
   }
 
-  private equals(g: number, key: Uint32Array): boolean {
+  keyEquals(g: number, key: Uint32Array, hash: number): boolean {
+    if (this.hashes[g] !== hash) return false;
     const { keys, width } = this;
     const base = g * width;
     for (let i = 0; i < width; i++) if (keys[base + i] !== key[i]) return false;
     return true;
   }
 
+  hashOf(g: number): number {
+    return this.hashes[g]!;
+  }
+
   private setKey(g: number, key: Uint32Array, hash: number): void {
     const base = g * this.width;
     for (let i = 0; i < this.width; i++) this.keys[base + i] = key[i]!;
     this.hashes[g] = hash;
-  }
-
-  private place(g: number, hash: number): void {
-    const { slots, slotMask } = this;
-    let s = hash & slotMask;
-    while (slots[s]! >= 0) s = (s + 1) & slotMask;
-    slots[s] = g;
-  }
-
-  private removeSlot(g: number): void {
-    const { slots, slotMask, hashes } = this;
-    let i = hashes[g]! & slotMask;
-    while (slots[i] !== g) i = (i + 1) & slotMask;
-    // Backward-shift deletion: pull later entries of the probe run into the hole.
-    let j = i;
-    for (;;) {
-      j = (j + 1) & slotMask;
-      const h = slots[j]!;
-      if (h < 0) break;
-      const ideal = hashes[h]! & slotMask;
-      // Move h into the hole at i unless its ideal slot lies cyclically in (i, j].
-      const inRange = i <= j ? ideal > i && ideal <= j : ideal > i || ideal <= j;
-      if (!inRange) {
-        slots[i] = h;
-        i = j;
-      }
-    }
-    slots[i] = -1;
   }
 
   private growGroups(): void {
@@ -105,12 +73,6 @@ export class KeyTable {
     const hashes = new Uint32Array(groups);
     hashes.set(this.hashes);
     this.hashes = hashes;
-  }
-
-  private rehash(slotCount: number): void {
-    this.slots = new Int32Array(slotCount).fill(-1);
-    this.slotMask = slotCount - 1;
-    for (let g = 0; g < this.size; g++) this.place(g, this.hashes[g]!);
   }
 }
 
@@ -131,10 +93,4 @@ export function hashKey(key: Uint32Array, width: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 16;
-  while (p < n) p *= 2;
-  return p;
 }

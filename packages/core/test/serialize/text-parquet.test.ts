@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { tableFromIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { describe, expect } from 'vitest';
+import { DEFAULT_ROW_GROUP_SIZE } from '../../src/serialize/batch-builder.js';
 import {
   encodeCsv,
   encodeNdjson,
@@ -168,6 +169,20 @@ describe('Parquet', () => {
     }
     file.free();
   });
+
+  test.prop([fc.array(flowRecordArb, { minLength: 1, maxLength: 3 })], { numRuns: 1 })(
+    'the default row group is DEFAULT_ROW_GROUP_SIZE rows',
+    async (pool) => {
+      const count = 2 * DEFAULT_ROW_GROUP_SIZE + 5;
+      const records = Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
+      const file = await parquet.ParquetFile.fromFile(new Blob([await runBytes(records, toParquet())]));
+      const meta = file.metadata();
+      expect(DEFAULT_ROW_GROUP_SIZE).toBe(16_384);
+      expect(meta.numRowGroups()).toBe(3);
+      expect(meta.rowGroup(2).numRows()).toBe(5);
+      file.free();
+    },
+  );
 
   // Batches reach the writer thread in buffers it gives back for reuse: a batch larger than every
   // buffer returned so far, or much smaller than the one it lands in, must still come back whole.

@@ -10,7 +10,8 @@ import { collect, plain } from './helpers.js';
 const FW = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/fw';
 const OP = '00000000-0000-4000-8000-000000000001';
 
-type BodyKind = 'buffer' | 'string' | 'stream';
+/** `stream`: an object-mode iterable stream; `bytes`: a byte stream, as the SDK's Node handler gives. */
+type BodyKind = 'buffer' | 'string' | 'stream' | 'bytes';
 
 /** A client whose transport serves `bodies[k]` for the request with NextToken `t<k>` (no network). */
 function fakeClient(bodies: string[], kind: BodyKind, statusCode = 200): NetworkFirewallClient {
@@ -28,7 +29,7 @@ function fakeClient(bodies: string[], kind: BodyKind, statusCode = 200): Network
             ? text
             : kind === 'buffer'
               ? new Uint8Array(Buffer.from(text))
-              : Readable.from(chunks(Buffer.from(text)));
+              : Readable.from(chunks(Buffer.from(text)), { objectMode: kind === 'stream' });
         return {
           response: {
             statusCode,
@@ -41,6 +42,8 @@ function fakeClient(bodies: string[], kind: BodyKind, statusCode = 200): Network
     } as never,
   });
 }
+
+type HandleFn = (request: { body?: Uint8Array }) => Promise<{ response: { body: unknown } }>;
 
 /** The request body as text (the SDK's body object warns when string methods are called on it). */
 function requestText(body: Uint8Array | undefined): string {
@@ -162,7 +165,7 @@ describe('raw Flows (withRawFlows) against the SDK deserializer', () => {
   test.prop(
     [
       fc.array(fc.array(flow, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
-      fc.constantFrom<BodyKind>('buffer', 'stream'),
+      fc.constantFrom<BodyKind>('buffer', 'stream', 'bytes'),
       fc.boolean(),
     ],
     { numRuns: 60 },
@@ -238,6 +241,32 @@ describe('raw Flows (withRawFlows) against the SDK deserializer', () => {
       ),
     );
     expect(refused.error?.code).toBe('NFW_NOT_FOUND');
+  });
+
+  it.each([
+    ['an error', (r: Readable) => r.destroy(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))],
+    ['no error', (r: Readable) => r.destroy()],
+  ])('a byte stream body that ends early with %s is transient: retried, then resumable', async (_w, cut) => {
+    const client = fakeClient(['{"Flows": [{"Age": 1'], 'bytes');
+    const handler = (client.config as unknown as { requestHandler: { handle: HandleFn } }).requestHandler;
+    const handle = handler.handle.bind(handler);
+    handler.handle = async (request) => {
+      const out = await handle(request);
+      const body = out.response.body as Readable;
+      body.once('data', () => cut(body));
+      return out;
+    };
+    const retries: string[] = [];
+    const stream = flowResults(
+      client,
+      { FirewallArn: FW, FlowOperationId: OP },
+      { retry: { stallTimeoutMs: 30, baseDelayMs: 1, maxDelayMs: 1 } },
+    );
+    stream.on('retry', (r) => retries.push(r.code));
+    const got = await collect(stream);
+    expect(got.error?.code).toBe('NFW_PAGINATION_FAILED');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toBe('ECONNRESET');
   });
 
   it('keeps commands without a middleware stack as they are', () => {

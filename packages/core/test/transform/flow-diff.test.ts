@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fc, test } from '@fast-check/vitest';
+import { createFlowTable, DEFAULT_FIREWALL_ARN, DEFAULT_TIMESTAMP } from '@nfw-flows/fixtures';
 import { describe, expect } from 'vitest';
 import { isNfwError } from '../../src/errors.js';
+import { normalizeFlow } from '../../src/normalize/normalize-flow.js';
 import { parseAddress, parsePortRange, parseProtocol } from '../../src/parse/index.js';
 import { toNdjson } from '../../src/serialize/index.js';
 import {
@@ -13,9 +15,8 @@ import {
   type FlowDiffSummary,
 } from '../../src/transform/index.js';
 import type { FlowRecord, Row } from '../../src/types.js';
+import { captureAt, capturePair, fate, T0 } from './diff-captures.js';
 import { permute, record, slices } from './records.js';
-
-const T0 = Date.UTC(2026, 11, 4, 5, 0, 0, 250);
 
 /** The naive oracle: string keys, bigint arithmetic, the documented pairing and restart rules. */
 function keyOf(r: DiffRecord): string {
@@ -288,72 +289,6 @@ function canonical(rows: Row[]): string[] {
 
 // ---- generated captures ---------------------------------------------------------------------------
 
-type Fate = 'continuing' | 'ended' | 'restarted' | 'reset';
-const fate = fc.constantFrom<Fate>('continuing', 'ended', 'restarted', 'reset');
-
-const captureAt = (r: FlowRecord, ms: number, op: string): FlowRecord => ({
-  ...r,
-  flowOperationId: op,
-  flowRequestTimestamp: new Date(ms),
-});
-
-const capturePair = fc
-  .record({
-    base: fc.array(record(), { maxLength: 40 }),
-    fates: fc.array(fate, { minLength: 40, maxLength: 40 }),
-    growth: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 40, maxLength: 40 }),
-    fresh: fc.array(record(), { maxLength: 20 }),
-    intervalMs: fc.integer({ min: 0, max: 4_000_000 }),
-    // Extra flows with the key of a base flow, in either capture.
-    dupes: fc.array(
-      fc.record({
-        from: fc.nat(),
-        toBefore: fc.boolean(),
-        age: fc.option(fc.integer({ min: 0, max: 5000 })),
-        bytes: fc.integer({ min: 0, max: 10_000 }),
-      }),
-      { maxLength: 12 },
-    ),
-  })
-  .map(({ base, fates, growth, fresh, intervalMs, dupes }) => {
-    const interval = intervalMs / 1000;
-    const before = base.map((r) => captureAt(r, T0, 'op-before'));
-    const after: FlowRecord[] = [];
-    base.forEach((r, i) => {
-      const f = fates[i]!;
-      const g = growth[i]!;
-      const grow = (v: number | null) => (v === null ? null : Math.min(v + g, Number.MAX_SAFE_INTEGER));
-      const a = captureAt(r, T0 + intervalMs, 'op-after');
-      if (f === 'ended') return;
-      if (f === 'continuing') {
-        a.ageSeconds =
-          r.ageSeconds === null ? null : Math.min(r.ageSeconds + Math.floor(interval), 2 ** 32 - 1);
-        a.packetCount = grow(r.packetCount);
-        a.byteCount = grow(r.byteCount);
-      } else if (f === 'restarted') {
-        a.ageSeconds = Math.floor(g % Math.max(1, interval));
-        a.packetCount = g % 1000;
-        a.byteCount = g;
-      } else {
-        a.ageSeconds =
-          r.ageSeconds === null ? null : Math.min(r.ageSeconds + Math.floor(interval), 2 ** 32 - 1);
-        a.packetCount = r.packetCount === null ? null : Math.floor(r.packetCount / 2);
-        a.byteCount = r.byteCount === null ? null : Math.floor(r.byteCount / 3);
-      }
-      after.push(a);
-    });
-    for (const r of fresh) after.push(captureAt(r, T0 + intervalMs, 'op-after'));
-    if (base.length > 0) {
-      for (const d of dupes) {
-        const r = base[d.from % base.length]!;
-        const copy = { ...r, ageSeconds: d.age, byteCount: d.bytes, packetCount: d.bytes >> 4 };
-        if (d.toBefore) before.push(captureAt(copy, T0, 'op-before'));
-        else after.push(captureAt(copy, T0 + intervalMs, 'op-after'));
-      }
-    }
-    return { before, after, fates: fates.slice(0, base.length), interval };
-  });
-
 function diffSync(before: Iterable<DiffRecord | DiffRecord[]>, after: Iterable<DiffRecord | DiffRecord[]>) {
   const it = diffCaptureRows(before, after);
   const rows: Row[] = [];
@@ -521,6 +456,44 @@ function flow(over: Partial<DiffRecord> & { at: number }): DiffRecord {
     ...rest,
   };
 }
+
+describe('diffCaptures over captures of several table chunks', () => {
+  // The tables keep flows in chunks of 16,384 and let go of the ones the cursor has passed.
+  const capture = (at: number, count: number): DiffRecord[] => {
+    const table = createFlowTable(9, count).at(at);
+    const context = {
+      firewallArn: DEFAULT_FIREWALL_ARN,
+      availabilityZone: 'us-east-1a',
+      vpcEndpointId: null,
+      vpcEndpointAssociationArn: null,
+      flowOperationId: `op-${at}`,
+      flowRequestTimestamp: new Date(at * 1000),
+    };
+    // Keys made unique, so that the oracle's brute-force pairing stays small.
+    const seen = new Set<string>();
+    const flows: DiffRecord[] = [];
+    for (let i = 0; i < table.count; i++) {
+      const r = normalizeFlow(table.flowAt(i), context);
+      if (!seen.has(keyOf(r))) flows.push(r);
+      seen.add(keyOf(r));
+    }
+    return flows;
+  };
+
+  test('40,000 flows a capture, with and without a key repeated in the after capture: the oracle rows', {
+    timeout: 120_000,
+  }, () => {
+    const before = capture(DEFAULT_TIMESTAMP, 40_000);
+    const after = capture(DEFAULT_TIMESTAMP + 300, 40_000);
+    const repeated = { ...after[after.length - 1]!, ageSeconds: 1, byteCount: 7 };
+    for (const afterSide of [after, [...after, repeated]]) {
+      const { rows, summary } = diffSync([before], [afterSide]);
+      expect(summary.continuing).toBeGreaterThan(16_384);
+      expect(summary.ended).toBeGreaterThan(16_384);
+      expect(canonical(rows)).toEqual(canonical(oracle(before, afterSide)));
+    }
+  });
+});
 
 describe('diffCaptures: exact 64-bit counters and edge cases', () => {
   test('counters near 2^64 (bigint inputs) give exact deltas and exact u64 columns', () => {
