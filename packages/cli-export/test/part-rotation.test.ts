@@ -203,10 +203,10 @@ describe('writeParts', () => {
     120_000,
   );
 
-  test('Parquet: parts of whole row groups, each read by DuckDB; the footer reader agrees with DuckDB', async () => {
+  test('Parquet: parts of whole row groups, each read by DuckDB; the row groups parquet-wasm reads agree with DuckDB', async () => {
     const whole = await parts('parquet', RECORDS.length, DEFAULT_MAX_FILE_SIZE);
     expect(whole).toHaveLength(1);
-    const groups = parquetRowGroups(whole[0]!.path);
+    const groups = await parquetRowGroups(whole[0]!.path);
     const duck = await query(
       `SELECT row_group_id AS g, max(row_group_num_rows)::BIGINT AS n, sum(total_compressed_size)::BIGINT AS b FROM parquet_metadata(${sqlString(whole[0]!.path)}) GROUP BY 1 ORDER BY 1`,
     );

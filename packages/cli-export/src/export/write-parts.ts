@@ -46,7 +46,7 @@ export async function writeParts(
     return writeRotating(records(), fileOf, { kind: 'bytes', limit }, options);
   const [whole] = await writeRotating(records(), fileOf, { kind: 'rows', counts: [] }, options);
   if (whole!.bytes <= limit) return [whole!];
-  const counts = planParts(parquetRowGroups(whole!.path), limit);
+  const counts = planParts(await parquetRowGroups(whole!.path), limit);
   if (counts.length === 1) return [whole!];
   rmSync(whole!.path);
   const parts = await writeRotating(records(), fileOf, { kind: 'rows', counts }, options);
