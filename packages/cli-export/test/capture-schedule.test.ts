@@ -105,6 +105,21 @@ interface Scheduled {
   rounds: RoundRecord[];
 }
 
+/** The argv of a schedule of one zone: `--every`, `--count`, `--diff` when asked, `--partitioned`, then `more`. */
+function zoneSeries(every: string, count: number, diff: boolean, ...more: string[]): string[] {
+  return [
+    '--availability-zone',
+    'us-east-1a',
+    '--every',
+    every,
+    '--count',
+    String(count),
+    ...(diff ? ['--diff'] : []),
+    '--partitioned',
+    ...more,
+  ];
+}
+
 /** The schedule in-process: flags parsed by the CLI's own program, the SDK client talking HTTP. */
 async function schedule(e: Emulator, args: string[], clock: ScheduleClock, root: string): Promise<Scheduled> {
   const client = new NetworkFirewallClient({
@@ -150,23 +165,7 @@ describe('capture --every into capture_time partitions', () => {
   test('--count 3 --diff: three partitions DuckDB reads with exact per-round totals; diffs equal nfw-flows diff', async () => {
     const e = await emulator();
     const root = path.join(tmp.dir, 'series');
-    const s = await schedule(
-      e,
-      [
-        '--availability-zone',
-        'us-east-1a',
-        '--every',
-        '5m',
-        '--count',
-        '3',
-        '--diff',
-        '--partitioned',
-        '--out',
-        root,
-      ],
-      steppedClock(),
-      root,
-    );
+    const s = await schedule(e, zoneSeries('5m', 3, true, '--out', root), steppedClock(), root);
     expect(s.code, s.stderr).toBe(0);
     expect(s.rounds.map((r) => [r.round, r.status])).toEqual([
       [1, 'ok'],
@@ -307,20 +306,7 @@ describe('capture --every into capture_time partitions', () => {
     const root = path.join(tmp.dir, 'failing');
     const s = await schedule(
       e,
-      [
-        '--availability-zone',
-        'us-east-1a',
-        '--every',
-        '1s',
-        '--count',
-        '3',
-        '--diff',
-        '--partitioned',
-        '--out',
-        root,
-        '--format',
-        'ndjson',
-      ],
+      zoneSeries('1s', 3, true, '--out', root, '--format', 'ndjson'),
       steppedClock(),
       root,
     );
@@ -361,18 +347,7 @@ describe('capture --every into capture_time partitions', () => {
       const root = path.join(tmp.dir, 'all-failed');
       const s = await schedule(
         { endpoint: server.endpoint } as Emulator,
-        [
-          '--availability-zone',
-          'us-east-1a',
-          '--every',
-          '1m',
-          '--count',
-          '2',
-          '--diff',
-          '--partitioned',
-          '--out',
-          root,
-        ],
+        zoneSeries('1m', 2, true, '--out', root),
         steppedClock(),
         root,
       );
@@ -395,18 +370,7 @@ describe('capture --every into capture_time partitions', () => {
     const root = path.join(tmp.dir, 'paging');
     const s = await schedule(
       e,
-      [
-        '--availability-zone',
-        'us-east-1a',
-        '--every',
-        '1m',
-        '--count',
-        '2',
-        '--partitioned',
-        '--out',
-        root,
-        ...SHORT_STALL,
-      ],
+      zoneSeries('1m', 2, false, '--out', root, ...SHORT_STALL),
       steppedClock(),
       root,
     );
@@ -426,20 +390,7 @@ describe('capture --every into capture_time partitions', () => {
     // Each reading of the clock moves it 700 ms on an interval of 1 s: every round overruns.
     const s = await schedule(
       e,
-      [
-        '--availability-zone',
-        'us-east-1a',
-        '--every',
-        '1s',
-        '--count',
-        '6',
-        '--diff',
-        '--partitioned',
-        '--out',
-        root,
-        '--format',
-        'ndjson',
-      ],
+      zoneSeries('1s', 6, true, '--out', root, '--format', 'ndjson'),
       steppedClock(700),
       root,
     );
@@ -468,23 +419,7 @@ describe('pyarrow', () => {
     async () => {
       const e = await emulator();
       const root = path.join(tmp.dir, 'pyarrow');
-      const s = await schedule(
-        e,
-        [
-          '--availability-zone',
-          'us-east-1a',
-          '--every',
-          '1m',
-          '--count',
-          '2',
-          '--diff',
-          '--partitioned',
-          '--out',
-          root,
-        ],
-        steppedClock(),
-        root,
-      );
+      const s = await schedule(e, zoneSeries('1m', 2, true, '--out', root), steppedClock(), root);
       expect(s.code, s.stderr).toBe(0);
       const r = spawnSync('python3', ['-c', PYARROW_READ, root, 'parquet'], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
@@ -524,16 +459,7 @@ describe.skipIf(!hasMoto())('an S3 prefix', () => {
   test('rounds, diffs and the log are objects under the prefix; rounds are added on a second run', async () => {
     const e = await emulator();
     const root = `s3://${BUCKET}/series/`;
-    const args = [
-      '--availability-zone',
-      'us-east-1a',
-      '--every',
-      '1m',
-      '--count',
-      '2',
-      '--diff',
-      '--partitioned',
-    ];
+    const args = zoneSeries('1m', 2, true);
     const first = await schedule(e, [...args, '--out', root], steppedClock(), tmp.dir);
     expect(first.code, first.stderr).toBe(0);
     const clock = steppedClock();

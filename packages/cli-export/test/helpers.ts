@@ -27,8 +27,8 @@ export const ALL_ZONES_EXPORT: readonly string[] = [
   'us-east-1b',
 ];
 
-/** `export` of one operation in us-east-1a of the test firewall, from the API at `endpoint`. */
-export function zoneExport(operationId: string, endpoint: string): string[] {
+/** `export` of one operation in `zone` (us-east-1a) of the test firewall, from the API at `endpoint`. */
+export function zoneExport(operationId: string, endpoint: string, zone = 'us-east-1a'): string[] {
   return [
     'export',
     '--firewall-arn',
@@ -36,7 +36,7 @@ export function zoneExport(operationId: string, endpoint: string): string[] {
     '--flow-operation-id',
     operationId,
     '--availability-zone',
-    'us-east-1a',
+    zone,
     '--endpoint-url',
     endpoint,
   ];

@@ -20,6 +20,7 @@ import {
   run,
   sqlString,
   tempDir,
+  zoneExport,
 } from './helpers.js';
 
 const OP_A = '11111111-2222-4333-8444-00000000000a';
@@ -57,18 +58,7 @@ afterAll(async () => {
 });
 
 const twoZones = () => [...ALL_ZONES_EXPORT, '--endpoint-url', emulator.endpoint, '--partitioned'];
-const bigZone = () => [
-  'export',
-  '--firewall-arn',
-  ARN,
-  '--flow-operation-id',
-  OP_BIG,
-  '--availability-zone',
-  'us-east-1c',
-  '--endpoint-url',
-  emulator.endpoint,
-  '--partitioned',
-];
+const bigZone = () => [...zoneExport(OP_BIG, emulator.endpoint, 'us-east-1c'), '--partitioned'];
 
 function sumBytes(id: string): bigint {
   const op = emulator.operation(id)!;

@@ -16,7 +16,7 @@ import { DEFAULT_ROW_GROUP_SIZE } from '@nfw-flows/core/engine';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { FLEET_TWO_ARN, fleetFirewalls } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ALL_ZONES_EXPORT, ARN, assertBuilt, type RunOptions, run, tempDir } from './helpers.js';
+import { ALL_ZONES_EXPORT, ARN, assertBuilt, type RunOptions, run, tempDir, zoneExport } from './helpers.js';
 import { hasMoto, type Moto, startMoto, TEST_CREDENTIALS } from './moto.js';
 
 const BUCKET = 'nfw-parts';
@@ -166,15 +166,7 @@ describe.skipIf(!hasMoto())('S3 (moto)', () => {
 
     test('Parquet: a partition over the limit as parts of whole row groups; pyarrow reads exact totals', async () => {
       const r = await cli([
-        'export',
-        '--firewall-arn',
-        ARN,
-        '--flow-operation-id',
-        OP_BIG,
-        '--availability-zone',
-        'us-east-1c',
-        '--endpoint-url',
-        emulator.endpoint,
+        ...zoneExport(OP_BIG, emulator.endpoint, 'us-east-1c'),
         '--partitioned',
         '--max-file-size',
         '1MB',
