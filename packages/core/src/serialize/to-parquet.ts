@@ -34,7 +34,7 @@ export interface ToParquetOptions {
   compression?: ParquetCompression;
   /**
    * Rows per row group (default 16384). The writer thread holds one row group's encoder state: larger
-   * groups make a smaller file (65536: about 11% smaller) and take more memory (about 9 MiB more).
+   * groups make a smaller file and take more memory (README and BENCHMARKS.md give the figures).
    */
   rowGroupSize?: number;
   /** Columns of generic rows (group-by, top talkers); omitted: flow records in schema v1. */
