@@ -117,13 +117,45 @@ export function integer(
   return n;
 }
 
-/** A duration in seconds (`90`, `90s`, `15m`, `1h`), returned in milliseconds. */
-export function durationMs(flag: string, value: string | undefined): number | undefined {
+const DURATION_UNITS = ['d', 'h', 'm', 's', 'ms'] as const;
+const UNIT_MS: Record<(typeof DURATION_UNITS)[number], number> = {
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
+
+/**
+ * A duration, returned in milliseconds: a number of seconds (`90`), or amounts with units in
+ * decreasing order (`90s`, `15m`, `1h30m`, `1d`, `500ms`). `wholeSeconds` refuses fractions and `ms`
+ * where the value is a cadence counted in seconds.
+ */
+export function durationMs(
+  flag: string,
+  value: string | undefined,
+  { wholeSeconds = false }: { wholeSeconds?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new UsageError(flag, value, 'is not a duration', 'e.g. 300, 90s, 15m, 1h');
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
-  return Math.round(Number(m[1]) * scale);
+  const text = value.trim();
+  const amount = wholeSeconds ? '\\d+' : '\\d+(?:\\.\\d+)?';
+  const refuse = (reason: string): never => {
+    throw new UsageError(flag, value, reason, 'e.g. 300, 90s, 15m, 1h30m');
+  };
+  if (new RegExp(`^${amount}$`).test(text)) return Math.round(Number(text) * 1000);
+  const units = wholeSeconds ? DURATION_UNITS.filter((u) => u !== 'ms') : DURATION_UNITS;
+  const parts = [...text.matchAll(new RegExp(`(${amount})(ms|d|h|m|s)`, 'g'))];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) refuse('is not a duration');
+  let ms = 0;
+  let last = -1;
+  for (const [, n, unit] of parts) {
+    const rank = (units as readonly string[]).indexOf(unit!);
+    if (rank < 0) refuse('is not a duration');
+    if (rank <= last) refuse('lists its units out of order or twice');
+    last = rank;
+    ms += Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  }
+  return Math.round(ms);
 }
 
 export function format(

@@ -4,6 +4,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
+import { durationMs } from '../src/options.js';
 import { captureTimeValue, parseCaptureTime } from '../src/schedule/capture-time.js';
 import { nextTick, tickTime } from '../src/schedule/next-tick.js';
 import { MAX_EVERY_SECONDS, parseEvery } from '../src/schedule/parse-every.js';
@@ -67,6 +68,24 @@ describe('parseEvery', () => {
     ['1d', 86_400_000],
   ])('%s is %d ms', (text, ms) => {
     expect(parseEvery(text)).toBe(ms);
+  });
+});
+
+describe('durationMs (the one duration syntax of every flag)', () => {
+  test.each([
+    ['0.5s', 500],
+    ['200ms', 200],
+    ['1m30s', 90_000],
+    ['1h0m500ms', 3_600_500],
+    ['2.5', 2_500],
+  ])('%s is %d ms for the timeouts', (text, ms) => {
+    expect(durationMs('--stall-timeout', text)).toBe(ms);
+  });
+
+  test.each(['soon', '1s1m', '5ms1s', '1.5.0s', ''])('refuses %j naming the flag', (text) => {
+    expect(() => durationMs('--stall-timeout', text)).toThrow(
+      expect.objectContaining({ flag: '--stall-timeout', value: text, code: 'NFW_INVALID_OPTION' }),
+    );
   });
 });
 
