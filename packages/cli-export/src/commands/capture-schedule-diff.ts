@@ -8,11 +8,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { DIFF_COLUMNS, diffCaptures, type FlowRecord } from '@nfw-flows/core';
+import { diffCaptures, type FlowRecord } from '@nfw-flows/core';
 import { describeError } from '../exit.js';
+import { COLUMNAR_FORMATS, diffSerializer, writeDiffRows } from '../export/diff-output.js';
 import { apiRecords, type LiveHooks, newTotals, overallStatus, type Totals } from '../export/live-records.js';
-import { serializer } from '../export/serializer.js';
 import { FORMAT_EXTENSION } from '../options.js';
 import type { AtomicFile } from '../output/atomic-file.js';
 import type { S3Object } from '../output/s3-object.js';
@@ -44,7 +43,11 @@ export async function diffRound(
     [Symbol.asyncIterator]: () =>
       (apiRecords(run.client, sideJobs, run.read, ctx.signal, t, hooks) as Readable)[Symbol.asyncIterator](),
   });
-  const diff = diffCaptures(side(last.jobs, totals.before), side(jobs, totals.after), { signal: ctx.signal });
+  const batches = COLUMNAR_FORMATS.has(base.format);
+  const diff = diffCaptures(side(last.jobs, totals.before), side(jobs, totals.after), {
+    signal: ctx.signal,
+    batches,
+  });
   const metadata = () => ({
     'nfw_flows.content': 'diff',
     'nfw_flows.status': overallStatus(totals.after).status,
@@ -55,12 +58,8 @@ export async function diffRound(
   try {
     if (!isS3Url(target)) mkdirSync(path.dirname(target), { recursive: true });
     file = openOutput(target, { force: false });
-    const sink = serializer(base.format, {
-      columns: DIFF_COLUMNS.map((c) => ({ ...c })),
-      metadata,
-      ...(base.compression ? { compression: base.compression } : {}),
-    });
-    await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
+    const sink = diffSerializer(base.format, base.compression, metadata);
+    await writeDiffRows(diff, batches, sink, file.stream(), ctx.signal);
     await file.commit();
   } catch (error) {
     await file?.discard();

@@ -9,8 +9,6 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NetworkFirewallClient } from '@aws-sdk/client-network-firewall';
 import {
-  type ColumnSpec,
-  DIFF_COLUMNS,
   diffCaptures,
   type FlowDiffStream,
   type FlowDiffSummary,
@@ -21,6 +19,7 @@ import {
 import { type Command, Option } from 'commander';
 import { createClient } from '../client.js';
 import { EXIT_INCOMPLETE, EXIT_OK } from '../exit.js';
+import { COLUMNAR_FORMATS, diffSerializer, writeDiffRows } from '../export/diff-output.js';
 import {
   apiRecords,
   fileRecords,
@@ -31,7 +30,6 @@ import {
   truncatedToken,
 } from '../export/live-records.js';
 import { rejectLine } from '../export/run-job.js';
-import { serializer } from '../export/serializer.js';
 import { awsFlags, pagingFlags } from '../flag-groups.js';
 import { AtomicFile } from '../output/atomic-file.js';
 import { asWriteError } from '../output/write-error.js';
@@ -44,7 +42,6 @@ import type { RunContext } from './export.js';
 
 type Flags = Record<string, unknown>;
 
-const COLUMNAR: ReadonlySet<string> = new Set(['arrow', 'arrows', 'parquet']);
 type SideTotals = { before: Totals; after: Totals };
 
 const ARN = 'arn:aws:network-firewall:us-east-1:123456789012:firewall/prod';
@@ -111,7 +108,7 @@ export async function runDiff(
   const top = plan.top === null ? null : new TopRows(plan.top.n, RANKINGS[plan.top.by]);
   // Arrow and Parquet take the change rows as column batches (no object per row); the ranking of
   // --top and the text formats read row objects.
-  const columnar = top === null && plan.out !== null && COLUMNAR.has(plan.out.format);
+  const columnar = top === null && plan.out !== null && COLUMNAR_FORMATS.has(plan.out.format);
   const diff = diffCaptures(records.before, records.after, { signal: ctx.signal, batches: columnar });
   let summary: FlowDiffSummary;
   try {
@@ -240,13 +237,8 @@ async function writeDiff(
     await pipeline(diff, tap, { signal: ctx.signal });
     return;
   }
-  const columns: ColumnSpec[] = DIFF_COLUMNS.map((c) => ({ ...c }));
   const metadata = () => ({ 'nfw_flows.content': 'diff', ...statusMetadata(totals) });
-  const sink = serializer(out.format, {
-    columns,
-    metadata,
-    ...(out.compression ? { compression: out.compression } : {}),
-  });
+  const sink = diffSerializer(out.format, out.compression, metadata);
   // Rows go to the serializer and, for --top, to the ranking as they pass.
   if (top !== null) diff.on('data', (row: Row) => top.add(row));
   if (out.path === '-') {
@@ -259,40 +251,18 @@ async function writeDiff(
   }
   const file = new AtomicFile(out.path, { force: out.force });
   try {
-    if (COLUMNAR.has(out.format) && top === null) await writePaced(diff, sink, file.stream(), ctx.signal);
-    else await pipeline(diff, sink, file.stream(), { signal: ctx.signal });
+    await writeDiffRows(
+      diff,
+      COLUMNAR_FORMATS.has(out.format) && top === null,
+      sink,
+      file.stream(),
+      ctx.signal,
+    );
     file.commit();
   } catch (error) {
     file.discard();
     throw asWriteError(out.path, error);
   }
-}
-
-/**
- * The column batches into the serializer one at a time: each is written when the one before it has
- * been taken. A pipe would queue up to 16 objects in the serializer, which for batches of thousands of
- * rows is megabytes of change rows waiting for the disk.
- */
-async function writePaced(
-  diff: FlowDiffStream,
-  sink: NodeJS.ReadWriteStream & Writable,
-  file: NodeJS.WritableStream,
-  signal: AbortSignal,
-): Promise<void> {
-  const feeding = (async () => {
-    for await (const batch of diff) {
-      await new Promise<void>((resolve, reject) => {
-        sink.write(batch, (error?: Error | null) => (error ? reject(error) : resolve()));
-      });
-    }
-    sink.end();
-  })().catch((error: Error) => {
-    sink.destroy(error);
-    throw error;
-  });
-  const [fed, written] = await Promise.allSettled([feeding, pipeline(sink, file, { signal })]);
-  if (written.status === 'rejected') throw written.reason;
-  if (fed.status === 'rejected') throw fed.reason;
 }
 
 /** Warns about each capture that is not complete and exact; true when any is not. */
