@@ -7,7 +7,7 @@
  * loader the worker does not inherit everywhere. It loads parquet-wasm from the path the calling
  * thread resolved.
  *
- * Messages to the worker: `start` (writer settings), `batch` (one batch as a whole IPC stream: schema
+ * Messages to the worker: `start` (writer settings; with a schema for a file with no rows), `batch` (one batch as a whole IPC stream: schema
  * message, record batch message, end-of-stream marker; in the first `length` bytes of a transferred
  * buffer), `end`. From the worker: `taken` (the writer took a batch, its buffer transferred back for
  * the next one), `data` (output bytes, transferred), `done` (file complete), `error` (message).
@@ -25,7 +25,8 @@ export interface ParquetWorkerSettings {
 }
 
 export type ToParquetWorker =
-  | { type: 'start'; settings: ParquetWorkerSettings }
+  /** With `schema` (an IPC stream of the schema alone): a file with no rows, written at once. */
+  | { type: 'start'; settings: ParquetWorkerSettings; schema?: { buffer: ArrayBuffer; length: number } }
   | { type: 'batch'; buffer: ArrayBuffer; length: number }
   | { type: 'end' };
 
@@ -37,8 +38,9 @@ export type FromParquetWorker =
 
 export const PARQUET_WORKER_SOURCE = `
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const pw = require(workerData.parquetWasm);
+// No \`require\`: an eval'd worker runs as a module when the process was started with --input-type=module.
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
+const pw = process.getBuiltinModule('node:module').createRequire(workerData.parquetWasm)(workerData.parquetWasm);
 const queue = [];
 let ended = false;
 let wake = null;
@@ -69,6 +71,23 @@ function wasmBatch(message) {
   }
 }
 
+function post(bytes) {
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  parentPort.postMessage({ type: 'data', bytes: own }, [own.buffer]);
+}
+
+function finish() {
+  parentPort.postMessage({ type: 'done' });
+  parentPort.close();
+}
+
+// The streaming writer needs a first batch for its schema: a file with no rows is written whole.
+function writeEmpty(settings, schema) {
+  const table = pw.Table.fromIPCStream(new Uint8Array(schema.buffer, 0, schema.length));
+  post(pw.writeParquet(table, properties(settings)));
+  finish();
+}
+
 async function run(settings) {
   const input = new ReadableStream(
     {
@@ -89,16 +108,20 @@ async function run(settings) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    const own = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
-    parentPort.postMessage({ type: 'data', bytes: own }, [own.buffer]);
+    post(value);
   }
-  parentPort.postMessage({ type: 'done' });
-  parentPort.close();
+  finish();
 }
 
 parentPort.on('message', (message) => {
   if (message.type === 'start') {
-    run(message.settings).catch(fail);
+    if (message.schema) {
+      try {
+        writeEmpty(message.settings, message.schema);
+      } catch (error) {
+        fail(error);
+      }
+    } else run(message.settings).catch(fail);
     return;
   }
   if (message.type === 'batch') queue.push(message);

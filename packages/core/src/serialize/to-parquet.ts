@@ -43,16 +43,6 @@ export interface ToParquetOptions {
   metadata?: MetadataInput;
 }
 
-let loaded: typeof ParquetWasm | undefined;
-/**
- * parquet-wasm in this thread, only to write a file with no rows (rows go through the writer thread,
- * which loads its own copy). Its Node build is CommonJS and loads synchronously.
- */
-function parquetWasm(): typeof ParquetWasm {
-  loaded ??= createRequire(import.meta.url)('parquet-wasm') as typeof ParquetWasm;
-  return loaded;
-}
-
 /** Codec names to parquet-wasm's `Compression` member names. */
 const CODECS: Record<ParquetCompression, keyof typeof ParquetWasm.Compression> = {
   zstd: 'ZSTD',
@@ -173,7 +163,12 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     stream.destroy(error);
   };
 
-  const start = (stream: Transform) => {
+  /**
+   * Starts the writer thread. Every file, even one with no rows, is written by a fresh thread: parquet-wasm
+   * orders the key-value metadata by a hash whose seed changes with each writer in a wasm instance,
+   * so only a fresh instance writes the same bytes for the same input.
+   */
+  const start = (stream: Transform, empty = false) => {
     const map = currentMetadata();
     ipc = createIpcWriter(columnsSchema(builder.columns, map), 'stream');
     schemaMessage = new Uint8Array(Buffer.concat(ipc.start()));
@@ -202,7 +197,13 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     worker.on('exit', () => {
       if (!finished) fail(stream, new NfwError('NFW_OUTPUT_FAILED', 'Parquet writer thread exited early'));
     });
-    post({ type: 'start', settings: settings(map) });
+    if (!empty) {
+      post({ type: 'start', settings: settings(map) });
+      return;
+    }
+    const schema = ipcStream(columnsSchema(builder.columns, map), []);
+    const buffer = new Uint8Array(schema).buffer; // an own copy: a Buffer may be a view of a shared pool
+    post({ type: 'start', settings: settings(map), schema: { buffer, length: schema.byteLength } }, [buffer]);
   };
 
   const post = (message: ToParquetWorker, transfer: ArrayBuffer[] = []) => {
@@ -262,36 +263,16 @@ export function toParquet(options: ToParquetOptions = {}): ParquetTransform {
     flush(callback: TransformCallback) {
       try {
         const last = builder.flush();
-        if (worker === null && last === null) {
-          // No rows: a valid file with the schema and no row groups, written in one piece.
-          const wasm = parquetWasm();
-          const map = currentMetadata();
-          const table = wasm.Table.fromIPCStream(ipcStream(columnsSchema(builder.columns, map), []));
-          const props = settings(map);
-          let properties = new wasm.WriterPropertiesBuilder();
-          for (const name of props.plainColumns)
-            properties = properties.setColumnDictionaryEnabled(name, false);
-          const bytes = wasm.writeParquet(
-            table,
-            properties
-              .setCompression(wasm.Compression[CODECS[codec]])
-              .setMaxRowGroupSize(rowGroupSize)
-              .setKeyValueMetadata(map)
-              .setCreatedBy(props.createdBy)
-              .build(),
-          );
-          this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-          callback();
-          return;
-        }
-        if (worker === null) start(this);
+        // No rows: the thread writes the schema and no row groups in one piece, and needs no `end`.
+        const empty = worker === null && last === null;
+        if (worker === null) start(this, empty);
         const finish = async () => {
           if (last !== null) await give(last);
           if (failed !== null) throw failed;
           const done = new Promise<void>((resolve) => {
             onDone = resolve;
           });
-          post({ type: 'end' });
+          if (!empty) post({ type: 'end' });
           await done;
           if (failed !== null) throw failed;
         };

@@ -243,6 +243,15 @@ describe('Parquet', () => {
     }
   });
 
+  test('the same input gives the same bytes, with or without rows (key-value metadata in a fixed order)', async () => {
+    const write = (records: unknown[]) =>
+      runBytes(records, toParquet({ metadata: { 'a.x': '1', 'b.y': '2', 'c.z': '3' } }));
+    for (const records of [[], makeRecords(50)]) {
+      const first = await write(records);
+      for (let i = 0; i < 6; i++) expect((await write(records)).equals(first)).toBe(true);
+    }
+  });
+
   test('rejects an unknown codec with NFW_INVALID_OPTION', () => {
     expect(() => toParquet({ compression: 'lzo' as never })).toThrow(
       expect.objectContaining({ code: 'NFW_INVALID_OPTION', field: 'compression' }),
