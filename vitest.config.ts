@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -15,6 +16,11 @@ export default defineConfig({
       : ['default'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // A worker imports the AWS SDK, apache-arrow and our sources once, not once per test file (that was
+    // a fifth of the suite's time); tests therefore leave no global state behind (env, module state).
+    isolate: false,
+    // Many tests wait on a child CLI or a socket: one worker more than the CPUs keeps them busy.
+    maxWorkers: availableParallelism() + 1,
     projects: [
       {
         extends: true,

@@ -21,10 +21,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'nfw-run-job-'));
 
 beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  // A checkpoint after every page (read when the module loads), so commits happen while records flow.
+  // A checkpoint after every page, so commits happen while records flow.
   process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS = '0';
   ({ runJob, partialWriteError } = await import('../src/export/run-job.js'));
-  delete process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS;
   emulator = await startEmulator({
     seed: 5,
     operations: [{ firewallArn: ARN, flowOperationId: OP, availabilityZone: 'us-east-1a', flows: FLOWS }],
@@ -33,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS;
   client?.destroy();
   await emulator?.close();
   rmSync(dir, { recursive: true, force: true });

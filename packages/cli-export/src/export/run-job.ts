@@ -63,7 +63,9 @@ export function rejectLine(
 }
 
 /** Minimum time between two checkpoints (the last page of a job is always checkpointed). */
-const CHECKPOINT_INTERVAL_MS = Number(process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS ?? 200);
+function checkpointIntervalMs(): number {
+  return Number(process.env.NFW_FLOWS_CHECKPOINT_INTERVAL_MS ?? 200);
+}
 
 export interface SpoolFiles {
   /** The job's response pages, one JSON line each (spool/page-line.ts). */
@@ -159,6 +161,7 @@ async function pageJob(
     const pageOffset = progress.pages;
     const where = { ...job, availabilityZone: job.availabilityZone ?? null };
     let lastCheckpoint = 0;
+    const interval = checkpointIntervalMs();
     for await (const page of source) {
       // COMPLETED_WITH_ERRORS is reported once, in the summary (and the exit code).
       for (const w of page.warnings) if (w.code !== 'NFW_OPERATION_INCOMPLETE') hooks.warn(w.message);
@@ -177,7 +180,7 @@ async function pageJob(
       else progress.nextToken = page.nextToken;
       hooks.tick({ pages: 1, flows: page.records.length, rejected: page.rejects.length });
       const now = Date.now();
-      if (now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) continue;
+      if (now - lastCheckpoint < interval) continue;
       lastCheckpoint = now;
       progress.spoolBytes = spool.commit();
       progress.rejectsBytes = rejects.commit();

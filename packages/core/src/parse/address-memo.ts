@@ -132,12 +132,25 @@ let hits = 0;
 let bypass = 0;
 let nextBypass = MIN_BYPASS;
 
-/** Memo state, for tests of its bound and its bypass. */
-export function addressMemoStats(): { entries: number; bypassing: boolean } {
+/** Memo state, for tests of its bound and its bypass: entries keyed by text and by IPv4 value. */
+export function addressMemoStats(): { texts: number; hosts: number; bypassing: boolean } {
   return {
-    entries: young.size + old.size + youngV4.size + (oldV4?.size ?? 0),
+    texts: young.size + old.size,
+    hosts: youngV4.size + (oldV4?.size ?? 0),
     bypassing: bypass > 0,
   };
+}
+
+/** Empties the memo and its hit statistics (tests start from a known state: the memo is per process). */
+export function resetAddressMemo(): void {
+  young = new Map();
+  old = new Map();
+  youngV4 = new V4Table();
+  oldV4 = undefined;
+  lookups = 0;
+  hits = 0;
+  bypass = 0;
+  nextBypass = MIN_BYPASS;
 }
 
 /**
