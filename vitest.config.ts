@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -19,8 +18,6 @@ export default defineConfig({
     // A worker imports the AWS SDK, apache-arrow and our sources once, not once per test file (that was
     // a fifth of the suite's time); tests therefore leave no global state behind (env, module state).
     isolate: false,
-    // Many tests wait on a child CLI or a socket: one worker more than the CPUs keeps them busy.
-    maxWorkers: availableParallelism() + 1,
     projects: [
       {
         extends: true,
