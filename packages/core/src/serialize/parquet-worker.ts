@@ -7,9 +7,9 @@
  * loader the worker does not inherit everywhere. It loads parquet-wasm from the path the calling
  * thread resolved.
  *
- * Messages to the worker: `start` (writer settings; with a schema for a file with no rows), `batch` (one batch as a whole IPC stream: schema
- * message, record batch message, end-of-stream marker; in the first `length` bytes of a transferred
- * buffer), `end`. From the worker: `taken` (the writer took a batch, its buffer transferred back for
+ * Messages to the worker: `start` (writer settings; with a schema for a file with no rows), `batch`
+ * (one batch as a whole IPC stream: schema message, record batch message, end-of-stream marker; in
+ * the first `length` bytes of a transferred buffer), `end`. From the worker: `taken` (the writer took a batch, its buffer transferred back for
  * the next one), `data` (output bytes, transferred), `done` (file complete), `error` (message).
  */
 
