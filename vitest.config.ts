@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -18,6 +19,8 @@ export default defineConfig({
     // A worker imports the AWS SDK, apache-arrow and our sources once, not once per test file (that was
     // a fifth of the suite's time); tests therefore leave no global state behind (env, module state).
     isolate: false,
+    // Vitest's default keeps a CPU free, which on 2 cores is one worker: the files ran one at a time.
+    maxWorkers: availableParallelism(),
     projects: [
       {
         extends: true,
