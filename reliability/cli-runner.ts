@@ -3,7 +3,7 @@
  * distinctive credentials and an isolated HOME, and optionally SIGKILLs it at a chosen point.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,11 @@ let home: string | undefined;
 
 /** Environment of a CLI run: no real AWS configuration can leak in, only our fake keys. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  home ??= mkdtempSync(path.join(tmpdir(), 'nfw-rel-home-'));
+  if (home === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nfw-rel-home-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    home = dir;
+  }
   const env: NodeJS.ProcessEnv = {};
   for (const key of ['PATH', 'LANG', 'TZ', 'SYSTEMROOT'])
     if (process.env[key] !== undefined) env[key] = process.env[key];

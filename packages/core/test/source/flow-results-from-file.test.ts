@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +12,16 @@ import {
   captureFileText as pieces,
   writeCaptureFile,
 } from '@nfw-flows/fixtures';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { flowResultsFromFile, normalizeFlow } from '../../src/index.js';
 import { chunked, collect, plain } from './helpers.js';
 
 const corpora = fileURLToPath(new URL('../../../fixtures/corpora/', import.meta.url));
-const dir = tmpdir();
+const dir = mkdtempSync(join(tmpdir(), 'nfw-core-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const captureFileText = (options: CaptureFileOptions) => [...pieces(options)].join('');
 let fileNo = 0;
-const tmpPath = (ext = 'json') => join(dir, `nfw-core-file-${process.pid}-${fileNo++}.${ext}`);
+const tmpPath = (ext = 'json') => join(dir, `${fileNo++}.${ext}`);
 
 const strip = (a: unknown) => {
   const { bytes: _bytes, ...rest } = a as Record<string, unknown>;
