@@ -3,7 +3,6 @@
  * both on 127.0.0.1. Every format, a partitioned dataset, a failure mid-upload (no object, no parts),
  * --force, kill -9 then --resume, and credentials never printed.
  */
-import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -30,6 +29,7 @@ import {
   tempDir,
 } from './helpers.js';
 import { hasMoto, type Moto, startMoto, TEST_CREDENTIALS } from './moto.js';
+import { pyarrowMissing, readS3Dataset } from './pyarrow-s3.js';
 
 const BUCKET = 'nfw-lake';
 const OP_A = '11111111-2222-4333-8444-00000000000a';
@@ -37,26 +37,6 @@ const OP_B = '11111111-2222-4333-8444-00000000000b';
 const OP_BIG = '11111111-2222-4333-8444-0000000000b1';
 const FLOWS_A = 1500;
 const FLOWS_B = 400;
-/** pyarrow reads the dataset back from S3 where python3 has it (a fresh machine does not: one line). */
-const pyarrowMissing = (() => {
-  const r = spawnSync('python3', ['-c', 'import pyarrow.fs, pyarrow.dataset'], { encoding: 'utf8' });
-  return r.error ? 'python3 not found' : r.status !== 0 ? 'python3 has no pyarrow' : null;
-})();
-if (pyarrowMissing !== null && hasMoto()) console.log(`pyarrow S3 read-back skipped: ${pyarrowMissing}`);
-
-const PYARROW_READ = `
-import json, sys
-import pyarrow.compute as pc, pyarrow.dataset as ds, pyarrow.fs as fs
-endpoint, key, secret, where = sys.argv[1:5]
-s3 = fs.S3FileSystem(access_key=key, secret_key=secret, region="us-east-1",
-                     endpoint_override=endpoint, scheme="http")
-table = ds.dataset(where, filesystem=s3, format="parquet", partitioning="hive").to_table()
-out = {"rows": table.num_rows, "bytes": str(pc.sum(table["byte_count"]).as_py()),
-       "type": str(table.schema.field("byte_count").type),
-       "operations": sorted(set(table["flow_operation_id"].to_pylist()))}
-print(json.dumps(out))
-`;
-
 /** A saved capture large enough for a multipart upload (more than one 8 MiB part as NDJSON). */
 const BIG_FLOWS = 60_000;
 
@@ -244,27 +224,7 @@ describe.skipIf(!hasMoto())('--out s3://', () => {
         `s3://${BUCKET}/pyarrow/`,
       ]);
       expect(r.code, r.stderr).toBe(0);
-      const args = [
-        '-c',
-        PYARROW_READ,
-        new URL(moto.endpoint).host,
-        TEST_CREDENTIALS.accessKeyId,
-        TEST_CREDENTIALS.secretAccessKey,
-        `${BUCKET}/pyarrow/`,
-      ];
-      // Asynchronous: moto answers meanwhile. No instance metadata lookups (only 127.0.0.1 is reachable).
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      };
-      const py = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile('python3', args, { encoding: 'utf8', env, timeout: 90_000 }, (error, stdout, stderr) =>
-          resolve({ status: error ? 1 : 0, stdout, stderr }),
-        );
-      });
-      expect(py.status, py.stderr).toBe(0);
-      expect(JSON.parse(py.stdout)).toEqual({
+      expect(await readS3Dataset(moto, `${BUCKET}/pyarrow/`, 'parquet')).toMatchObject({
         rows: FLOWS_A + FLOWS_B,
         bytes: String(bytesOf(OP_A) + bytesOf(OP_B)),
         type: 'uint64',

@@ -5,7 +5,6 @@
  * objects, then --resume: the objects already uploaded are not uploaded again (a versioned bucket keeps
  * one version of each key) and the dataset is the one an uninterrupted run writes.
  */
-import { execFile, spawnSync } from 'node:child_process';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -17,7 +16,8 @@ import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { FLEET_TWO_ARN, fleetFirewalls } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ALL_ZONES_EXPORT, ARN, assertBuilt, type RunOptions, run, tempDir, zoneExport } from './helpers.js';
-import { hasMoto, type Moto, startMoto, TEST_CREDENTIALS } from './moto.js';
+import { hasMoto, type Moto, startMoto } from './moto.js';
+import { pyarrowMissing, readS3Dataset } from './pyarrow-s3.js';
 
 const BUCKET = 'nfw-parts';
 const VERSIONED = 'nfw-parts-versioned';
@@ -31,56 +31,8 @@ const FLOWS_BIG = 70_000;
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const TABLE = 5_000;
 
-const pyarrowMissing = (() => {
-  const r = spawnSync('python3', ['-c', 'import pyarrow.fs, pyarrow.dataset'], { encoding: 'utf8' });
-  return r.error ? 'python3 not found' : r.status !== 0 ? 'python3 has no pyarrow' : null;
-})();
-if (pyarrowMissing !== null && hasMoto()) console.log(`pyarrow S3 read-back skipped: ${pyarrowMissing}`);
-
-/** The dataset under s3://WHERE as pyarrow reads it (Hive partitions): totals, files, rows per partition. */
-const PYARROW_READ = `
-import json, sys
-import pyarrow.compute as pc, pyarrow.dataset as ds, pyarrow.fs as fs
-endpoint, key, secret, where, fmt = sys.argv[1:6]
-s3 = fs.S3FileSystem(access_key=key, secret_key=secret, region="us-east-1",
-                     endpoint_override=endpoint, scheme="http")
-data = ds.dataset(where, filesystem=s3, format=fmt, partitioning="hive",
-                  exclude_invalid_files=False, ignore_prefixes=["_", "."])
-table = data.to_table()
-per = {}
-for z, o in zip(table["availability_zone"].to_pylist(), table["flow_operation_id"].to_pylist()):
-    per[z + "|" + o] = per.get(z + "|" + o, 0) + 1
-print(json.dumps({"rows": table.num_rows, "bytes": str(pc.sum(table["byte_count"]).as_py()),
-                  "packets": str(pc.sum(table["packet_count"]).as_py()), "files": len(data.files),
-                  "partitions": per}))
-`;
-
 let moto: Moto;
 let tmp: ReturnType<typeof tempDir>;
-
-async function pyarrow(where: string, format: string) {
-  const args = [
-    '-c',
-    PYARROW_READ,
-    new URL(moto.endpoint).host,
-    TEST_CREDENTIALS.accessKeyId,
-    TEST_CREDENTIALS.secretAccessKey,
-    where,
-    format,
-  ];
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  const py = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile('python3', args, { encoding: 'utf8', env, timeout: 90_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? 1 : 0, stdout, stderr }),
-    );
-  });
-  expect(py.status, py.stderr).toBe(0);
-  return JSON.parse(py.stdout);
-}
 
 async function statusOf(bucket: string, key: string) {
   const res = await moto.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -186,7 +138,7 @@ describe.skipIf(!hasMoto())('S3 (moto)', () => {
       });
       await checkKeys(BUCKET, 'big/', [op!]);
       if (pyarrowMissing !== null) return;
-      expect(await pyarrow(`${BUCKET}/big/`, 'parquet')).toEqual({
+      expect(await readS3Dataset(moto, `${BUCKET}/big/`, 'parquet')).toMatchObject({
         ...totalsOf(emulator, [OP_BIG]),
         files: op!.parts.length,
         partitions: { [`us-east-1c|${OP_BIG}`]: FLOWS_BIG },
@@ -239,7 +191,7 @@ describe.skipIf(!hasMoto())('S3 (moto)', () => {
       expect(status.operations.map((o: Operation) => o.parts.length > 1)).toEqual([true, false]);
       expect(await moto.openUploads(VERSIONED)).toBe(0);
       if (pyarrowMissing !== null) return;
-      expect(await pyarrow(`${VERSIONED}/killed/`, 'csv')).toEqual({
+      expect(await readS3Dataset(moto, `${VERSIONED}/killed/`, 'csv')).toMatchObject({
         ...totalsOf(emulator, [OP_A, OP_B]),
         files: status.operations.reduce((n: number, o: Operation) => n + o.parts.length, 0),
         partitions: { [`us-east-1a|${OP_A}`]: FLOWS_A, [`us-east-1b|${OP_B}`]: FLOWS_B },
@@ -290,7 +242,7 @@ describe.skipIf(!hasMoto())('S3 (moto)', () => {
       expect(status.operations.map((o: Operation) => o.availability_zone).sort()).toEqual(ZONES);
       await checkKeys('nfw-fleet', 'fleet/', status.operations);
       if (pyarrowMissing !== null) return;
-      expect(await pyarrow('nfw-fleet/fleet/', 'parquet')).toEqual({
+      expect(await readS3Dataset(moto, 'nfw-fleet/fleet/', 'parquet')).toMatchObject({
         ...totalsOf(
           emulator,
           ops.map((o) => o.flowOperationId),
