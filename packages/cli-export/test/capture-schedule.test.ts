@@ -23,6 +23,7 @@ import {
   assertBuilt,
   closeDuckdb,
   query,
+  quickCapture,
   run,
   SHORT_STALL,
   sqlString,
@@ -85,19 +86,8 @@ function steppedClock(lag = 0): ScheduleClock {
 }
 
 /** `capture` of the test firewall (of every firewall with --all-firewalls in `rest`). */
-const captureArgs = (e: Emulator, ...rest: string[]) => [
-  'capture',
-  ...(rest.includes('--all-firewalls') ? [] : ['--firewall-arn', ARN]),
-  '--filters-json',
-  '[{}]',
-  '--minimum-flow-age',
-  '0',
-  '--poll-interval',
-  '10ms',
-  '--endpoint-url',
-  e.endpoint,
-  ...rest,
-];
+const captureArgs = (e: Emulator, ...rest: string[]) =>
+  quickCapture(e.endpoint, ...(rest.includes('--all-firewalls') ? [] : ['--firewall-arn', ARN]), ...rest);
 
 interface Scheduled {
   code: number;

@@ -14,7 +14,7 @@ import {
   fleetFirewalls,
 } from '@nfw-flows/fixtures/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { assertBuilt, run, tempDir } from './helpers.js';
+import { assertBuilt, quickCapture, run, tempDir } from './helpers.js';
 
 const TABLE = 120;
 const FIREWALLS = fleetFirewalls({
@@ -57,18 +57,7 @@ async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return emu;
 }
 
-const capture = (e: Emulator, ...rest: string[]) => [
-  'capture',
-  '--filters-json',
-  '[{}]',
-  '--minimum-flow-age',
-  '0',
-  '--poll-interval',
-  '10ms',
-  '--endpoint-url',
-  e.endpoint,
-  ...rest,
-];
+const capture = (e: Emulator, ...rest: string[]) => quickCapture(e.endpoint, ...rest);
 
 function ndjson(file: string): Array<Record<string, unknown>> {
   return readFileSync(file, 'utf8')

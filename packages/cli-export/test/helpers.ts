@@ -54,6 +54,25 @@ export function zoneCapture(endpoint?: string): string[] {
   ];
 }
 
+/**
+ * `capture` of every flow (`--filters-json '[{}]'`, no minimum age) polled every 10 ms, from the API at
+ * `endpoint`; the caller adds the scope and the output.
+ */
+export function quickCapture(endpoint: string, ...rest: string[]): string[] {
+  return [
+    'capture',
+    '--filters-json',
+    '[{}]',
+    '--minimum-flow-age',
+    '0',
+    '--poll-interval',
+    '10ms',
+    '--endpoint-url',
+    endpoint,
+    ...rest,
+  ];
+}
+
 /** Retry flags of a test that wants a lasting outage to fail fast (the default budget is 5 minutes). */
 export const SHORT_STALL: readonly string[] = [
   '--stall-timeout',

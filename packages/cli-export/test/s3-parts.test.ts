@@ -15,7 +15,16 @@ import { DEFAULT_ROW_GROUP_SIZE } from '@nfw-flows/core/engine';
 import { type Emulator, startEmulator } from '@nfw-flows/fixtures';
 import { FLEET_TWO_ARN, fleetFirewalls } from '@nfw-flows/fixtures/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ALL_ZONES_EXPORT, ARN, assertBuilt, type RunOptions, run, tempDir, zoneExport } from './helpers.js';
+import {
+  ALL_ZONES_EXPORT,
+  ARN,
+  assertBuilt,
+  quickCapture,
+  type RunOptions,
+  run,
+  tempDir,
+  zoneExport,
+} from './helpers.js';
 import { hasMoto, type Moto, startMoto } from './moto.js';
 import { pyarrowMissing, readS3Dataset } from './pyarrow-s3.js';
 
@@ -216,22 +225,14 @@ describe.skipIf(!hasMoto())('S3 (moto)', () => {
 
     test('capture of every zone of a firewall into a prefix: one partition per zone, pyarrow reads exact totals', async () => {
       const r = await run(
-        [
-          'capture',
+        quickCapture(
+          emulator.endpoint,
           '--firewall-arn',
           FLEET_TWO_ARN,
-          '--filters-json',
-          '[{}]',
-          '--minimum-flow-age',
-          '0',
-          '--poll-interval',
-          '10ms',
-          '--endpoint-url',
-          emulator.endpoint,
           '--partitioned',
           '--out',
           's3://nfw-fleet/fleet/',
-        ],
+        ),
         { cwd: tmp.dir, timeoutMs: 180_000, env: moto.env },
       );
       expect(r.code, r.stderr).toBe(0);
