@@ -45,17 +45,28 @@ function measuredOf(run: ExportRun, describe: Describe): Measured {
   };
 }
 
-/** A case: the saved capture of `n` flows exported by the CLI to the scratch file `outName`. */
-export function cliFileCase(name: string, outName: string, describe: Describe, baseline?: string): BenchCase {
+/** A case: the saved capture of `n` flows exported by `exportTo(file, out)` to the scratch file `outName`. */
+function fileCase(
+  name: string,
+  outName: string,
+  describe: Describe,
+  baseline: string | undefined,
+  exportTo: (file: string, out: string) => Promise<ExportRun>,
+): BenchCase {
   return {
     name,
     ...(baseline === undefined ? {} : { baseline }),
     prepare: async (n) => {
       const file = await cliCaptureFile(n);
       const out = scratchPath(outName);
-      return async () => measuredOf(await cliFileExport(file, out), describe);
+      return async () => measuredOf(await exportTo(file, out), describe);
     },
   };
+}
+
+/** A case: the saved capture of `n` flows exported by the CLI to the scratch file `outName`. */
+export function cliFileCase(name: string, outName: string, describe: Describe, baseline?: string): BenchCase {
+  return fileCase(name, outName, describe, baseline, cliFileExport);
 }
 
 /** A case: the saved capture of `n` flows exported by the library as a node script (flowResultsFromFile). */
@@ -65,15 +76,7 @@ export function scriptFileCase(
   describe: Describe,
   baseline?: string,
 ): BenchCase {
-  return {
-    name,
-    ...(baseline === undefined ? {} : { baseline }),
-    prepare: async (n) => {
-      const file = await cliCaptureFile(n);
-      const out = scratchPath(outName);
-      return async () => measuredOf(await scriptExport(['file', file], out), describe);
-    },
-  };
+  return fileCase(name, outName, describe, baseline, (file, out) => scriptExport(['file', file], out));
 }
 
 /** Parquet outputs show their size. */
