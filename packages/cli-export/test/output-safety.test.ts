@@ -189,6 +189,18 @@ describe('a status file that is not ours is kept without --force', () => {
 });
 
 /** A process that stays alive until killed: a live pid that is not an nfw-flows run of ours. */
+/**
+ * Whether a run has written its lock: the file is created empty and its holder written next, so a test
+ * that acts on the file's mere existence can race that write (and lose its own content to it).
+ */
+function lockWritten(file: string): boolean {
+  try {
+    return typeof JSON.parse(readFileSync(file, 'utf8')).nonce === 'string';
+  } catch {
+    return false;
+  }
+}
+
 function liveProcess(): ChildProcess {
   return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 }
@@ -224,7 +236,7 @@ describe('one run per output; damaged resume state is a coded error', () => {
       let first: ChildProcess | undefined;
       const firstDone = run(api('--out', out), { onSpawn: (c) => (first = c) });
       // The second starts once the first holds the lock (it is taken before the first request).
-      while (!existsSync(at('.l4c.ndjson.nfw-lock')) && first?.exitCode === null)
+      while (!lockWritten(at('.l4c.ndjson.nfw-lock')) && first?.exitCode === null)
         await new Promise((resolve) => setTimeout(resolve, 10));
       const second = await run(api('--out', out, '--resume'));
       expect(second.code).toBe(2);
@@ -246,7 +258,7 @@ describe('one run per output; damaged resume state is a coded error', () => {
     try {
       let child: ChildProcess | undefined;
       const done = run(api('--out', out), { onSpawn: (c) => (child = c) });
-      while (!existsSync(lock) && child?.exitCode === null)
+      while (!lockWritten(lock) && child?.exitCode === null)
         await new Promise((resolve) => setTimeout(resolve, 10));
       // Someone removed the lock by hand and another run took it.
       writeFileSync(lock, JSON.stringify({ pid: other.pid, nonce: 'other' }));
